@@ -1,0 +1,35 @@
+"""Provider metadata for Airflow's provider discovery (entry point ``apache_airflow_provider``).
+
+Kept light: no Airflow import, so discovery and DAG parsing stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_dataarts_provider.connection_form import HOOK_NAME, connection_type_info
+
+PACKAGE_NAME = "airflow-dataarts-provider"
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": PACKAGE_NAME,
+        "name": HOOK_NAME,
+        "description": "Huawei Cloud DataArts Studio (DataArts Factory): list pending items and gate DAGs"
+        " on their packaging and release.",
+        "integrations": [
+            {
+                "integration-name": HOOK_NAME,
+                "external-doc-url": "https://support.huaweicloud.com/intl/en-us/dataartsstudio/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": ["airflow_dataarts_provider.hooks.dataarts"],
+            }
+        ],
+        "connection-types": [connection_type_info()],
+    }
