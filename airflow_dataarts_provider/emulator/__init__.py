@@ -1,0 +1,65 @@
+"""A local fake of Huawei Cloud DataArts Factory + IAM + ECS metadata, speaking the real HTTP API.
+
+Standard library only; shares no code with the client side of ``airflow_dataarts_provider`` and
+does not import Airflow, so it can catch the client's mistakes.
+
+    from airflow_dataarts_provider.emulator import Emulator, EmulatorConfig
+    with Emulator(EmulatorConfig(offset_mode="record", seed_items=250)) as emu:
+        emu.url  # "http://127.0.0.1:PORT"
+"""
+
+from __future__ import annotations
+
+from ._config import (
+    DEFAULT_AK,
+    DEFAULT_DOMAIN_ID,
+    DEFAULT_DOMAIN_NAME,
+    DEFAULT_PASSWORD,
+    DEFAULT_PROJECT_ID,
+    DEFAULT_REGION,
+    DEFAULT_SK,
+    DEFAULT_USER_ID,
+    DEFAULT_USER_NAME,
+    DEFAULT_WORKSPACE_ID,
+    AkSkCredential,
+    EmulatorConfig,
+    IamUser,
+    NameMatch,
+    OffsetMode,
+)
+from ._data import SUBMITTERS
+from .server import (
+    ENDPOINT_IAM_TOKENS,
+    ENDPOINT_PENDING_ITEMS,
+    ENDPOINT_SECURITYKEY,
+    ERR_PARAM_INVALID,
+    ERR_WORKSPACE_MISSING,
+    ERR_WORKSPACE_UNKNOWN,
+    Emulator,
+)
+
+__all__ = [
+    "DEFAULT_AK",
+    "DEFAULT_DOMAIN_ID",
+    "DEFAULT_DOMAIN_NAME",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_PROJECT_ID",
+    "DEFAULT_REGION",
+    "DEFAULT_SK",
+    "DEFAULT_USER_ID",
+    "DEFAULT_USER_NAME",
+    "DEFAULT_WORKSPACE_ID",
+    "ENDPOINT_IAM_TOKENS",
+    "ENDPOINT_PENDING_ITEMS",
+    "ENDPOINT_SECURITYKEY",
+    "ERR_PARAM_INVALID",
+    "ERR_WORKSPACE_MISSING",
+    "ERR_WORKSPACE_UNKNOWN",
+    "SUBMITTERS",
+    "AkSkCredential",
+    "Emulator",
+    "EmulatorConfig",
+    "IamUser",
+    "NameMatch",
+    "OffsetMode",
+]

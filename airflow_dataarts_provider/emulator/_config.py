@@ -1,0 +1,94 @@
+"""Configuration and default account of the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+OffsetMode = Literal["page", "record"]
+NameMatch = Literal["contains", "exact", "prefix"]
+
+DEFAULT_REGION = "cn-north-4"
+DEFAULT_PROJECT_ID = "5f9c2b7e1a4d4c8b9e3f6a1d2c7b8e90"
+DEFAULT_WORKSPACE_ID = "a0b1c2d3e4f5061728394a5b6c7d8e9f"
+DEFAULT_DOMAIN_ID = "1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a"
+DEFAULT_DOMAIN_NAME = "emulator-account"
+DEFAULT_USER_ID = "7e6d5c4b3a291807f6e5d4c3b2a19080"
+DEFAULT_USER_NAME = "emulator-user"
+DEFAULT_PASSWORD = "Emulator@Passw0rd"  # noqa: S105 - fake credential of a local emulator
+DEFAULT_AK = "EMUQ7ZK3T5NXW2PLR8VA"
+DEFAULT_SK = "Zq8Xw2Lm5Np7Rt9Vb3Cd6Fg1Hj4Kl0Mn2Pq5St8U"
+
+
+@dataclass(frozen=True)
+class AkSkCredential:
+    """A permanent AK/SK pair and the IAM user owning it."""
+
+    ak: str
+    sk: str
+    user_id: str = DEFAULT_USER_ID
+    user_name: str = DEFAULT_USER_NAME
+
+
+@dataclass(frozen=True)
+class IamUser:
+    """An IAM user that can obtain tokens with the password method."""
+
+    name: str
+    password: str
+    domain_name: str = DEFAULT_DOMAIN_NAME
+    user_id: str = DEFAULT_USER_ID
+    domain_id: str = DEFAULT_DOMAIN_ID
+
+
+DEFAULT_CREDENTIAL = AkSkCredential(DEFAULT_AK, DEFAULT_SK)
+DEFAULT_IAM_USER = IamUser(DEFAULT_USER_NAME, DEFAULT_PASSWORD)
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything the emulator can be started with. All fields have working defaults.
+
+    ``rate_limit_per_user``: requests per second per user on the DataArts API (``None`` or ``0``
+    disables). ``offset_mode``: ``"page"`` (offset is a page index) or ``"record"`` (a record
+    offset). ``item_name_match``: how the ``item_name`` filter matches (``contains`` by default).
+    ``items``: initial items (mappings with at least ``item_name``); ``seed_items``/``seed``: number
+    of generated items added after them. ``query_plus_as_space``: decode a literal ``+`` in the
+    query as a space (form encoding) instead of a plus. ``aksk_lockout_failures``: lock an AK for
+    ``aksk_lockout_s`` after that many consecutive signature failures (off by default).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    region: str = DEFAULT_REGION
+    project_id: str = DEFAULT_PROJECT_ID
+    extra_project_ids: tuple[str, ...] = ()
+    workspaces: tuple[str, ...] = (DEFAULT_WORKSPACE_ID,)
+    offset_mode: OffsetMode = "page"
+    item_name_match: NameMatch = "contains"
+    rate_limit_per_user: float | None = 10.0
+    token_lifetime_s: float = 86_400.0
+    temporary_credential_lifetime_s: float = 3_600.0
+    latency_s: float = 0.0
+    max_clock_skew_s: float = 900.0
+    items: tuple[Mapping[str, Any], ...] = ()
+    seed_items: int = 0
+    seed: int = 0
+    credentials: tuple[AkSkCredential, ...] = (DEFAULT_CREDENTIAL,)
+    iam_users: tuple[IamUser, ...] = (DEFAULT_IAM_USER,)
+    query_plus_as_space: bool = False
+    aksk_lockout_failures: int | None = None
+    aksk_lockout_s: float = 300.0
+    request_log_limit: int = 10_000
+    request_queue_size: int = 128
+
+    def validate(self) -> None:
+        if self.offset_mode not in ("page", "record"):
+            raise ValueError(f"offset_mode must be 'page' or 'record', not {self.offset_mode!r}")
+        if self.item_name_match not in ("contains", "exact", "prefix"):
+            raise ValueError(f"item_name_match must be contains/exact/prefix, not {self.item_name_match!r}")
+        if not self.workspaces:
+            raise ValueError("at least one workspace is required")
+        if self.token_lifetime_s <= 0 or self.temporary_credential_lifetime_s <= 0:
+            raise ValueError("lifetimes must be positive")
