@@ -7,6 +7,16 @@ what failed and how to find it in Huawei Cloud's logs.
 
 from __future__ import annotations
 
+import json
+import math
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any
+
+from airflow_dataarts_provider.core.http import HttpResponse
+
 
 class DataArtsError(Exception):
     """Root of every error raised by this provider."""
@@ -112,3 +122,201 @@ class DataArtsServerError(DataArtsAPIError):
 
 class DataArtsPaginationError(DataArtsError):
     """The listing could not be walked consistently (it kept changing, or the server misbehaved)."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Error-body parsing (pure: no I/O, no clock read).
+
+_EXCERPT_LIMIT = 500
+_SECURITY_TOKEN_RE = re.compile(r"(?i)(x-security-token\s*:\s*)([^\s|\n\"',]+)")
+_AUTH_TOKEN_RE = re.compile(r"(?i)(x-auth-token\s*:\s*)([^\s|\n\"',]+)")
+_CANONICAL_RE = re.compile(r"(?i)canonical[ _-]?request(?:\s*is)?\s*[:=]?\s*")
+_BODY_REQUEST_ID_KEYS = ("request_id", "requestId", "request-id", "X-Request-Id", "x-request-id")
+
+
+def mask_secrets(text: str) -> str:
+    """Mask security-token and auth-token header values inside ``text`` (e.g. a canonical request)."""
+    text = _SECURITY_TOKEN_RE.sub(r"\1****", text)
+    return _AUTH_TOKEN_RE.sub(r"\1****", text)
+
+
+def _excerpt(text: str, limit: int = _EXCERPT_LIMIT) -> str:
+    """A one-line, bounded excerpt; says how much was left out instead of cutting silently."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[:limit]}... [{len(flat) - limit} more characters not shown]"
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _extract(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(code, message) from any documented error-body shape."""
+    for code_key, msg_key in (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")):
+        code, msg = _as_text(body.get(code_key)), _as_text(body.get(msg_key))
+        if code or msg:
+            return code, msg
+    nested = body.get("error")
+    if isinstance(nested, dict):
+        code = _as_text(nested.get("code")) or _as_text(nested.get("error_code"))
+        msg = _as_text(nested.get("message")) or _as_text(nested.get("error_msg"))
+        title = _as_text(nested.get("title"))
+        if msg is None and title:
+            msg = title
+        if code or msg:
+            return code, msg
+    if isinstance(nested, str) and nested.strip():
+        return None, _as_text(body.get("error_description")) or nested.strip()
+    return None, _as_text(body.get("msg")) or _as_text(body.get("error_description"))
+
+
+def parse_retry_after(
+    value: str | None, *, now: datetime | None = None, date_header: str | None = None
+) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date.
+
+    An HTTP-date is measured from ``now`` when given, else from the response's ``Date`` header (the
+    server's own clock); None when neither is available or the value is unparsable. Never negative.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if math.isfinite(seconds):
+        return max(seconds, 0.0)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    reference = now
+    if reference is None and date_header:
+        try:
+            reference = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError, IndexError):
+            reference = None
+    if reference is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if reference.tzinfo is None:
+        reference = reference.replace(tzinfo=timezone.utc)
+    return max((when - reference).total_seconds(), 0.0)
+
+
+def _canonical_diff(server: str, ours: str | None) -> str:
+    lines = ["Server canonical request:", server]
+    if ours is None:
+        return "\n".join(lines)
+    ours = mask_secrets(ours)
+    lines += ["Our canonical request:", ours]
+    server_lines, our_lines = server.split("\n"), ours.split("\n")
+    for index in range(max(len(server_lines), len(our_lines))):
+        theirs = server_lines[index] if index < len(server_lines) else "<missing>"
+        mine = our_lines[index] if index < len(our_lines) else "<missing>"
+        if theirs != mine:
+            lines.append(f"First difference at line {index + 1}: server {theirs!r} vs ours {mine!r}")
+            break
+    else:
+        lines.append("The canonical requests match: check the SK, the AK and the clock (X-Sdk-Date).")
+    return "\n".join(lines)
+
+
+_STATUS_CLASSES: dict[int, type[DataArtsAPIError]] = {
+    401: DataArtsAuthenticationError,
+    403: DataArtsPermissionError,
+    404: DataArtsNotFoundError,
+    429: DataArtsThrottledError,
+}
+
+
+def api_error_class(status: int) -> type[DataArtsAPIError]:
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if status >= 500:
+        return DataArtsServerError
+    return DataArtsInvalidRequestError
+
+
+def parse_api_error(
+    response: HttpResponse,
+    method: str,
+    path: str,
+    *,
+    our_canonical_request: str | None = None,
+    now: datetime | None = None,
+) -> DataArtsAPIError:
+    """Turn an error response into the matching :class:`DataArtsAPIError` subclass (returned, not raised).
+
+    Reads ``error_code``/``error_msg``, ``errorCode``/``errorMsg``, ``code``/``message``, IAM's
+    ``{"error": {"code", "message"}}``, gateway bodies with ``request_id``, and non-JSON or empty bodies
+    (a bounded excerpt). For a 401 whose message quotes the server's canonical request (``|`` for
+    newlines), ``detail`` shows it beside ``our_canonical_request``, security tokens masked.
+    """
+    status = response.status
+    text = response.body.decode("utf-8", errors="replace")
+    code: str | None = None
+    msg: str | None = None
+    body_request_id: str | None = None
+    parsed: object = None
+    if text.strip():
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+    if isinstance(parsed, dict):
+        code, msg = _extract(parsed)
+        for key in _BODY_REQUEST_ID_KEYS:
+            body_request_id = _as_text(parsed.get(key))
+            if body_request_id:
+                break
+        if code is None and msg is None:
+            msg = f"unrecognised error body: {_excerpt(text)}"
+    elif text.strip():
+        msg = _excerpt(text)
+    if msg is None:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "unknown status"
+        msg = f"{reason} (empty response body)"
+    msg = mask_secrets(msg)
+    if len(msg) > 4 * _EXCERPT_LIMIT and "canonical" not in msg.lower():
+        msg = _excerpt(msg, 4 * _EXCERPT_LIMIT)
+    request_id = response.request_id or body_request_id
+    retry_after = (
+        parse_retry_after(response.header("retry-after"), now=now, date_header=response.header("date"))
+        if status in (429, 503)
+        else None
+    )
+    detail: str | None = None
+    if status == 401:
+        match = _CANONICAL_RE.search(msg)
+        if match:
+            server = msg[match.end() :].strip().strip("\"'")
+            server = server.replace("|", "\n")
+            detail = _canonical_diff(mask_secrets(server), our_canonical_request)
+            msg = msg[: match.start()].rstrip(" ,;:") or msg
+        elif our_canonical_request is not None and code == "APIGW.0301":
+            detail = "Our canonical request:\n" + mask_secrets(our_canonical_request)
+    cls = api_error_class(status)
+    return cls(
+        status=status,
+        error_code=code,
+        error_msg=msg,
+        request_id=request_id,
+        method=method,
+        path=path,
+        retry_after=retry_after,
+        detail=detail,
+    )

@@ -1,0 +1,285 @@
+"""Credential values, pure IAM / metadata-service helpers and a process-wide credential cache.
+
+Nothing here performs I/O: ``build_*`` functions return :class:`HttpRequest` values for a transport to send,
+``parse_*`` functions read the :class:`HttpResponse` it got back. Secrets never appear in ``repr()``.
+
+Refresh policy (:func:`needs_refresh`): IAM tokens are refreshed at least 1 h before ``expires_at``
+(:data:`TOKEN_REFRESH_MARGIN`), temporary AK/SK (agency) 40 min before (:data:`AGENCY_REFRESH_MARGIN`,
+as the official SDK does). Static AK/SK never expire. After a 401, call
+:meth:`CredentialCache.invalidate` with the credentials that failed: never retry a 401 with the same
+credentials (five AK/SK failures lock the pair for five minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.enums import AuthType
+from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsResponseError, parse_api_error
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+
+TOKEN_REFRESH_MARGIN = timedelta(hours=1)
+AGENCY_REFRESH_MARGIN = timedelta(minutes=40)
+IAM_TOKEN_PATH = "/v3/auth/tokens"  # noqa: S105 - a URL path
+
+
+@dataclass(frozen=True)
+class AkSkCredentials:
+    """Permanent (``expires_at`` None) or temporary AK/SK (with ``security_token``)."""
+
+    ak: str
+    sk: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
+
+    def secrets(self) -> list[str]:
+        return [v for v in (self.sk, self.security_token) if v]
+
+
+@dataclass(frozen=True)
+class TokenCredentials:
+    """An IAM token, sent as ``X-Auth-Token``."""
+
+    token: str = field(repr=False)
+    expires_at: datetime | None = None
+
+    def secrets(self) -> list[str]:
+        return [self.token] if self.token else []
+
+
+Credentials = AkSkCredentials | TokenCredentials
+
+
+def static_credentials(config: ClientConfig) -> AkSkCredentials:
+    """The AK/SK credentials of an ``aksk`` connection."""
+    if config.auth_type is not AuthType.AKSK or not config.ak or not config.sk:
+        raise DataArtsConfigError("auth_type", f"{config.auth_type.value!r} has no static AK/SK", "aksk")
+    return AkSkCredentials(config.ak, config.sk, config.security_token)
+
+
+def _require_aware(field_name: str, now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise DataArtsConfigError(field_name, "must be a timezone-aware datetime", "aware datetime (UTC)")
+    return now
+
+
+def needs_refresh(credentials: Credentials, now: datetime, margin: timedelta | None = None) -> bool:
+    """True when ``credentials`` expire within ``margin`` of ``now`` (default margin by kind)."""
+    _require_aware("now", now)
+    if credentials.expires_at is None:
+        return False
+    if margin is None:
+        margin = TOKEN_REFRESH_MARGIN if isinstance(credentials, TokenCredentials) else AGENCY_REFRESH_MARGIN
+    return credentials.expires_at - now <= margin
+
+
+def parse_expiry(value: object, *, method: str, path: str, status: int, request_id: str | None) -> datetime:
+    """Parse an ISO-8601 ``expires_at`` such as ``2026-01-04T09:05:22.701000Z`` into an aware datetime."""
+    if not isinstance(value, str) or not value:
+        raise DataArtsResponseError(
+            method, path, status, f"expires_at missing or not a string: {value!r}", request_id
+        )
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise DataArtsResponseError(
+            method, path, status, f"expires_at {value!r} is not an ISO-8601 time", request_id
+        ) from None
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+def _json_body(response: HttpResponse, method: str, path: str) -> dict[str, Any]:
+    try:
+        body = json.loads(response.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DataArtsResponseError(
+            method, path, response.status, f"body is not JSON ({exc})", response.request_id
+        ) from None
+    if not isinstance(body, dict):
+        raise DataArtsResponseError(
+            method, path, response.status, "body is not a JSON object", response.request_id
+        )
+    return body
+
+
+# ---------------------------------------------------------------------------------------------- IAM token
+
+
+def build_iam_token_request(config: ClientConfig, now: datetime | None = None) -> HttpRequest:
+    """``POST {iam}/v3/auth/tokens?nocatalog=true`` with a project-scoped password body.
+
+    ``now`` is accepted for symmetry with the other builders; the request does not depend on it.
+    """
+    if config.auth_type is not AuthType.TOKEN or not (
+        config.username and config.password and config.domain_name
+    ):
+        raise DataArtsConfigError(
+            "auth_type", "an IAM token needs auth_type 'token' with user, password, domain"
+        )
+    if now is not None:
+        _require_aware("now", now)
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": config.username,
+                        "password": config.password,
+                        "domain": {"name": config.domain_name},
+                    }
+                },
+            },
+            "scope": {"project": {"id": config.project_id}},
+        }
+    }
+    return HttpRequest(
+        method="POST",
+        url=f"{config.iam_endpoint}{IAM_TOKEN_PATH}?nocatalog=true",
+        headers={"Content-Type": "application/json;charset=UTF-8"},
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+    )
+
+
+def parse_iam_token_response(response: HttpResponse) -> TokenCredentials:
+    """Token from ``X-Subject-Token``, expiry from ``token.expires_at``; API errors are raised."""
+    method, path = "POST", IAM_TOKEN_PATH
+    if response.status not in (200, 201):
+        raise parse_api_error(response, method, path)
+    token = response.header("x-subject-token")
+    if not token or not token.strip():
+        raise DataArtsResponseError(
+            method, path, response.status, "no X-Subject-Token header in the answer", response.request_id
+        )
+    body = _json_body(response, method, path)
+    token_obj = body.get("token")
+    if not isinstance(token_obj, dict):
+        raise DataArtsResponseError(
+            method, path, response.status, "no 'token' object in the body", response.request_id
+        )
+    expires_at = parse_expiry(
+        token_obj.get("expires_at"),
+        method=method,
+        path=path,
+        status=response.status,
+        request_id=response.request_id,
+    )
+    return TokenCredentials(token.strip(), expires_at)
+
+
+# ---------------------------------------------------------------------------------------------- agency
+
+
+def build_metadata_request(config: ClientConfig) -> HttpRequest:
+    """``GET`` the ECS/CCE metadata security key (temporary AK/SK of the instance's agency)."""
+    if config.auth_type is not AuthType.AGENCY or not config.metadata_url:
+        raise DataArtsConfigError("auth_type", "metadata credentials need auth_type 'agency'", "agency")
+    return HttpRequest(method="GET", url=config.metadata_url, headers={})
+
+
+def parse_metadata_response(
+    response: HttpResponse, path: str = "/openstack/latest/securitykey"
+) -> AkSkCredentials:
+    """``{"credential": {"access", "secret", "securitytoken", "expires_at"}}`` -> :class:`AkSkCredentials`."""
+    method = "GET"
+    if response.status != 200:
+        raise parse_api_error(response, method, path)
+    body = _json_body(response, method, path)
+    cred = body.get("credential")
+    if not isinstance(cred, dict):
+        raise DataArtsResponseError(
+            method, path, response.status, "no 'credential' object", response.request_id
+        )
+    values: dict[str, str] = {}
+    for key in ("access", "secret", "securitytoken"):
+        value = cred.get(key)
+        if not isinstance(value, str) or not value:
+            raise DataArtsResponseError(
+                method, path, response.status, f"credential.{key} missing or empty", response.request_id
+            )
+        values[key] = value
+    expires_at = parse_expiry(
+        cred.get("expires_at"),
+        method=method,
+        path=path,
+        status=response.status,
+        request_id=response.request_id,
+    )
+    return AkSkCredentials(values["access"], values["secret"], values["securitytoken"], expires_at)
+
+
+# ---------------------------------------------------------------------------------------------- cache
+
+
+def cache_key(config: ClientConfig) -> tuple[str, ...]:
+    """Cache key: (IAM endpoint, domain, user, project) for tokens; (metadata URL,) for agency."""
+    if config.auth_type is AuthType.TOKEN:
+        return (
+            "token",
+            config.iam_endpoint or "",
+            config.domain_name or "",
+            config.username or "",
+            config.project_id,
+        )
+    if config.auth_type is AuthType.AGENCY:
+        return ("agency", config.metadata_url or "")
+    return ("aksk", config.ak or "")
+
+
+class CredentialCache:
+    """Thread-safe map of cache key -> credentials. No I/O is done while holding the lock.
+
+    Use :meth:`refresh_lock` around "get, else fetch and put" so that concurrent tasks in one process
+    fetch a token once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[Hashable, Credentials] = {}
+        self._refresh_locks: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, now: datetime, margin: timedelta | None = None) -> Credentials | None:
+        """Cached credentials still valid beyond the refresh margin, else None."""
+        with self._lock:
+            creds = self._items.get(key)
+        if creds is None or needs_refresh(creds, now, margin):
+            return None
+        return creds
+
+    def put(self, key: Hashable, credentials: Credentials) -> None:
+        with self._lock:
+            self._items[key] = credentials
+
+    def invalidate(self, key: Hashable, credentials: Credentials | None = None) -> bool:
+        """Drop the entry (only if it still holds ``credentials``, when given). True if dropped."""
+        with self._lock:
+            current = self._items.get(key)
+            if current is None or (credentials is not None and current != credentials):
+                return False
+            del self._items[key]
+            return True
+
+    def refresh_lock(self, key: Hashable) -> threading.Lock:
+        with self._lock:
+            return self._refresh_locks.setdefault(key, threading.Lock())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return f"CredentialCache({len(self._items)} entries)"
+
+
+CREDENTIAL_CACHE = CredentialCache()
+"""The process-wide cache shared by every hook in a worker or triggerer process."""
