@@ -9,7 +9,9 @@ AIRFLOW_V_3_0_PLUS = Version(Version(_airflow_version).base_version) >= Version(
 
 if AIRFLOW_V_3_0_PLUS:
     from airflow.sdk import BaseHook
+    from airflow.sdk.log import mask_secret
 else:  # pragma: no cover - exercised by the Airflow 2.11 test run
     from airflow.hooks.base import BaseHook  # type: ignore[no-redef,attr-defined,unused-ignore]
+    from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef,attr-defined,unused-ignore]
 
-__all__ = ["AIRFLOW_V_3_0_PLUS", "BaseHook"]
+__all__ = ["AIRFLOW_V_3_0_PLUS", "BaseHook", "mask_secret"]

@@ -1,15 +1,40 @@
-"""Hook for Huawei Cloud DataArts Studio (DataArts Factory)."""
+"""Hook for Huawei Cloud DataArts Studio (DataArts Factory).
+
+Airflow glue only: reading the connection (sync, or async inside the triggerer), registering secrets
+with the masker, logging, and choosing a driver. The protocol (signing, auth, paging, retries, errors)
+lives in :mod:`airflow_dataarts_provider.core`, the I/O in :mod:`airflow_dataarts_provider.transport`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.version_compat import BaseHook
+from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.enums import TaskType, UpdateType
+from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.filters import build_filter_query
+from airflow_dataarts_provider.core.flows import Client, call_flow, pending_items_flow
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.pages import parse_pending_items_page
+from airflow_dataarts_provider.core.request import build_pending_items_request
+from airflow_dataarts_provider.core.retry import RetryEvent
+from airflow_dataarts_provider.transport import aio, sync
+from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
+
+if TYPE_CHECKING:
+    from airflow_dataarts_provider.core.auth import Credentials
+
+__all__ = ["DataArtsHook", "TaskType", "UpdateType"]
 
 
 class DataArtsHook(BaseHook):  # type: ignore[misc]
     """Talks to DataArts Factory with the credentials of an Airflow connection.
+
+    The connection is read lazily, on the first call (never in ``__init__``), and validated before any
+    request is sent.
 
     :param dataarts_conn_id: id of a ``huaweicloud_dataarts`` connection.
     :param workspace: workspace id overriding the connection's default workspace.
@@ -26,6 +51,15 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         super().__init__()
         self.dataarts_conn_id = dataarts_conn_id
         self.workspace = workspace
+        self._config: ClientConfig | None = None
+        self._transport: sync.SyncTransport | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(dataarts_conn_id={self.dataarts_conn_id!r}, workspace={self.workspace!r})"
+        )
+
+    # ------------------------------------------------------------------ connection form (Airflow < 3.2)
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
@@ -36,3 +70,191 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Standard-field behaviour for Airflow 2.11-3.1 (3.2+ reads provider info instead)."""
         return connection_form.legacy_ui_field_behaviour()
+
+    # ------------------------------------------------------------------ configuration
+
+    def _build_config(self, conn: Any, extra: Mapping[str, Any]) -> ClientConfig:
+        # Mask first: even a validation error must not be able to echo a secret.
+        for secret in (conn.password, extra.get("security_token")):
+            if isinstance(secret, str) and secret:
+                mask_secret(secret)
+        config = ClientConfig.from_connection(
+            conn.host, conn.login, conn.password, extra, workspace_override=self.workspace, port=conn.port
+        )
+        for secret in config.secrets():
+            mask_secret(secret)
+        if config.unknown_extras:
+            self.log.warning(
+                "Connection %r has extras this provider does not know (typo?): %s",
+                self.dataarts_conn_id,
+                ", ".join(config.unknown_extras),
+            )
+        return config
+
+    def get_config(self) -> ClientConfig:
+        """The validated client configuration of the connection (read once per hook)."""
+        if self._config is None:
+            conn = self.get_connection(self.dataarts_conn_id)
+            self._config = self._build_config(conn, conn.extra_dejson)
+        return self._config
+
+    async def aget_config(self) -> ClientConfig:
+        """:meth:`get_config` for event loops (the triggerer): the connection is fetched asynchronously."""
+        if self._config is None:
+            try:
+                from airflow.providers.common.compat.connection import (
+                    get_async_connection,
+                    get_async_extra_dejson,
+                )
+            except ImportError:  # common-compat < 1.23 (Python 3.10): read it in a worker thread
+                from asgiref.sync import sync_to_async
+
+                conn = await sync_to_async(self.get_connection)(self.dataarts_conn_id)
+                self._config = self._build_config(conn, conn.extra_dejson)
+            else:
+                conn = await get_async_connection(self.dataarts_conn_id, self)
+                self._config = self._build_config(conn, await get_async_extra_dejson(conn))
+        return self._config
+
+    def _sync_transport(self, config: ClientConfig) -> sync.SyncTransport:
+        if self._transport is None:
+            self._transport = sync.SyncTransport(
+                timeout=config.timeout, verify=config.verify, proxies=config.proxies
+            )
+        return self._transport
+
+    def _client(self, config: ClientConfig) -> Client:
+        return Client(config, on_retry=self._log_retry, on_response=self._log_response)
+
+    def _log_response(self, request: HttpRequest, response: HttpResponse) -> None:
+        # The URL carries no credential (signatures and tokens travel in headers).
+        self.log.debug(
+            "%s %s -> HTTP %d (request id %s)",
+            request.method,
+            request.url,
+            response.status,
+            response.request_id,
+        )
+
+    def _log_retry(self, event: RetryEvent) -> None:
+        self.log.warning(
+            "DataArts request attempt %d failed (%s); retrying in %.1fs",
+            event.attempt,
+            event.exception,
+            event.wait,
+        )
+
+    def _log_listing(self, client: Client, workspace: str | None) -> None:
+        stats = client.stats
+        self.log.info(
+            "Listed %d pending items of workspace %s: %d pages, %d requests, %d retries, %.2fs",
+            stats.items,
+            workspace or client.config.workspace,
+            stats.pages,
+            stats.requests,
+            stats.retries,
+            stats.elapsed,
+        )
+
+    @staticmethod
+    def _split_filters(
+        filters: dict[str, Any], config: ClientConfig
+    ) -> tuple[list[tuple[str, str]], str | None]:
+        workspace = filters.pop("workspace", None)
+        return build_filter_query(filters, time_format=config.time_format), workspace
+
+    # ------------------------------------------------------------------ pending items, sync
+
+    def iter_pending_items(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Pending items matching ``filters``, fetched lazily page by page (100 per request).
+
+        Filters: ``submit_user_name``, ``item_name``, ``update_type``, ``task_type``, ``start_time``,
+        ``end_time``, ``workspace``. Invalid values raise
+        :class:`~airflow_dataarts_provider.core.errors.DataArtsConfigError` here, before any request.
+        """
+        config = self.get_config()
+        query, workspace = self._split_filters(dict(filters), config)
+        client = self._client(config)
+        flow = pending_items_flow(client, filters_query=query, workspace=workspace)
+
+        def _items() -> Iterator[dict[str, Any]]:
+            yield from sync.iterate(flow, self._sync_transport(config))
+            self._log_listing(client, workspace)
+
+        return _items()
+
+    def list_pending_items(self, *, max_items: int | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Every pending item matching ``filters`` (a consistent snapshot), or the first ``max_items``."""
+        config = self.get_config()
+        query, workspace = self._split_filters(dict(filters), config)
+        client = self._client(config)
+        flow = pending_items_flow(
+            client, filters_query=query, workspace=workspace, max_items=max_items, emit=False
+        )
+        items = sync.run(flow, self._sync_transport(config))
+        self._log_listing(client, workspace)
+        return items
+
+    # ------------------------------------------------------------------ pending items, async
+
+    async def aiter_pending_items(self, **filters: Any) -> AsyncIterator[dict[str, Any]]:
+        """Async twin of :meth:`iter_pending_items`, for triggers."""
+        config = await self.aget_config()
+        query, workspace = self._split_filters(dict(filters), config)
+        client = self._client(config)
+        transport = aio.AsyncTransport(timeout=config.timeout, verify=config.verify, proxies=config.proxies)
+        try:
+            async for item in aio.iterate(
+                pending_items_flow(client, filters_query=query, workspace=workspace), transport
+            ):
+                yield item
+            self._log_listing(client, workspace)
+        finally:
+            await transport.aclose()
+
+    async def alist_pending_items(
+        self, *, max_items: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Async twin of :meth:`list_pending_items`, for triggers."""
+        config = await self.aget_config()
+        query, workspace = self._split_filters(dict(filters), config)
+        client = self._client(config)
+        flow = pending_items_flow(
+            client, filters_query=query, workspace=workspace, max_items=max_items, emit=False
+        )
+        transport = aio.AsyncTransport(timeout=config.timeout, verify=config.verify, proxies=config.proxies)
+        try:
+            items = await aio.run(flow, transport)
+        finally:
+            await transport.aclose()
+        self._log_listing(client, workspace)
+        return items
+
+    # ------------------------------------------------------------------ connection test
+
+    def test_connection(self) -> tuple[bool, str]:
+        """One cheap read (``limit=1``). Never raises; the message carries no secret."""
+        try:
+            config = self.get_config()
+            client = self._client(config)
+
+            def build(credentials: Credentials, now: datetime) -> HttpRequest:
+                return build_pending_items_request(
+                    config, credentials=credentials, limit=1, offset=0, now=now
+                )
+
+            page = sync.run(
+                call_flow(
+                    client, "GET", build, lambda r: parse_pending_items_page(r, "GET", "pending-items")
+                ),
+                self._sync_transport(config),
+            )
+        except DataArtsError as exc:
+            return False, str(exc)
+        except Exception as exc:  # the Test button must never see a traceback
+            return False, f"{type(exc).__name__}: {exc}"
+        total = "unknown" if page.total is None else page.total
+        return True, (
+            f"Connected to DataArts Studio at {config.endpoint} (project {config.project_id}, "
+            f"workspace {config.workspace}): {total} pending items."
+        )

@@ -1,0 +1,41 @@
+"""Effects: how the pure protocol flows ask their driver for I/O.
+
+A *flow* is a generator that yields effects and receives their results:
+
+- :class:`Send` -> the driver sends the request and sends back the :class:`HttpResponse`, or throws a
+  :class:`~airflow_dataarts_provider.core.errors.DataArtsTransportError` into the flow;
+- :class:`Sleep` -> the driver waits (``time.sleep`` or ``asyncio.sleep``) and sends back ``None``;
+- :class:`Emit` -> (listing flows only) the driver hands the items to its consumer and sends back ``None``.
+
+Retries, authentication, rate limiting and paging are written once, as flows; the sync (requests) and
+async (httpx) drivers in :mod:`airflow_dataarts_provider.transport` only perform the effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class Send:
+    request: HttpRequest
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Emit:
+    items: list[dict[str, Any]]
+
+
+Effect = Send | Sleep | Emit
+T = TypeVar("T")
+# A flow yields effects, receives HttpResponse (for Send) or None, and returns T.
+Flow = Generator[Effect, HttpResponse | None, T]

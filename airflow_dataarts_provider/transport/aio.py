@@ -1,0 +1,97 @@
+"""Asynchronous transport (httpx.AsyncClient) and the async flow driver, for triggers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+
+from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T
+from airflow_dataarts_provider.core.errors import DataArtsTransportError
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.transport import describe
+
+
+class AsyncTransport:
+    """Sends :class:`HttpRequest` values byte for byte over one ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        *,
+        timeout: tuple[float, float],
+        verify: bool | str = True,
+        proxies: Mapping[str, str] | None = None,
+    ) -> None:
+        connect, read = timeout
+        # requests-style proxies ({"https": url}) become httpx mounts ({"https://": transport}).
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+            f"{scheme}://": httpx.AsyncHTTPTransport(proxy=url, verify=verify)
+            for scheme, url in (proxies or {}).items()
+        }
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(read, connect=connect),
+            verify=verify,
+            follow_redirects=False,
+            mounts=mounts or None,
+        )
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = await self._client.request(
+                request.method, request.url, headers=dict(request.headers), content=request.body or None
+            )
+        except httpx.TimeoutException as exc:
+            raise DataArtsTransportError(request.method, request.path, describe(exc), timeout=True) from exc
+        except httpx.HTTPError as exc:
+            raise DataArtsTransportError(request.method, request.path, describe(exc)) from exc
+        return HttpResponse(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=response.content,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+async def _step(flow: Flow[Any], transport: AsyncTransport, effect: Send | Sleep) -> Any:
+    if isinstance(effect, Sleep):
+        await asyncio.sleep(effect.seconds)
+        return flow.send(None)
+    try:
+        response = await transport.send(effect.request)
+    except DataArtsTransportError as exc:
+        return flow.throw(exc)
+    return flow.send(response)
+
+
+async def run(flow: Flow[T], transport: AsyncTransport) -> T:
+    """Drive a flow to completion; :class:`Emit` effects are not allowed here."""
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Emit):
+                raise TypeError("run() cannot drive a listing flow; use iterate()")
+            effect = await _step(flow, transport, effect)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+
+
+async def iterate(flow: Flow[Any], transport: AsyncTransport) -> AsyncIterator[dict[str, Any]]:
+    """Drive a listing flow lazily, yielding the items of each :class:`Emit` as they arrive."""
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Emit):
+                for item in effect.items:
+                    yield item
+                effect = flow.send(None)
+            else:
+                effect = await _step(flow, transport, effect)
+    except StopIteration:
+        return
+    finally:
+        flow.close()

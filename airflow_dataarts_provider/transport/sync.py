@@ -1,0 +1,97 @@
+"""Synchronous transport (requests, one pooled Session) and the sync flow driver."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import requests
+
+from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T
+from airflow_dataarts_provider.core.errors import DataArtsTransportError
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.transport import describe
+
+
+class SyncTransport:
+    """Sends :class:`HttpRequest` values byte for byte over one pooled ``requests.Session``."""
+
+    def __init__(
+        self,
+        *,
+        timeout: tuple[float, float],
+        verify: bool | str = True,
+        proxies: Mapping[str, str] | None = None,
+    ) -> None:
+        self._timeout = timeout
+        self._verify = verify
+        self._session = requests.Session()
+        if proxies:
+            self._session.proxies.update(proxies)
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self._session.request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=request.body or None,
+                timeout=self._timeout,
+                verify=self._verify,
+                allow_redirects=False,
+            )
+            body = response.content
+        except requests.Timeout as exc:
+            raise DataArtsTransportError(request.method, request.path, describe(exc), timeout=True) from exc
+        except requests.RequestException as exc:
+            raise DataArtsTransportError(request.method, request.path, describe(exc)) from exc
+        return HttpResponse(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=body,
+        )
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _step(flow: Flow[Any], transport: SyncTransport, effect: Send | Sleep) -> Any:
+    """Perform one effect and resume the flow with its outcome; returns the flow's next effect."""
+    if isinstance(effect, Sleep):
+        time.sleep(effect.seconds)
+        return flow.send(None)
+    try:
+        response = transport.send(effect.request)
+    except DataArtsTransportError as exc:
+        return flow.throw(exc)
+    return flow.send(response)
+
+
+def run(flow: Flow[T], transport: SyncTransport) -> T:
+    """Drive a flow to completion; :class:`Emit` effects are not allowed here."""
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Emit):
+                raise TypeError("run() cannot drive a listing flow; use iterate()")
+            effect = _step(flow, transport, effect)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+
+
+def iterate(flow: Flow[Any], transport: SyncTransport) -> Iterator[dict[str, Any]]:
+    """Drive a listing flow lazily, yielding the items of each :class:`Emit` as they arrive."""
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Emit):
+                yield from effect.items
+                effect = flow.send(None)
+            else:
+                effect = _step(flow, transport, effect)
+    except StopIteration:
+        return
+    finally:
+        flow.close()
