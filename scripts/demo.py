@@ -93,16 +93,16 @@ def main() -> int:
         items = hook.list_pending_items()
         elapsed = time.monotonic() - started
         columns = [
-            ("pending_item_id", 10),
-            ("item_name", 34),
-            ("task_type", 9),
-            ("update_type", 11),
-            ("package_flag", 9),
-            ("submit_user_name", 16),
+            ("id", "pending_item_id", 10),
+            ("job or script name", "item_name", 34),
+            ("type", "task_type", 6),
+            ("change", "update_type", 8),
+            ("packaged", "package_flag", 8),
+            ("submitted by", "submit_user_name", 16),
         ]
         print()
-        print("  ".join(_cell(name, width) for name, width in columns))
-        print("  ".join("-" * width for _, width in columns))
+        print("  ".join(_cell(title, width) for title, _, width in columns))
+        print("  ".join("-" * width for _, _, width in columns))
         for item in items:
             shown = {
                 **item,
@@ -110,7 +110,7 @@ def main() -> int:
                 "update_type": UPDATE_TYPES.get(item["update_type"], item["update_type"]),
                 "package_flag": "packaged" if item["package_flag"] else "no",
             }
-            print("  ".join(_cell(str(shown[name]), width) for name, width in columns))
+            print("  ".join(_cell(str(shown[name]), width) for _, name, width in columns))
         print()
         by_type = Counter(TASK_TYPES.get(i["task_type"], "other") for i in items)
         print(
