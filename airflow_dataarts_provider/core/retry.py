@@ -2,9 +2,10 @@
 
 The decisions are pure methods of :class:`RetryPolicy` (:meth:`~RetryPolicy.is_retryable`,
 :meth:`~RetryPolicy.wait_seconds`, :meth:`~RetryPolicy.should_stop`). :meth:`~RetryPolicy.retrying`
-and :meth:`~RetryPolicy.async_retrying` wrap the *same* callables into ``tenacity.Retrying`` and
-``tenacity.AsyncRetrying``; the sleep and the clock are injectable (defaults: ``time.sleep`` or
-``asyncio.sleep``, and ``time.monotonic``). When attempts or time run out, the last original exception
+wraps them into a ``tenacity.Retrying``; the sleep and the clock are injectable (defaults:
+``time.sleep`` and ``time.monotonic``). The protocol flows (:mod:`~airflow_dataarts_provider.core.flows`)
+pass a recording ``sleep`` and turn each wait into a ``Sleep`` effect, so the same tenacity loop
+serves the sync and the async driver. When attempts or time run out, the last original exception
 is re-raised (never ``tenacity.RetryError``). Usage::
 
     for attempt in policy.retrying("GET", on_retry=log_retry):
@@ -31,7 +32,7 @@ import math
 import random
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import tenacity
@@ -162,27 +163,6 @@ class RetryPolicy:
         attempts; ``on_retry`` sees each retry (for logging)."""
         c = _Controller(self, method, idempotent, on_retry, clock)
         retrying = tenacity.Retrying(
-            retry=c.retry,
-            wait=c.wait,
-            stop=c.stop,
-            before=c.before,
-            before_sleep=c.before_sleep,
-            reraise=True,
-        )
-        return retrying if sleep is None else retrying.copy(sleep=sleep)
-
-    def async_retrying(
-        self,
-        method: str,
-        *,
-        idempotent: bool | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        clock: Callable[[], float] | None = None,
-    ) -> tenacity.AsyncRetrying:
-        """The ``tenacity.AsyncRetrying`` twin of :meth:`retrying` (same decisions)."""
-        c = _Controller(self, method, idempotent, on_retry, clock)
-        retrying = tenacity.AsyncRetrying(
             retry=c.retry,
             wait=c.wait,
             stop=c.stop,

@@ -164,9 +164,6 @@ class FakeTime:
         self.sleeps.append(seconds)
         self.now += seconds
 
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
 
 def failing(
     errors: Sequence[BaseException], result: str = "ok", cost: float = 0.0, t: FakeTime | None = None
@@ -302,45 +299,6 @@ def test_jittered_wait_is_computed_once_per_attempt() -> None:
     expected = [reference.uniform(0, 1), reference.uniform(0, 2), reference.uniform(0, 4)]
     assert t.sleeps == expected
     assert [e.wait for e in events] == expected
-
-
-async def test_async_retrying_same_decisions() -> None:
-    t = FakeTime()
-    events: list[RetryEvent] = []
-    errors = [api(DataArtsThrottledError, 429), api(DataArtsServerError, 502)]
-    r = NO_JITTER.async_retrying("GET", sleep=t.async_sleep, on_retry=events.append, clock=t.clock)
-    calls = iter(errors)
-    result = None
-    async for attempt in r:
-        with attempt:
-            exc = next(calls, None)
-            if exc is not None:
-                raise exc
-            result = "ok"
-    assert result == "ok"
-    assert t.sleeps == [5, 2]
-    assert [e.attempt for e in events] == [1, 2]
-
-
-async def test_async_exhaustion_and_call_style() -> None:
-    t = FakeTime()
-    errors = [transport() for _ in range(5)]
-    calls = iter(errors)
-
-    async def fn() -> str:
-        raise next(calls)
-
-    r = NO_JITTER.async_retrying("GET", sleep=t.async_sleep, clock=t.clock)
-    with pytest.raises(DataArtsTransportError) as info:
-        await r(fn)
-    assert info.value is errors[4] and t.sleeps == [1, 2, 4, 8]
-
-    async def post() -> str:
-        raise errors[0]
-
-    with pytest.raises(DataArtsTransportError):
-        await NO_JITTER.async_retrying("POST", sleep=t.async_sleep, clock=t.clock)(post)
-    assert t.sleeps == [1, 2, 4, 8]
 
 
 def test_default_sleep_and_clock_are_usable() -> None:
