@@ -26,7 +26,13 @@ def _alive(pid: int) -> bool:
 def test_demo_lists_every_seeded_item_and_cleans_up() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     out = subprocess.run(
-        [sys.executable, "scripts/demo.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "scripts/demo.py"],
+        check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "42 pending items listed through DataArtsHook" in out.stdout
