@@ -17,6 +17,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 
 
@@ -39,3 +40,14 @@ Effect = Send | Sleep | Emit
 T = TypeVar("T")
 # A flow yields effects, receives HttpResponse (for Send) or None, and returns T.
 Flow = Generator[Effect, HttpResponse | None, T]
+
+
+def resume(flow: Flow[Any], outcome: HttpResponse | DataArtsTransportError | None) -> Effect:
+    """Resume ``flow`` with the outcome of its last effect and return its next effect.
+
+    Drivers call this inside their own ``except StopIteration`` (a ``StopIteration`` must never leave a
+    coroutine: Python turns it into ``RuntimeError``).
+    """
+    if isinstance(outcome, DataArtsTransportError):
+        return flow.throw(outcome)
+    return flow.send(outcome)

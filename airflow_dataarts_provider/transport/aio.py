@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T
+from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T, resume
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.transport import describe
@@ -56,15 +56,18 @@ class AsyncTransport:
         await self._client.aclose()
 
 
-async def _step(flow: Flow[Any], transport: AsyncTransport, effect: Send | Sleep) -> Any:
+async def _perform(
+    transport: AsyncTransport, effect: Send | Sleep
+) -> HttpResponse | DataArtsTransportError | None:
+    """Do the I/O of one effect. The flow is resumed by the caller, inside its ``except StopIteration``
+    (a ``StopIteration`` must never leave a coroutine: Python turns it into ``RuntimeError``)."""
     if isinstance(effect, Sleep):
         await asyncio.sleep(effect.seconds)
-        return flow.send(None)
+        return None
     try:
-        response = await transport.send(effect.request)
+        return await transport.send(effect.request)
     except DataArtsTransportError as exc:
-        return flow.throw(exc)
-    return flow.send(response)
+        return exc
 
 
 async def run(flow: Flow[T], transport: AsyncTransport) -> T:
@@ -74,7 +77,7 @@ async def run(flow: Flow[T], transport: AsyncTransport) -> T:
         while True:
             if isinstance(effect, Emit):
                 raise TypeError("run() cannot drive a listing flow; use iterate()")
-            effect = await _step(flow, transport, effect)
+            effect = resume(flow, await _perform(transport, effect))
     except StopIteration as stop:
         result: T = stop.value
         return result
@@ -90,7 +93,7 @@ async def iterate(flow: Flow[Any], transport: AsyncTransport) -> AsyncIterator[d
                     yield item
                 effect = flow.send(None)
             else:
-                effect = await _step(flow, transport, effect)
+                effect = resume(flow, await _perform(transport, effect))
     except StopIteration:
         return
     finally:

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T
+from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T, resume
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.transport import describe
@@ -56,16 +56,16 @@ class SyncTransport:
         self._session.close()
 
 
-def _step(flow: Flow[Any], transport: SyncTransport, effect: Send | Sleep) -> Any:
-    """Perform one effect and resume the flow with its outcome; returns the flow's next effect."""
+def _perform(transport: SyncTransport, effect: Send | Sleep) -> HttpResponse | DataArtsTransportError | None:
+    """Do the I/O of one effect. The flow is resumed by the caller, inside its ``except StopIteration``
+    (a ``StopIteration`` must never leave a coroutine: Python turns it into ``RuntimeError``)."""
     if isinstance(effect, Sleep):
         time.sleep(effect.seconds)
-        return flow.send(None)
+        return None
     try:
-        response = transport.send(effect.request)
+        return transport.send(effect.request)
     except DataArtsTransportError as exc:
-        return flow.throw(exc)
-    return flow.send(response)
+        return exc
 
 
 def run(flow: Flow[T], transport: SyncTransport) -> T:
@@ -75,7 +75,7 @@ def run(flow: Flow[T], transport: SyncTransport) -> T:
         while True:
             if isinstance(effect, Emit):
                 raise TypeError("run() cannot drive a listing flow; use iterate()")
-            effect = _step(flow, transport, effect)
+            effect = resume(flow, _perform(transport, effect))
     except StopIteration as stop:
         result: T = stop.value
         return result
@@ -90,7 +90,7 @@ def iterate(flow: Flow[Any], transport: SyncTransport) -> Iterator[dict[str, Any
                 yield from effect.items
                 effect = flow.send(None)
             else:
-                effect = _step(flow, transport, effect)
+                effect = resume(flow, _perform(transport, effect))
     except StopIteration:
         return
     finally:
