@@ -19,11 +19,17 @@ from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep
 from airflow_dataarts_provider.core.enums import AuthType
 from airflow_dataarts_provider.core.errors import DataArtsAPIError, parse_api_error
+from airflow_dataarts_provider.core.filters import build_filter_query
+from airflow_dataarts_provider.core.gate import GateSpec, choose_plan
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.core.pages import Page, parse_pending_items_page
 from airflow_dataarts_provider.core.pagination import OffsetSemantics, PendingItemsWalk
 from airflow_dataarts_provider.core.ratelimit import TokenBucket, limiter_for
-from airflow_dataarts_provider.core.request import build_pending_items_request, canonical_request_of
+from airflow_dataarts_provider.core.request import (
+    build_pending_items_request,
+    canonical_request_of,
+    resolve_workspace,
+)
 from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
 
 R = TypeVar("R")
@@ -183,6 +189,64 @@ def call_flow(
     return (yield from _attempts(client, method, _build, parse))
 
 
+def _page_flow(
+    client: Client, query: list[tuple[str, str]], workspace: str | None, limit: int, offset: int
+) -> Flow[Page]:
+    """One page of the pending-items listing (retried, authenticated, rate limited)."""
+    config = client.config
+
+    def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
+        return build_pending_items_request(
+            config,
+            credentials=credentials,
+            filters_query=query,
+            limit=limit,
+            offset=offset,
+            workspace=workspace,
+            now=now,
+        )
+
+    def parse(response: HttpResponse) -> Page:
+        return parse_pending_items_page(response, "GET", _pending_items_path(config))
+
+    page = yield from call_flow(client, "GET", build, parse)
+    client.stats.pages += 1
+    return page
+
+
+def _new_walk(client: Client, max_items: int | None = None) -> PendingItemsWalk:
+    config = client.config
+    return PendingItemsWalk(
+        page_size=PAGE_SIZE,
+        offset_mode=config.offset_mode.value,
+        known_mode=_LEARNED_OFFSET_SEMANTICS.get((config.endpoint, config.project_id)),
+        max_items=max_items,
+    )
+
+
+def _walk_flow(
+    client: Client,
+    walk: PendingItemsWalk,
+    query: list[tuple[str, str]],
+    workspace: str | None,
+    *,
+    emit: bool,
+    max_pages: int | None = None,
+) -> Flow[None]:
+    """Feed ``walk`` until it is done (or ``max_pages`` more pages were read)."""
+    fed = 0
+    while (max_pages is None or fed < max_pages) and (page_request := walk.next_offset()) is not None:
+        page = yield from _page_flow(client, query, workspace, page_request.limit, page_request.offset)
+        fed += 1
+        fresh = walk.feed(page)
+        if emit and fresh:
+            yield Emit(fresh)
+    if walk.done:
+        if walk.learned_mode is not None:
+            _LEARNED_OFFSET_SEMANTICS[(client.config.endpoint, client.config.project_id)] = walk.learned_mode
+        client.stats.items += walk.items
+
+
 def pending_items_flow(
     client: Client,
     *,
@@ -190,51 +254,52 @@ def pending_items_flow(
     workspace: str | None,
     max_items: int | None = None,
     emit: bool = True,
-) -> Flow[list[dict[str, Any]]]:
+) -> Flow[PendingItems]:
     """Walk ``GET /v2/{project_id}/factory/pending-items`` with the largest page size.
 
     With ``emit``, new items are emitted page by page (lazy iteration). Returns the snapshot of the final
-    consistent pass (see :class:`~airflow_dataarts_provider.core.pagination.PendingItemsWalk`).
+    consistent pass (see :class:`~airflow_dataarts_provider.core.pagination.PendingItemsWalk`), the
+    server's ``total`` and whether ``max_items`` cut the listing.
     """
-    config = client.config
-    query = list(filters_query)
-    learned_key = (config.endpoint, config.project_id)
-    walk = PendingItemsWalk(
-        page_size=PAGE_SIZE,
-        offset_mode=config.offset_mode.value,
-        known_mode=_LEARNED_OFFSET_SEMANTICS.get(learned_key),
-        max_items=max_items,
-    )
-    while (page_request := walk.next_offset()) is not None:
+    workspace = resolve_workspace(client.config, workspace)  # before any request
+    walk = _new_walk(client, max_items)
+    yield from _walk_flow(client, walk, list(filters_query), workspace, emit=emit)
+    items = walk.snapshot
+    truncated = walk.stop_reason == "max_items" and (walk.total is None or walk.total > len(items))
+    return PendingItems(items, walk.total, truncated)
 
-        def build(
-            credentials: auth.Credentials,
-            now: datetime,
-            limit: int = page_request.limit,
-            offset: int = page_request.offset,
-        ) -> HttpRequest:
-            return build_pending_items_request(
-                config,
-                credentials=credentials,
-                filters_query=query,
-                limit=limit,
-                offset=offset,
-                workspace=workspace,
-                now=now,
-            )
 
-        def parse(response: HttpResponse) -> Page:
-            return parse_pending_items_page(response, "GET", _pending_items_path(config))
+@dataclass(frozen=True)
+class PendingItems:
+    items: list[dict[str, Any]]
+    total: int | None
+    truncated: bool
 
-        page = yield from call_flow(client, "GET", build, parse)
-        client.stats.pages += 1
-        fresh = walk.feed(page)
-        if emit and fresh:
-            yield Emit(fresh)
-    if walk.learned_mode is not None:
-        _LEARNED_OFFSET_SEMANTICS[learned_key] = walk.learned_mode
-    client.stats.items = walk.items
-    return walk.snapshot
+
+def gate_flow(client: Client, spec: GateSpec, workspace: str | None) -> Flow[list[dict[str, Any]]]:
+    """The pending items that match ``spec``, with the cheaper query plan (see :mod:`.gate`)."""
+    time_format = client.config.time_format
+    workspace = resolve_workspace(client.config, workspace)  # before any request
+
+    def query(**filters: Any) -> list[tuple[str, str]]:
+        return build_filter_query({"task_type": spec.task_type, **filters}, time_format=time_format)
+
+    def per_name() -> Flow[list[dict[str, Any]]]:
+        found: list[dict[str, Any]] = []
+        for name in spec.task_names:
+            walk = _new_walk(client)
+            yield from _walk_flow(client, walk, query(item_name=name), workspace, emit=False)
+            found += walk.snapshot
+        return spec.matching(found)
+
+    if choose_plan(spec, None) == "per_name":
+        return (yield from per_name())
+    walk = _new_walk(client)
+    yield from _walk_flow(client, walk, query(), workspace, emit=False, max_pages=1)
+    if not walk.done and choose_plan(spec, walk.total) == "per_name":
+        return (yield from per_name())
+    yield from _walk_flow(client, walk, query(), workspace, emit=False)
+    return spec.matching(walk.snapshot)
 
 
 def _pending_items_path(config: ClientConfig) -> str:

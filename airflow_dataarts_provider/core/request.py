@@ -110,6 +110,18 @@ def _check_int(field: str, value: object, minimum: int, maximum: int | None) -> 
     return value
 
 
+def resolve_workspace(config: ClientConfig, workspace: str | None) -> str:
+    """The workspace a DataArts Factory call runs in (argument, else the connection's), validated."""
+    chosen = workspace if workspace is not None else config.workspace
+    if chosen is None:
+        raise DataArtsConfigError(
+            "workspace",
+            "is required for DataArts Factory calls",
+            "a workspace id (argument or connection extra)",
+        )
+    return validate_workspace(chosen)
+
+
 def build_pending_items_request(
     config: ClientConfig,
     *,
@@ -126,10 +138,7 @@ def build_pending_items_request(
     """
     limit = _check_int("limit", limit, 1, MAX_LIMIT)
     offset = _check_int("offset", offset, 0, None)
-    if workspace is None and config.workspace is None:
-        raise DataArtsConfigError(
-            "workspace", "is required for pending items", "a workspace id (argument or connection extra)"
-        )
+    workspace = resolve_workspace(config, workspace)
     pairs = list(filters_query)
     clash = [k for k, _ in pairs if k in ("limit", "offset")]
     if clash:

@@ -13,10 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.effects import Flow, T
 from airflow_dataarts_provider.core.enums import TaskType, UpdateType
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.filters import build_filter_query
-from airflow_dataarts_provider.core.flows import Client, call_flow, pending_items_flow
+from airflow_dataarts_provider.core.flows import (
+    Client,
+    PendingItems,
+    call_flow,
+    gate_flow,
+    pending_items_flow,
+)
+from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.core.pages import parse_pending_items_page
 from airflow_dataarts_provider.core.request import build_pending_items_request
@@ -27,7 +35,7 @@ from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 if TYPE_CHECKING:
     from airflow_dataarts_provider.core.auth import Credentials
 
-__all__ = ["DataArtsHook", "TaskType", "UpdateType"]
+__all__ = ["DataArtsHook", "GateSpec", "PendingItems", "TaskType", "UpdateType"]
 
 
 class DataArtsHook(BaseHook):  # type: ignore[misc]
@@ -156,14 +164,14 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             stats.elapsed,
         )
 
-    @staticmethod
-    def _split_filters(
-        filters: dict[str, Any], config: ClientConfig
-    ) -> tuple[list[tuple[str, str]], str | None]:
-        workspace = filters.pop("workspace", None)
-        return build_filter_query(filters, time_format=config.time_format), workspace
-
     # ------------------------------------------------------------------ pending items, sync
+
+    def _listing(
+        self, config: ClientConfig, filters: Mapping[str, Any]
+    ) -> tuple[Client, list[tuple[str, str]], str | None]:
+        rest = dict(filters)
+        workspace = rest.pop("workspace", None)
+        return self._client(config), build_filter_query(rest, time_format=config.time_format), workspace
 
     def iter_pending_items(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Pending items matching ``filters``, fetched lazily page by page (100 per request).
@@ -173,8 +181,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         :class:`~airflow_dataarts_provider.core.errors.DataArtsConfigError` here, before any request.
         """
         config = self.get_config()
-        query, workspace = self._split_filters(dict(filters), config)
-        client = self._client(config)
+        client, query, workspace = self._listing(config, filters)
         flow = pending_items_flow(client, filters_query=query, workspace=workspace)
 
         def _items() -> Iterator[dict[str, Any]]:
@@ -183,25 +190,42 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
         return _items()
 
-    def list_pending_items(self, *, max_items: int | None = None, **filters: Any) -> list[dict[str, Any]]:
-        """Every pending item matching ``filters`` (a consistent snapshot), or the first ``max_items``."""
+    def fetch_pending_items(self, *, max_items: int | None = None, **filters: Any) -> PendingItems:
+        """Like :meth:`list_pending_items`, with the server's ``total`` and whether ``max_items`` cut it."""
         config = self.get_config()
-        query, workspace = self._split_filters(dict(filters), config)
-        client = self._client(config)
+        client, query, workspace = self._listing(config, filters)
         flow = pending_items_flow(
             client, filters_query=query, workspace=workspace, max_items=max_items, emit=False
         )
-        items = sync.run(flow, self._sync_transport(config))
+        result = sync.run(flow, self._sync_transport(config))
+        self._log_listing(client, workspace)
+        return result
+
+    def list_pending_items(self, *, max_items: int | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Every pending item matching ``filters`` (a consistent snapshot), or the first ``max_items``."""
+        return self.fetch_pending_items(max_items=max_items, **filters).items
+
+    def gate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
+        """The pending items a release gate watches (exact name/id matching, cheapest query plan)."""
+        config = self.get_config()
+        client = self._client(config)
+        items = sync.run(gate_flow(client, spec, workspace), self._sync_transport(config))
         self._log_listing(client, workspace)
         return items
 
     # ------------------------------------------------------------------ pending items, async
 
+    async def _arun(self, config: ClientConfig, flow: Flow[T]) -> T:
+        transport = aio.AsyncTransport(timeout=config.timeout, verify=config.verify, proxies=config.proxies)
+        try:
+            return await aio.run(flow, transport)
+        finally:
+            await transport.aclose()
+
     async def aiter_pending_items(self, **filters: Any) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`iter_pending_items`, for triggers."""
         config = await self.aget_config()
-        query, workspace = self._split_filters(dict(filters), config)
-        client = self._client(config)
+        client, query, workspace = self._listing(config, filters)
         transport = aio.AsyncTransport(timeout=config.timeout, verify=config.verify, proxies=config.proxies)
         try:
             async for item in aio.iterate(
@@ -217,16 +241,19 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     ) -> list[dict[str, Any]]:
         """Async twin of :meth:`list_pending_items`, for triggers."""
         config = await self.aget_config()
-        query, workspace = self._split_filters(dict(filters), config)
-        client = self._client(config)
+        client, query, workspace = self._listing(config, filters)
         flow = pending_items_flow(
             client, filters_query=query, workspace=workspace, max_items=max_items, emit=False
         )
-        transport = aio.AsyncTransport(timeout=config.timeout, verify=config.verify, proxies=config.proxies)
-        try:
-            items = await aio.run(flow, transport)
-        finally:
-            await transport.aclose()
+        result = await self._arun(config, flow)
+        self._log_listing(client, workspace)
+        return result.items
+
+    async def agate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
+        """Async twin of :meth:`gate_items`, for triggers."""
+        config = await self.aget_config()
+        client = self._client(config)
+        items = await self._arun(config, gate_flow(client, spec, workspace))
         self._log_listing(client, workspace)
         return items
 

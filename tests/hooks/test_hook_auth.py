@@ -1,0 +1,169 @@
+"""Acceptance: authentication failures and credential refresh, through the hook, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from hook_helpers import (
+    assert_same_items,
+    iam_requests,
+    make_hook,
+    metadata_requests,
+    pages_for,
+    pending_requests,
+    process_caches_cleared,
+    set_connection,
+    start_emulator,
+    total_requests,
+)
+
+from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError, DataArtsPermissionError
+
+N = 250
+WRONG_SK = "Wr0ngSecretKeyValue-0123456789abcdefABCD"
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches(monkeypatch):
+    yield from process_caches_cleared(monkeypatch)
+
+
+def _last_request_id(emu) -> str:
+    log = [e for e in emu.request_log() if e["endpoint"] == "pending-items"]
+    assert log
+    return log[-1]["request_id"]
+
+
+@pytest.mark.parametrize("call", ["list", "iter"])
+def test_wrong_sk_fails_after_exactly_one_request(dataarts_emulator_factory, monkeypatch, call):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    set_connection(monkeypatch, emu, password=WRONG_SK)
+    hook = make_hook()
+    with pytest.raises(DataArtsAuthenticationError) as info:
+        if call == "list":
+            hook.list_pending_items()
+        else:
+            list(hook.iter_pending_items())
+    exc = info.value
+    assert total_requests(emu) == 1  # no retry, nothing else
+    assert exc.status == 401
+    assert exc.error_code == "APIGW.0301"
+    request_id = _last_request_id(emu)
+    assert exc.request_id == request_id
+    assert "APIGW.0301" in str(exc)
+    assert request_id in str(exc)
+    assert WRONG_SK not in str(exc)
+
+
+def test_unknown_ak_fails_after_exactly_one_request(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    set_connection(monkeypatch, emu, login="UNKNOWNAK0123456789")
+    with pytest.raises(DataArtsAuthenticationError, match=r"APIGW\.0301"):
+        make_hook().list_pending_items()
+    assert total_requests(emu) == 1
+
+
+def test_wrong_sk_does_not_lock_the_ak(dataarts_emulator_factory, monkeypatch):
+    """Five failures lock a real AK: one failing call must cost one failure, not max_attempts."""
+    emu = start_emulator(dataarts_emulator_factory, N, aksk_lockout_failures=2, aksk_lockout_s=60)
+    set_connection(monkeypatch, emu, password=WRONG_SK)
+    with pytest.raises(DataArtsAuthenticationError):
+        make_hook().list_pending_items()
+    set_connection(monkeypatch, emu)
+    assert_same_items(make_hook().list_pending_items(), emu.items())
+
+
+def test_expired_temporary_aksk_fails_once(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    set_connection(monkeypatch, emu, "aksk_sts")
+    assert_same_items(make_hook().list_pending_items(), emu.items())
+    before = pending_requests(emu)
+    emu.expire_tokens()
+    with pytest.raises(DataArtsAuthenticationError, match=r"APIGW\.0301"):
+        make_hook().list_pending_items()
+    assert pending_requests(emu) == before + 1
+
+
+def test_security_token_of_other_credentials_fails_once(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    other = emu.issue_temporary_credentials()
+    set_connection(monkeypatch, emu, "aksk_sts", security_token=other["securitytoken"])
+    with pytest.raises(DataArtsAuthenticationError):
+        make_hook().list_pending_items()
+    assert total_requests(emu) == 1
+
+
+def test_expired_iam_token_is_refreshed_once(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N, offset_mode="record")
+    set_connection(monkeypatch, emu, "token", offset_mode="record")
+    assert_same_items(make_hook().list_pending_items(), emu.items())
+    assert iam_requests(emu) == 1
+    assert pending_requests(emu) == pages_for(N)
+
+    assert emu.expire_tokens() >= 1
+    items = make_hook().list_pending_items()
+    assert_same_items(items, emu.items())
+    assert iam_requests(emu) == 2
+    # one request answered 401, then the walk with the fresh token
+    assert pending_requests(emu) == 2 * pages_for(N) + 1
+    statuses = [e["status"] for e in emu.request_log() if e["endpoint"] == "pending-items"]
+    assert statuses.count(401) == 1
+
+
+def test_token_expiring_mid_walk_is_refreshed_once(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N, offset_mode="page")
+    set_connection(monkeypatch, emu, "token", offset_mode="page")
+    hook = make_hook()
+    walk = hook.iter_pending_items()
+    first = [next(walk) for _ in range(100)]  # first page consumed
+    emu.expire_tokens()
+    rest = list(walk)
+    assert_same_items(first + rest, emu.items())
+    assert iam_requests(emu) == 2
+
+
+def test_expired_agency_credentials_are_refreshed_once(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N, offset_mode="page")
+    set_connection(monkeypatch, emu, "agency", offset_mode="page")
+    assert_same_items(make_hook().list_pending_items(), emu.items())
+    assert metadata_requests(emu) == 1
+    emu.expire_tokens()
+    assert_same_items(make_hook().list_pending_items(), emu.items())
+    assert metadata_requests(emu) == 2
+    assert pending_requests(emu) == 2 * pages_for(N) + 1
+
+
+def test_wrong_iam_password_fails_with_one_iam_request(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    set_connection(monkeypatch, emu, "token", password="Wrong@Passw0rd-123")
+    with pytest.raises(DataArtsAuthenticationError) as info:
+        make_hook().list_pending_items()
+    assert iam_requests(emu) == 1
+    assert pending_requests(emu) == 0
+    assert info.value.status == 401
+    assert "Wrong@Passw0rd-123" not in str(info.value)
+
+
+def test_wrong_domain_fails_with_one_iam_request(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    set_connection(monkeypatch, emu, "token", domain_name="other-account")
+    with pytest.raises(DataArtsAuthenticationError):
+        make_hook().list_pending_items()
+    assert total_requests(emu) == 1
+
+
+def test_unknown_project_is_a_permission_error_without_retry(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    set_connection(monkeypatch, emu, project_id="0" * 32)
+    with pytest.raises(DataArtsPermissionError, match=r"APIGW\.0302"):
+        make_hook().list_pending_items()
+    assert total_requests(emu) == 1
+
+
+def test_failed_auth_is_not_cached(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, N)
+    set_connection(monkeypatch, emu, "token", password="Wrong@Passw0rd-123")
+    with pytest.raises(DataArtsAuthenticationError):
+        make_hook().list_pending_items()
+    set_connection(monkeypatch, emu, "token")
+    assert_same_items(make_hook().list_pending_items(), emu.items())
+    assert iam_requests(emu) == 2
