@@ -238,14 +238,13 @@ def cache_key(config: ClientConfig) -> tuple[str, ...]:
 class CredentialCache:
     """Thread-safe map of cache key -> credentials. No I/O is done while holding the lock.
 
-    Use :meth:`refresh_lock` around "get, else fetch and put" so that concurrent tasks in one process
-    fetch a token once.
+    Concurrent callers that all miss may each fetch credentials once; that is harmless (new IAM tokens
+    do not revoke old ones) and bounded by the number of concurrent callers.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[Hashable, Credentials] = {}
-        self._refresh_locks: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable, now: datetime, margin: timedelta | None = None) -> Credentials | None:
         """Cached credentials still valid beyond the refresh margin, else None."""
@@ -267,10 +266,6 @@ class CredentialCache:
                 return False
             del self._items[key]
             return True
-
-    def refresh_lock(self, key: Hashable) -> threading.Lock:
-        with self._lock:
-            return self._refresh_locks.setdefault(key, threading.Lock())
 
     def clear(self) -> None:
         with self._lock:

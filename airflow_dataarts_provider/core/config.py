@@ -494,9 +494,10 @@ class ClientConfig:
                 f"{backoff_max:g} is below backoff_initial {backoff_initial:g}",
                 ">= backoff_initial",
             )
+        # Absent or empty: the default (10/s). Explicit null, 0 or "0": the limiter is off.
         rps_value = get("max_requests_per_second")
         rps: float | None = 10.0
-        if "max_requests_per_second" in extra and rps_value is None:
+        if "max_requests_per_second" in extra and extra["max_requests_per_second"] is None:
             rps = None
         elif rps_value is not None:
             if not isinstance(rps_value, bool) and str(rps_value).strip() in ("0", "0.0"):

@@ -66,6 +66,8 @@ class Client:
     stats: CallStats = field(default_factory=CallStats)
     on_retry: Callable[[RetryEvent], None] | None = None
     on_response: Callable[[HttpRequest, HttpResponse], None] | None = None
+    #: Called with every secret of freshly fetched credentials (tokens, temporary keys), e.g. to mask them.
+    on_secret: Callable[[str], None] | None = None
     clock: Callable[[], datetime] = _utcnow
     monotonic: Callable[[], float] = time.monotonic
 
@@ -107,6 +109,9 @@ def credentials_flow(client: Client) -> Flow[auth.Credentials]:
         parse = auth.parse_metadata_response
     # Repeating a token or metadata request is harmless: new tokens don't revoke old ones.
     credentials = yield from _attempts(client, "POST", lambda _creds, _now: build(), parse, anonymous=True)
+    if client.on_secret is not None:
+        for secret in credentials.secrets():
+            client.on_secret(secret)
     auth.CREDENTIAL_CACHE.put(key, credentials)
     return credentials
 
@@ -160,7 +165,9 @@ def _attempts(
                     our_canonical_request=canonical_request_of(request),
                 )
                 if error.status == 429:
-                    client.limiter.penalize(client.monotonic(), error.retry_after or 2.0)
+                    client.limiter.penalize(
+                        client.monotonic(), 2.0 if error.retry_after is None else error.retry_after
+                    )
                 if (
                     _is_stale_credential_error(error)
                     and not refreshed

@@ -133,11 +133,11 @@ class RetryPolicy:
     def wait_seconds(self, attempt: int, exc: BaseException, *, rng: random.Random | None = None) -> float:
         """Seconds to wait after failed attempt ``attempt`` (1-based) before the next one."""
         backoff = self.backoff_seconds(attempt, rng=rng)
-        if not _is_throttle(exc):
-            return backoff
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None and math.isfinite(retry_after) and retry_after >= 0:
-            return max(float(retry_after), backoff)
+            return max(float(retry_after), backoff)  # the server's hint (429, 503)
+        if not _is_throttle(exc):
+            return backoff
         low, high = self.throttle_wait
         hint = (rng or self.rng or _DEFAULT_RNG).uniform(low, high) if self.jitter else high
         return max(hint, backoff)

@@ -234,7 +234,8 @@ class Emulator:
     def _init_state(self) -> None:
         cfg = self.config
         with self._lock:
-            self._rng = random.Random(cfg.seed)  # noqa: S311 - deterministic test data
+            # Ids of added items must not replay the ids generate_items() draws from the same seed.
+            self._rng = random.Random(f"added-items-{cfg.seed}")  # noqa: S311 - deterministic test data
             self._workspaces: list[str] = list(cfg.workspaces)
             self._projects: set[str] = {cfg.project_id, *cfg.extra_project_ids}
             self._credentials: dict[str, AkSkCredential] = {c.ak: c for c in cfg.credentials}

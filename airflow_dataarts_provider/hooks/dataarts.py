@@ -132,7 +132,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         return self._transport
 
     def _client(self, config: ClientConfig) -> Client:
-        return Client(config, on_retry=self._log_retry, on_response=self._log_response)
+        return Client(config, on_retry=self._log_retry, on_response=self._log_response, on_secret=mask_secret)
 
     def _log_response(self, request: HttpRequest, response: HttpResponse) -> None:
         # The URL carries no credential (signatures and tokens travel in headers).

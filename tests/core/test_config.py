@@ -215,6 +215,12 @@ def test_rate_limit_disable(value: object) -> None:
     assert make(max_requests_per_second=value).max_requests_per_second is None
 
 
+@pytest.mark.parametrize("value", ["", "  "])
+def test_rate_limit_empty_form_field_keeps_the_default(value: str) -> None:
+    # A cleared UI field must not silently remove the documented 10 requests/s limit.
+    assert make(max_requests_per_second=value).max_requests_per_second == 10.0
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -102,6 +102,12 @@ def test_full_jitter_uses_the_given_rng() -> None:
     assert RetryPolicy().wait_seconds(3, transport(), rng=random.Random(1)) == random.Random(1).uniform(0, 4)
 
 
+def test_server_retry_after_is_honoured_on_503_and_zero_is_respected() -> None:
+    assert NO_JITTER.wait_seconds(1, api(DataArtsServerError, 503, retry_after=7)) == 7
+    assert NO_JITTER.wait_seconds(1, api(DataArtsServerError, 503)) == 1  # plain backoff without a hint
+    assert NO_JITTER.wait_seconds(1, api(DataArtsThrottledError, 429, retry_after=0)) == 1  # not 2-5 s
+
+
 def test_throttle_waits() -> None:
     assert NO_JITTER.wait_seconds(1, api(DataArtsThrottledError, 429, retry_after=10)) == 10
     # Retry-After shorter than the backoff: the backoff wins.

@@ -262,3 +262,11 @@ def test_cli_ready_file_and_sigterm(tmp_path: Path) -> None:
     assert rc == 0
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"{info['url']}/_emulator/health", timeout=2)
+
+
+def test_added_items_never_reuse_seeded_ids(dataarts_emulator: Emulator) -> None:
+    before = {i["pending_item_id"] for i in dataarts_emulator.items()}
+    added = [dataarts_emulator.add_item({"item_name": f"added {n}"})["pending_item_id"] for n in range(5)]
+    assert len(set(added)) == 5
+    assert not before & set(added)
+    assert len({i["pending_item_id"] for i in dataarts_emulator.items()}) == len(before) + 5

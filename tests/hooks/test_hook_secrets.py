@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from datetime import datetime, timezone
 
 import pytest
 from hook_helpers import (
@@ -17,6 +18,7 @@ from hook_helpers import (
 
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.emulator import AkSkCredential, IamUser
+from airflow_dataarts_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
 N = 150
 CANARY_AK = "CANARYAK7F3E9A1B2C4D"
@@ -173,12 +175,23 @@ def test_invalid_secret_shape_is_not_echoed(emu, monkeypatch, caplog):
     _assert_clean([message, caplog.text, repr(hook)], [bad])
 
 
-def test_secrets_are_registered_with_the_masker(emu, monkeypatch):
-    from unittest import mock
+def test_secrets_are_registered_with_airflows_real_masker(emu, monkeypatch):
+    """The oracle is Airflow's own masker: after a token-mode listing it redacts the IAM password and
+    the token the hook fetched (which never was in the connection)."""
+    from airflow_dataarts_provider.core.auth import CREDENTIAL_CACHE, TokenCredentials, cache_key
 
-    from airflow_dataarts_provider.hooks import dataarts as hook_module
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk.log import redact
+    else:
+        from airflow.utils.log.secrets_masker import redact
 
     set_connection(monkeypatch, emu, "token", login=CANARY_USER, password=CANARY_PASSWORD)
-    with mock.patch.object(hook_module, "mask_secret") as masked:
-        make_hook().get_config()
-    assert CANARY_PASSWORD in [c.args[0] for c in masked.call_args_list]
+    hook = make_hook()
+    assert len(hook.list_pending_items()) == len(emu.items())
+    cached = CREDENTIAL_CACHE.get(cache_key(hook.get_config()), datetime.now(timezone.utc))
+    assert isinstance(cached, TokenCredentials) and len(cached.token) >= 5
+    for secret in (CANARY_PASSWORD, cached.token):
+        text = redact(f"before {secret} after")
+        assert secret not in text and "***" in text
+    # A value never registered is left alone (the check can fail).
+    assert redact("before CANARYnot-registered-123 after") == "before CANARYnot-registered-123 after"
