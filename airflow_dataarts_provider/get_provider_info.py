@@ -31,5 +31,24 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_dataarts_provider.hooks.dataarts"],
             }
         ],
+        "operators": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": ["airflow_dataarts_provider.operators.pending_items"],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": ["airflow_dataarts_provider.sensors.pending_items"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": ["airflow_dataarts_provider.triggers.pending_items"],
+            }
+        ],
+        "extra-links": ["airflow_dataarts_provider.links.dataarts.DataArtsReleaseManagementLink"],
         "connection-types": [connection_type_info()],
     }
