@@ -129,6 +129,7 @@ class DataArtsPendingItemsSensor(BaseSensorOperator):  # type: ignore[misc]
                 poke_interval=self.poke_interval,
                 deadline=deadline,
                 max_consecutive_failures=self.max_consecutive_failures,
+                initial_delay=self.poke_interval,
             ),
             method_name="execute_complete",
             # The trigger reports its own timeout at the deadline; this is the backstop.

@@ -35,6 +35,7 @@ class DataArtsPendingItemsTrigger(BaseTrigger):  # type: ignore[misc]
 
     :param deadline: absolute deadline, seconds since the epoch (survives triggerer restarts).
     :param max_consecutive_failures: transient failures tolerated in a row before giving up.
+    :param initial_delay: seconds to wait before the first check (the sensor checked just before deferring).
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class DataArtsPendingItemsTrigger(BaseTrigger):  # type: ignore[misc]
         poke_interval: float = 60.0,
         deadline: float,
         max_consecutive_failures: int = 3,
+        initial_delay: float = 0.0,
     ) -> None:
         super().__init__()
         self.dataarts_conn_id = dataarts_conn_id
@@ -54,6 +56,7 @@ class DataArtsPendingItemsTrigger(BaseTrigger):  # type: ignore[misc]
         self.poke_interval = float(poke_interval)
         self.deadline = float(deadline)
         self.max_consecutive_failures = int(max_consecutive_failures)
+        self.initial_delay = float(initial_delay)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -65,6 +68,7 @@ class DataArtsPendingItemsTrigger(BaseTrigger):  # type: ignore[misc]
                 "poke_interval": self.poke_interval,
                 "deadline": self.deadline,
                 "max_consecutive_failures": self.max_consecutive_failures,
+                "initial_delay": self.initial_delay,
             },
         )
 
@@ -73,6 +77,8 @@ class DataArtsPendingItemsTrigger(BaseTrigger):  # type: ignore[misc]
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
         failures = 0
         blocking: list[dict[str, Any]] = []
+        # The sensor has just checked before deferring: don't spend a request repeating it at once.
+        await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
         while True:
             try:
                 items = await hook.agate_items(spec, self.workspace)

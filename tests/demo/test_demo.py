@@ -1,4 +1,4 @@
-"""`make demo` (scripts/demo.py) prints the seeded items through the provider, exits 0, leaves no process."""
+"""`make demo`: the gate opens once the emulator releases the jobs; exits 0; no process left."""
 
 from __future__ import annotations
 
@@ -35,8 +35,13 @@ def test_demo_lists_every_seeded_item_and_cleans_up() -> None:
         timeout=120,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    assert "42 pending items listed through DataArtsHook" in out.stdout
-    assert "test_connection: True" in out.stdout
+    assert "Release gate opened: every task succeeded." in out.stdout
+    for task_id in ("list_pending_jobs", "wait_for_release", "production_step"):
+        assert re.search(rf"^{task_id}\s+success\s*$", out.stdout, re.MULTILINE), task_id
+    # The gate opened only after the emulator released the jobs (6 s after the first check).
+    assert out.stdout.index("3 items released") < out.stdout.index("airflow dags test exited with 0")
+    waited = float(re.search(r"waited (\d+\.\d)s", out.stdout).group(1))
+    assert waited >= 5.0
     # The emulator child process it started is gone.
     pid = int(re.search(r"\(pid (\d+)\)", out.stdout).group(1))
     assert not _alive(pid)

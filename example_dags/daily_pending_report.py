@@ -1,0 +1,62 @@
+"""Daily pending-items report: what was submitted in the data interval and is still not released.
+
+Lists the items submitted between ``data_interval_start`` and ``data_interval_end``, summarises them by
+submitter and type, and fails loudly when any of them has waited longer than ``max_wait_hours``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pendulum
+
+from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
+
+try:  # Airflow 3
+    from airflow.sdk import DAG, task
+    from airflow.sdk.exceptions import AirflowFailException
+except ImportError:  # Airflow 2.11
+    from airflow import DAG
+    from airflow.decorators import task
+    from airflow.exceptions import AirflowFailException
+
+TASK_TYPES = {1: "job", 2: "script"}
+
+with DAG(
+    dag_id="daily_pending_report",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    render_template_as_native_obj=True,
+    params={"max_wait_hours": 72},
+    tags=["dataarts", "example"],
+) as dag:
+    submitted = DataArtsListPendingItemsOperator(
+        task_id="pending_submitted_in_interval",
+        start_time="{{ data_interval_start }}",
+        end_time="{{ data_interval_end }}",
+        fields=["item_name", "task_type", "update_type", "submit_user_name", "submit_timestamp"],
+    )
+
+    @task
+    def summarise(items: list[dict[str, Any]]) -> dict[str, Any]:
+        by_submitter = Counter(i["submit_user_name"] for i in items)
+        by_type = Counter(TASK_TYPES.get(i["task_type"], "other") for i in items)
+        summary = {"total": len(items), "by_submitter": dict(by_submitter), "by_type": dict(by_type)}
+        print(f"Pending items submitted in the interval: {summary}")  # noqa: T201 - the report
+        return summary
+
+    @task
+    def check_waiting_time(items: list[dict[str, Any]], max_wait_hours: float) -> int:
+        now_ms = pendulum.now("UTC").int_timestamp * 1000
+        too_old = [i for i in items if now_ms - i["submit_timestamp"] > max_wait_hours * 3_600_000]
+        if too_old:
+            names = ", ".join(sorted(i["item_name"] for i in too_old)[:20])
+            raise AirflowFailException(
+                f"{len(too_old)} pending item(s) waited more than {max_wait_hours} h to be released: {names}"
+            )
+        return len(items)
+
+    summarise(submitted.output)
+    check_waiting_time(submitted.output, "{{ params.max_wait_hours }}")
