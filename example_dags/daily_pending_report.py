@@ -15,18 +15,21 @@ from airflow_dataarts_provider.operators.pending_items import DataArtsListPendin
 
 try:  # Airflow 3
     from airflow.sdk import DAG, task
+    from airflow.sdk.definitions.timetables.interval import CronDataIntervalTimetable
     from airflow.sdk.exceptions import AirflowFailException
 except ImportError:  # Airflow 2.11
     from airflow import DAG
     from airflow.decorators import task
     from airflow.exceptions import AirflowFailException
+    from airflow.timetables.interval import CronDataIntervalTimetable
 
 TASK_TYPES = {1: "job", 2: "script"}
 
 with DAG(
     dag_id="daily_pending_report",
-    schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # A real one-day data interval on both lines (on Airflow 3 a plain "@daily" has zero-length intervals).
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     render_template_as_native_obj=True,
     params={"max_wait_hours": 72},

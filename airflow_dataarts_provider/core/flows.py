@@ -303,9 +303,10 @@ def gate_flow(client: Client, spec: GateSpec, workspace: str | None) -> Flow[lis
         return (yield from per_name())
     walk = _new_walk(client)
     yield from _walk_flow(client, walk, query(), workspace, emit=False, max_pages=1)
-    if not walk.done and choose_plan(spec, walk.total) == "per_name":
-        return (yield from per_name())
-    yield from _walk_flow(client, walk, query(), workspace, emit=False)
+    if not walk.done:
+        if choose_plan(spec, walk.total) == "per_name":
+            return (yield from per_name())
+        yield from _walk_flow(client, walk, query(), workspace, emit=False)
     return spec.matching(walk.snapshot)
 
 

@@ -1,0 +1,74 @@
+"""DAGs of the operator/sensor/link acceptance tests (tests/operators, tests/sensors, tests/links).
+
+Every task is parameterised from ``dag_run.conf`` through templates rendered as native objects, so one
+DAG serves many test cases; what cannot be templated (sensor mode, deferrable, soft_fail) gets one DAG
+per combination. Absent conf keys render as ``None``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+try:  # Airflow 3
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2.11
+    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+
+from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
+from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
+
+START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+#: The data interval of a run is the 7 days before its logical date (DeltaDataIntervalTimetable).
+LIST_SCHEDULE = timedelta(days=7)
+SENSOR_TIMEOUT_S = 2.0
+SENSOR_POKE_INTERVAL_S = 0.5
+
+
+def conf(key: str) -> str:
+    return "{{ dag_run.conf.get('" + key + "') }}"
+
+
+with DAG(
+    dag_id="dataarts_acc_list",
+    schedule=LIST_SCHEDULE,
+    start_date=START,
+    catchup=False,
+    render_template_as_native_obj=True,
+    default_args={"retries": 0},
+):
+    DataArtsListPendingItemsOperator(
+        task_id="t",
+        submit_user_name=conf("submit_user_name"),
+        item_name=conf("item_name"),
+        update_type=conf("update_type"),
+        task_type=conf("task_type"),
+        start_time="{{ data_interval_start if dag_run.conf.get('use_interval') else None }}",
+        end_time="{{ data_interval_end if dag_run.conf.get('use_interval') else None }}",
+        max_items=conf("max_items"),
+        fields=conf("fields"),
+    )
+
+
+for _mode in ("poke", "reschedule", "deferrable"):
+    for _soft in (False, True):
+        with DAG(
+            dag_id=f"dataarts_acc_sensor_{_mode}{'_soft' if _soft else ''}",
+            schedule=None,
+            start_date=START,
+            catchup=False,
+            render_template_as_native_obj=True,
+            default_args={"retries": 0},
+        ):
+            DataArtsPendingItemsSensor(
+                task_id="s",
+                task_names=conf("names"),
+                task_ids=conf("ids"),
+                task_type=conf("task_type"),
+                wait_for="{{ dag_run.conf.get('wait_for') or 'released' }}",
+                mode="reschedule" if _mode == "reschedule" else "poke",
+                deferrable=_mode == "deferrable",
+                poke_interval=SENSOR_POKE_INTERVAL_S,
+                timeout=SENSOR_TIMEOUT_S,
+                soft_fail=_soft,
+                max_consecutive_failures=1,
+            )

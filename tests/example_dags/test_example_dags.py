@@ -1,0 +1,123 @@
+"""The example DAGs parse on this Airflow line and run end to end with `airflow dags test` against the
+emulator (release_gate also runs in tests/demo through `make demo`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import AIRFLOW_2, connection_json
+
+from airflow_dataarts_provider.emulator import Emulator
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "example_dags"
+AIRFLOW = Path(sys.executable).with_name("airflow")
+
+pytestmark = pytest.mark.slow
+
+
+def test_example_dags_parse_without_import_errors(airflow_db: None) -> None:
+    from airflow.models import DagBag
+
+    bag = DagBag(str(EXAMPLES), include_examples=False) if AIRFLOW_2 else DagBag(str(EXAMPLES))
+    assert bag.import_errors == {}
+    assert {"release_gate", "daily_pending_report"} <= set(bag.dag_ids)
+    for dag_id in ("release_gate", "daily_pending_report"):
+        dag = bag.get_dag(dag_id)
+        assert dag is not None and "example" in dag.tags
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A migrated SQLite AIRFLOW_HOME with the example DAGs as its DAGs folder."""
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(EXAMPLES),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    )
+    if AIRFLOW_2:
+        env["AIRFLOW__CORE__EXECUTOR"] = "SequentialExecutor"
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    return env
+
+
+def _task_states(env: dict[str, str], dag_id: str, *, latest: bool = False) -> dict[str, str]:
+    """Task states of the DAG's only run (or of its latest run)."""
+    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as db:
+        runs = [
+            r[0]
+            for r in db.execute(
+                "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id", (dag_id,)
+            ).fetchall()
+        ]
+        assert runs and (latest or len(runs) == 1), runs
+        rows = db.execute(
+            "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", (dag_id, runs[-1])
+        ).fetchall()
+    return dict(rows)
+
+
+def _dags_test(env: dict[str, str], emu: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
+    run_env = {**env, "AIRFLOW_CONN_DATAARTS_DEFAULT": connection_json(emu.info())}
+    return subprocess.run(
+        [str(AIRFLOW), "dags", "test", *args],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _interval_items(emu: Emulator, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    lo, hi = start.timestamp() * 1000, end.timestamp() * 1000
+    return [i for i in emu.items() if lo <= i["submit_timestamp"] <= hi]
+
+
+def test_daily_pending_report_reports_the_interval_and_fails_on_old_items(
+    airflow_env: dict[str, str], dataarts_emulator_factory: Any
+) -> None:
+    emu = dataarts_emulator_factory(seed_items=120, seed=5)
+    day = datetime.fromtimestamp(emu.items()[10]["submit_timestamp"] / 1000, tz=timezone.utc)
+    start = day.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)  # a manual run at `end` covers [start, end] (CronDataIntervalTimetable)
+    expected = _interval_items(emu, start, end)
+    assert 0 < len(expected) < len(emu.items())
+
+    # Generous threshold: nothing has waited too long -> success, and the summary counts the interval.
+    conf = json.dumps({"max_wait_hours": 24 * 365 * 100})
+    result = _dags_test(airflow_env, emu, "daily_pending_report", end.isoformat(), "-c", conf)
+    out = result.stdout + result.stderr
+    assert _task_states(airflow_env, "daily_pending_report") == {
+        "pending_submitted_in_interval": "success",
+        "summarise": "success",
+        "check_waiting_time": "success",
+    }, out[-3000:]
+    assert f"'total': {len(expected)}" in out
+    submitters = {i["submit_user_name"] for i in expected}
+    assert all(f"'{name}':" in out for name in submitters)
+
+    # A tight threshold: the seeded items are months old -> the check fails loudly, naming them.
+    result = _dags_test(
+        airflow_env,
+        emu,
+        "daily_pending_report",
+        (end + timedelta(days=1)).isoformat(),
+        "-c",
+        json.dumps({"max_wait_hours": 1}),
+    )
+    out = result.stdout + result.stderr
+    assert "waited more than 1 h to be released" in out, out[-3000:]
+    runs = _task_states(airflow_env, "daily_pending_report", latest=True)
+    assert runs["check_waiting_time"] == "failed"
+    assert runs["pending_submitted_in_interval"] == "success"
