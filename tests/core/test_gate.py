@@ -1,0 +1,132 @@
+"""The release-gate logic: matching, satisfaction, validation and the cheaper query plan.
+
+The plan tests count requests on the emulator (real HTTP), the pure parts need no server.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from airflow_dataarts_provider.core import auth, flows, ratelimit
+from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.enums import TaskType
+from airflow_dataarts_provider.core.errors import (
+    DataArtsAuthenticationError,
+    DataArtsConfigError,
+    DataArtsServerError,
+    DataArtsTransportError,
+)
+from airflow_dataarts_provider.core.gate import GateSpec, choose_plan, describe_blocking, is_permanent
+from airflow_dataarts_provider.transport import sync
+
+ITEM = {"item_name": "job a", "task_id": "11", "task_type": 1, "package_flag": 0}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> None:
+    auth.CREDENTIAL_CACHE.clear()
+    ratelimit.reset_limiters()
+    flows._LEARNED_OFFSET_SEMANTICS.clear()
+
+
+def test_exact_names_ids_and_type() -> None:
+    spec = GateSpec.create(["job a"], ["22"], "JOB")
+    assert spec.matches(ITEM)
+    assert not spec.matches({**ITEM, "item_name": "job ab"})  # a longer name is another task
+    assert spec.matches({**ITEM, "item_name": "x", "task_id": "22"})
+    assert not spec.matches({**ITEM, "task_type": 2})
+    assert GateSpec.create().matches({**ITEM, "task_type": 2})  # whole workspace
+
+
+def test_released_vs_packaged() -> None:
+    packaged = {**ITEM, "package_flag": 1}
+    released = GateSpec.create("job a")
+    assert released.blocking([packaged]) == [packaged]
+    assert released.blocking([]) == []
+    assert GateSpec.create("job a", wait_for="packaged").blocking([packaged, ITEM]) == [ITEM]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"wait_for": "deployed"}, "wait_for"),
+        ({"task_names": [" padded "]}, "task_names"),
+        ({"task_names": [""]}, "task_names"),
+        ({"task_ids": [7]}, "task_ids"),
+        ({"task_type": 9}, "task_type"),
+    ],
+)
+def test_invalid_specs_name_the_field(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(DataArtsConfigError) as info:
+        GateSpec.create(**kwargs)
+    assert info.value.field == field
+
+
+def test_json_round_trip_is_plain_json() -> None:
+    spec = GateSpec.create(["job a", "任务 b/c"], ["1"], TaskType.SCRIPT, "packaged")
+    data = json.loads(json.dumps(spec.to_json()))
+    assert GateSpec.from_json(data) == spec
+
+
+def test_choose_plan() -> None:
+    one, three = GateSpec.create("a"), GateSpec.create(["a", "b", "c"])
+    assert choose_plan(one, None) == "per_name"
+    assert choose_plan(three, None) == "walk"  # look at the first page before deciding
+    assert choose_plan(three, 250) == "walk"  # 2 more pages < 3 names
+    assert choose_plan(three, 1000) == "per_name"  # 9 more pages > 3 names
+    assert choose_plan(GateSpec.create(task_ids=["1"]), 10_000) == "walk"  # ids can't be queried
+    assert choose_plan(GateSpec.create(), 10_000) == "walk"
+
+
+def test_permanent_vs_transient() -> None:
+    def api(cls: type, status: int) -> Exception:
+        return cls(status=status, error_code="X", error_msg="m", request_id="r", method="GET", path="/p")
+
+    assert is_permanent(api(DataArtsAuthenticationError, 401))
+    assert is_permanent(DataArtsConfigError("f", "bad"))
+    assert not is_permanent(api(DataArtsServerError, 503))
+    assert not is_permanent(DataArtsTransportError("GET", "/p", "reset"))
+
+
+def test_describe_blocking_is_bounded() -> None:
+    items = [{**ITEM, "item_name": f"n{i}"} for i in range(15)]
+    text = describe_blocking(items, limit=3)
+    assert text.startswith("15 items: n0 (job, ?), n1") and text.endswith("and 12 more")
+
+
+def _gate(emu: Any, spec: GateSpec) -> tuple[list[dict[str, Any]], int]:
+    info = emu.info()
+    config = ClientConfig.from_connection(
+        info["url"],
+        info["ak"],
+        info["sk"],
+        {"region": info["region"], "project_id": info["project_id"], "workspace": info["workspace"]},
+    )
+    before = emu.counters()["by_endpoint"].get("pending-items", 0)
+    transport = sync.SyncTransport(timeout=config.timeout)
+    try:
+        items = sync.run(flows.gate_flow(flows.Client(config), spec, None), transport)
+    finally:
+        transport.close()
+    return items, emu.counters()["by_endpoint"].get("pending-items", 0) - before
+
+
+@pytest.mark.parametrize(("seeded", "names", "requests"), [(250, 1, 1), (250, 2, 3), (950, 2, 3), (80, 3, 1)])
+def test_gate_flow_takes_the_cheaper_plan(
+    dataarts_emulator_factory: Any, seeded: int, names: int, requests: int
+) -> None:
+    emu = dataarts_emulator_factory(seed_items=seeded, rate_limit_per_user=None, offset_mode="page")
+    chosen = [i["item_name"] for i in emu.items()[:names]]
+    items, made = _gate(emu, GateSpec.create(chosen))
+    assert sorted(i["item_name"] for i in items) == sorted(chosen)  # exact: no substring matches
+    assert made == requests
+
+
+def test_gate_flow_whole_workspace_walks_everything(dataarts_emulator_factory: Any) -> None:
+    emu = dataarts_emulator_factory(seed_items=230, rate_limit_per_user=None)
+    items, made = _gate(emu, GateSpec.create())
+    assert {i["pending_item_id"] for i in items} == {i["pending_item_id"] for i in emu.items()}
+    assert made <= 4  # ceil(230/100) plus at most one offset-semantics probe
