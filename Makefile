@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
-.PHONY: demo test lint typecheck venv lock clean
+.PHONY: demo test lint typecheck venv lock clean bench e2e
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,6 +42,14 @@ demo: $(STAMP)
 ## Every test, on the selected Airflow line (default 3.3.2; e.g. `make test AIRFLOW_VERSION=2.11.2`).
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## Benchmarks (benchmarks/README.md): figures and ratios against baselines measured in the same run.
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+## A real deployment: PostgreSQL, api-server, scheduler, dag-processor, triggerer, and the UI in Chromium.
+e2e: $(STAMP)
+	$(VENV)/bin/python scripts/e2e.py $(E2E_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
