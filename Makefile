@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) | $(UV)
 
 venv: $(STAMP)
 
-## The main job: the bundled emulator, seeded, listed through the provider.
+## The main job: the release gate (example DAG) against the bundled emulator, on an embedded SQLite Airflow.
 demo: $(STAMP)
 	$(VENV)/bin/python scripts/demo.py
 
