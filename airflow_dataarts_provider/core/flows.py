@@ -14,15 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from airflow_dataarts_provider.core import auth
+from airflow_dataarts_provider.core import auth, release
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep
 from airflow_dataarts_provider.core.enums import AuthType
-from airflow_dataarts_provider.core.errors import DataArtsAPIError, parse_api_error
+from airflow_dataarts_provider.core.errors import (
+    DataArtsAPIError,
+    DataArtsResponseError,
+    DataArtsServerError,
+    DataArtsTransportError,
+    parse_api_error,
+)
 from airflow_dataarts_provider.core.filters import build_filter_query
 from airflow_dataarts_provider.core.gate import GateSpec, choose_plan
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.pages import Page, parse_pending_items_page
+from airflow_dataarts_provider.core.pages import Page, parse_listing_page, parse_pending_items_page
 from airflow_dataarts_provider.core.pagination import OffsetSemantics, PendingItemsWalk
 from airflow_dataarts_provider.core.ratelimit import TokenBucket, limiter_for
 from airflow_dataarts_provider.core.request import (
@@ -35,8 +41,8 @@ from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
 R = TypeVar("R")
 PAGE_SIZE = 100  # the API maximum: the fewest requests
 
-# What ``offset_mode="auto"`` learned, per (endpoint, project): later walks in this process skip the probe.
-_LEARNED_OFFSET_SEMANTICS: dict[tuple[str, str], OffsetSemantics] = {}
+# What ``offset_mode="auto"`` learned, per (endpoint, project, listing): later walks skip the probe.
+_LEARNED_OFFSET_SEMANTICS: dict[tuple[str, str, str], OffsetSemantics] = {}
 
 
 def _utcnow() -> datetime:
@@ -127,6 +133,7 @@ def _attempts(
     parse: Callable[[HttpResponse], R],
     *,
     anonymous: bool = False,
+    idempotent: bool | None = None,
 ) -> Flow[R]:
     """One API call: retried per policy; a fresh date, signature and rate-limit slot per attempt.
 
@@ -137,7 +144,7 @@ def _attempts(
     refreshed = False
     for attempt in client.policy.retrying(
         method,
-        idempotent=True if anonymous else None,
+        idempotent=True if anonymous else idempotent,
         sleep=pending_sleep.append,
         on_retry=client._record_retry,
         clock=client.monotonic,
@@ -186,56 +193,84 @@ def call_flow(
     method: str,
     build: Callable[[auth.Credentials, datetime], HttpRequest],
     parse: Callable[[HttpResponse], R],
+    *,
+    idempotent: bool | None = None,
 ) -> Flow[R]:
-    """An authenticated API call (any endpoint): ``build(credentials, now)`` makes the request."""
+    """An authenticated API call (any endpoint): ``build(credentials, now)`` makes the request.
+    ``idempotent`` (default: by method) decides whether 5xx and network faults are retried."""
 
     def _build(credentials: auth.Credentials | None, now: datetime) -> HttpRequest:
         assert credentials is not None
         return build(credentials, now)
 
-    return (yield from _attempts(client, method, _build, parse))
+    return (yield from _attempts(client, method, _build, parse, idempotent=idempotent))
 
 
-def _page_flow(
-    client: Client, query: list[tuple[str, str]], workspace: str | None, limit: int, offset: int
-) -> Flow[Page]:
-    """One page of the pending-items listing (retried, authenticated, rate limited)."""
+#: ``fetch(limit, offset)``: one page of a listing (retried, authenticated, rate limited).
+PageFetcher = Callable[[int, int], Flow[Page]]
+PENDING_ITEMS = "pending-items"
+RELEASE_PACKAGES = "release-packages"
+
+
+def _pending_items_pages(client: Client, query: list[tuple[str, str]], workspace: str) -> PageFetcher:
     config = client.config
 
-    def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
-        return build_pending_items_request(
-            config,
-            credentials=credentials,
-            filters_query=query,
-            limit=limit,
-            offset=offset,
-            workspace=workspace,
-            now=now,
-        )
+    def fetch(limit: int, offset: int) -> Flow[Page]:
+        def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
+            return build_pending_items_request(
+                config,
+                credentials=credentials,
+                filters_query=query,
+                limit=limit,
+                offset=offset,
+                workspace=workspace,
+                now=now,
+            )
 
-    def parse(response: HttpResponse) -> Page:
-        return parse_pending_items_page(response, "GET", _pending_items_path(config))
+        def parse(response: HttpResponse) -> Page:
+            return parse_pending_items_page(response, "GET", _path(config, PENDING_ITEMS))
 
-    page = yield from call_flow(client, "GET", build, parse)
-    client.stats.pages += 1
-    return page
+        return (yield from call_flow(client, "GET", build, parse))
+
+    return fetch
 
 
-def _new_walk(client: Client, max_items: int | None = None) -> PendingItemsWalk:
+def _release_packages_pages(client: Client, body: dict[str, Any], workspace: str) -> PageFetcher:
+    config = client.config
+
+    def fetch(limit: int, offset: int) -> Flow[Page]:
+        def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
+            return release.build_list_packages(
+                config, credentials, workspace=workspace, body=body, limit=limit, offset=offset, now=now
+            )
+
+        def parse(response: HttpResponse) -> Page:
+            return parse_listing_page(response, "POST", _path(config, RELEASE_PACKAGES), id_key="package_id")
+
+        # Listing is a read: repeating it is harmless although it is a POST.
+        return (yield from call_flow(client, "POST", build, parse, idempotent=True))
+
+    return fetch
+
+
+def _new_walk(
+    client: Client, listing: str, max_items: int | None = None, id_key: str = "pending_item_id"
+) -> PendingItemsWalk:
     config = client.config
     return PendingItemsWalk(
         page_size=PAGE_SIZE,
         offset_mode=config.offset_mode.value,
-        known_mode=_LEARNED_OFFSET_SEMANTICS.get((config.endpoint, config.project_id)),
+        known_mode=_LEARNED_OFFSET_SEMANTICS.get((config.endpoint, config.project_id, listing)),
         max_items=max_items,
+        id_key=id_key,
     )
 
 
 def _walk_flow(
     client: Client,
     walk: PendingItemsWalk,
-    query: list[tuple[str, str]],
-    workspace: str | None,
+    fetch: PageFetcher,
+    listing: str,
     *,
     emit: bool,
     max_pages: int | None = None,
@@ -243,15 +278,30 @@ def _walk_flow(
     """Feed ``walk`` until it is done (or ``max_pages`` more pages were read)."""
     fed = 0
     while (max_pages is None or fed < max_pages) and (page_request := walk.next_offset()) is not None:
-        page = yield from _page_flow(client, query, workspace, page_request.limit, page_request.offset)
+        page = yield from fetch(page_request.limit, page_request.offset)
+        client.stats.pages += 1
         fed += 1
         fresh = walk.feed(page)
         if emit and fresh:
             yield Emit(fresh)
     if walk.done:
         if walk.learned_mode is not None:
-            _LEARNED_OFFSET_SEMANTICS[(client.config.endpoint, client.config.project_id)] = walk.learned_mode
+            key = (client.config.endpoint, client.config.project_id, listing)
+            _LEARNED_OFFSET_SEMANTICS[key] = walk.learned_mode
         client.stats.items += walk.items
+
+
+@dataclass(frozen=True)
+class PendingItems:
+    items: list[dict[str, Any]]
+    total: int | None
+    truncated: bool
+
+
+def _listing_result(walk: PendingItemsWalk) -> PendingItems:
+    items = walk.snapshot
+    truncated = walk.stop_reason == "max_items" and (walk.total is None or walk.total > len(items))
+    return PendingItems(items, walk.total, truncated)
 
 
 def pending_items_flow(
@@ -268,47 +318,164 @@ def pending_items_flow(
     consistent pass (see :class:`~airflow_dataarts_provider.core.pagination.PendingItemsWalk`), the
     server's ``total`` and whether ``max_items`` cut the listing.
     """
-    workspace = resolve_workspace(client.config, workspace)  # before any request
-    walk = _new_walk(client, max_items)
-    yield from _walk_flow(client, walk, list(filters_query), workspace, emit=emit)
-    items = walk.snapshot
-    truncated = walk.stop_reason == "max_items" and (walk.total is None or walk.total > len(items))
-    return PendingItems(items, walk.total, truncated)
-
-
-@dataclass(frozen=True)
-class PendingItems:
-    items: list[dict[str, Any]]
-    total: int | None
-    truncated: bool
+    ws = resolve_workspace(client.config, workspace)  # before any request
+    walk = _new_walk(client, PENDING_ITEMS, max_items)
+    fetch = _pending_items_pages(client, list(filters_query), ws)
+    yield from _walk_flow(client, walk, fetch, PENDING_ITEMS, emit=emit)
+    return _listing_result(walk)
 
 
 def gate_flow(client: Client, spec: GateSpec, workspace: str | None) -> Flow[list[dict[str, Any]]]:
     """The pending items that match ``spec``, with the cheaper query plan (see :mod:`.gate`)."""
     time_format = client.config.time_format
-    workspace = resolve_workspace(client.config, workspace)  # before any request
+    ws = resolve_workspace(client.config, workspace)  # before any request
 
-    def query(**filters: Any) -> list[tuple[str, str]]:
-        return build_filter_query({"task_type": spec.task_type, **filters}, time_format=time_format)
+    def pages(**filters: Any) -> PageFetcher:
+        query = build_filter_query({"task_type": spec.task_type, **filters}, time_format=time_format)
+        return _pending_items_pages(client, query, ws)
 
     def per_name() -> Flow[list[dict[str, Any]]]:
         found: list[dict[str, Any]] = []
         for name in spec.task_names:
-            walk = _new_walk(client)
-            yield from _walk_flow(client, walk, query(item_name=name), workspace, emit=False)
+            walk = _new_walk(client, PENDING_ITEMS)
+            yield from _walk_flow(client, walk, pages(item_name=name), PENDING_ITEMS, emit=False)
             found += walk.snapshot
         return spec.matching(found)
 
     if choose_plan(spec, None) == "per_name":
         return (yield from per_name())
-    walk = _new_walk(client)
-    yield from _walk_flow(client, walk, query(), workspace, emit=False, max_pages=1)
+    walk = _new_walk(client, PENDING_ITEMS)
+    everything = pages()
+    yield from _walk_flow(client, walk, everything, PENDING_ITEMS, emit=False, max_pages=1)
     if not walk.done:
         if choose_plan(spec, walk.total) == "per_name":
             return (yield from per_name())
-        yield from _walk_flow(client, walk, query(), workspace, emit=False)
+        yield from _walk_flow(client, walk, everything, PENDING_ITEMS, emit=False)
     return spec.matching(walk.snapshot)
 
 
-def _pending_items_path(config: ClientConfig) -> str:
-    return f"/v2/{config.project_id}/factory/pending-items"
+# ---------------------------------------------------------------------------------- release packages
+
+
+def release_packages_flow(
+    client: Client, *, filters: dict[str, Any], workspace: str | None, max_items: int | None = None
+) -> Flow[PendingItems]:
+    """Every release package matching ``filters`` (see :data:`.release.LIST_FILTERS`), paged."""
+    body = release.list_packages_body(filters)
+    ws = resolve_workspace(client.config, workspace)
+    walk = _new_walk(client, RELEASE_PACKAGES, max_items, id_key="package_id")
+    yield from _walk_flow(
+        client, walk, _release_packages_pages(client, body, ws), RELEASE_PACKAGES, emit=False
+    )
+    return _listing_result(walk)
+
+
+def package_detail_flow(client: Client, package_id: str, workspace: str | None) -> Flow[dict[str, Any]]:
+    """``{"release_package": {...}, "task_details": [...]}`` of one package."""
+    (pid,) = release.ids("package_id", [package_id], maximum=1)
+    ws = resolve_workspace(client.config, workspace)
+    config = client.config
+
+    def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
+        return release.build_package_detail(config, credentials, workspace=ws, package_id=pid, now=now)
+
+    path = _path(config, RELEASE_PACKAGES, pid)
+    return (yield from call_flow(client, "GET", build, lambda r: release.parse_package_detail(r, path)))
+
+
+def _find_package_flow(client: Client, ws: str, name: str, item_ids: list[str]) -> Flow[str | None]:
+    """The id of an existing package with this exact name and exactly these pending items, if any."""
+    listing = yield from release_packages_flow(client, filters={"key_word": name}, workspace=ws)
+    for package in listing.items:
+        if package.get("package_name") != name or package.get("deploy_status") == release.DeployStatus.FAILED:
+            continue
+        detail = yield from package_detail_flow(client, str(package["package_id"]), ws)
+        if sorted(str(t.get("pending_item_id")) for t in detail["task_details"]) == sorted(item_ids):
+            return str(package["package_id"])
+    return None
+
+
+def create_package_flow(
+    client: Client,
+    *,
+    workspace: str | None,
+    name: str,
+    pending_item_ids: list[str],
+    approver_ids: list[str],
+    apply_user_id: str,
+) -> Flow[tuple[str, bool]]:
+    """Package pending items, at most once: ``(release package id, created now?)``.
+
+    A package with the same name and items is reused (a retried task never creates a second one). The
+    POST itself is never retried blindly: after a failure that may have reached the server (dropped
+    connection, timeout, 5xx, unreadable answer) the server's state is checked again first.
+    """
+    name = release.package_name(name)
+    item_ids = release.ids("pending_item_ids", pending_item_ids)
+    approvers = release.ids("approver_ids", approver_ids)
+    (apply_user,) = release.ids("apply_user_id", [apply_user_id], maximum=1)
+    ws = resolve_workspace(client.config, workspace)
+    config = client.config
+    path = _path(config, PENDING_ITEMS, "package")
+
+    def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
+        return release.build_create_package(
+            config,
+            credentials,
+            workspace=ws,
+            name=name,
+            pending_item_ids=item_ids,
+            approver_ids=approvers,
+            apply_user_id=apply_user,
+            now=now,
+        )
+
+    for attempt in range(1, client.config.max_attempts + 1):
+        existing = yield from _find_package_flow(client, ws, name, item_ids)
+        if existing is not None:
+            return existing, False
+        try:
+            created = yield from call_flow(
+                client, "POST", build, lambda r: release.parse_create_package(r, path)
+            )
+        except (DataArtsTransportError, DataArtsServerError, DataArtsResponseError):
+            if attempt == client.config.max_attempts:
+                raise
+            client.stats.retries += 1  # the loop re-checks the server before any new POST
+            continue
+        return created, True
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def deploy_flow(
+    client: Client, *, workspace: str | None, package_ids: list[str], startup_mode: int
+) -> Flow[list[dict[str, Any]]]:
+    """Deploy packages (``POST .../release-packages/deploy``). Not retried after it may have reached the
+    server: a lost answer surfaces as an error, and the package sensor shows the real state."""
+    pids = release.ids("package_ids", package_ids)
+    ws = resolve_workspace(client.config, workspace)
+    config = client.config
+    path = _path(config, RELEASE_PACKAGES, "deploy")
+
+    def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
+        return release.build_deploy(
+            config, credentials, workspace=ws, package_ids=pids, startup_mode=startup_mode, now=now
+        )
+
+    return (yield from call_flow(client, "POST", build, lambda r: release.parse_deploy(r, path)))
+
+
+def cancel_flow(client: Client, *, workspace: str | None, package_ids: list[str]) -> Flow[None]:
+    """Cancel (unpack) packages not yet released: their items become pending again."""
+    pids = release.ids("package_ids", package_ids)
+    ws = resolve_workspace(client.config, workspace)
+    config = client.config
+
+    def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
+        return release.build_cancel(config, credentials, workspace=ws, package_ids=pids, now=now)
+
+    yield from call_flow(client, "POST", build, lambda _r: None)
+
+
+def _path(config: ClientConfig, *segments: str) -> str:
+    return "/".join(("", "v2", config.project_id, "factory", *segments))

@@ -11,6 +11,7 @@ whatever the API's (undocumented) name matching does.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,10 @@ class GateSpec:
 def _strings(field: str, value: str | Iterable[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        # A list template rendered without render_template_as_native_obj: "['a', 'b']". Taken as one
+        # name it would match nothing, and a "released" gate would open at once.
+        value = _list_literal(field, value)
     values = [value] if isinstance(value, str) else list(value)
     for v in values:
         if not isinstance(v, str) or not v or v != v.strip() or any(ord(c) < 32 for c in v):
@@ -98,6 +103,18 @@ def _strings(field: str, value: str | Iterable[str] | None) -> tuple[str, ...]:
                 field, f"{v!r} is not a task name or id", "non-empty strings without surrounding spaces"
             )
     return tuple(dict.fromkeys(values))  # dedupe, keep order
+
+
+def _list_literal(field: str, text: str) -> list[str]:
+    try:
+        parsed = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise DataArtsConfigError(
+            field, f"{text!r} looks like a list but is not one", "a list of names"
+        ) from None
+    if not isinstance(parsed, list):
+        raise DataArtsConfigError(field, f"{text!r} is not a list", "a list of names")
+    return parsed
 
 
 Plan = Literal["per_name", "walk"]

@@ -7,7 +7,7 @@ lives in :mod:`airflow_dataarts_provider.core`, the I/O in :mod:`airflow_dataart
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,14 +21,20 @@ from airflow_dataarts_provider.core.flows import (
     Client,
     PendingItems,
     call_flow,
+    cancel_flow,
+    create_package_flow,
+    deploy_flow,
     gate_flow,
+    package_detail_flow,
     pending_items_flow,
+    release_packages_flow,
 )
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.core.pages import parse_pending_items_page
 from airflow_dataarts_provider.core.request import build_pending_items_request
 from airflow_dataarts_provider.core.retry import RetryEvent
+from airflow_dataarts_provider.core.waiting import CheckResult, Condition
 from airflow_dataarts_provider.transport import aio, sync
 from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 
@@ -152,11 +158,12 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             event.wait,
         )
 
-    def _log_listing(self, client: Client, workspace: str | None) -> None:
+    def _log_listing(self, client: Client, workspace: str | None, what: str = "pending items") -> None:
         stats = client.stats
         self.log.info(
-            "Listed %d pending items of workspace %s: %d pages, %d requests, %d retries, %.2fs",
+            "Listed %d %s of workspace %s: %d pages, %d requests, %d retries, %.2fs",
             stats.items,
+            what,
             workspace or client.config.workspace,
             stats.pages,
             stats.requests,
@@ -205,13 +212,84 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Every pending item matching ``filters`` (a consistent snapshot), or the first ``max_items``."""
         return self.fetch_pending_items(max_items=max_items, **filters).items
 
-    def gate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
-        """The pending items a release gate watches (exact name/id matching, cheapest query plan)."""
+    def _run(
+        self, make: Callable[[Client], Flow[T]], *, listing: str | None = None, workspace: str | None = None
+    ) -> T:
+        """Run one flow on the sync transport; with ``listing``, log the INFO summary line."""
         config = self.get_config()
         client = self._client(config)
-        items = sync.run(gate_flow(client, spec, workspace), self._sync_transport(config))
-        self._log_listing(client, workspace)
-        return items
+        result = sync.run(make(client), self._sync_transport(config))
+        if listing is not None:
+            self._log_listing(client, workspace, listing)
+        return result
+
+    def gate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
+        """The pending items a release gate watches (exact name/id matching, cheapest query plan)."""
+        return self._run(
+            lambda c: gate_flow(c, spec, workspace), listing="pending items", workspace=workspace
+        )
+
+    def check_condition(self, condition: Condition, workspace: str | None = None) -> CheckResult:
+        """One check of what a sensor waits for (see :mod:`airflow_dataarts_provider.core.waiting`)."""
+        return self._run(
+            lambda c: condition.check(c, workspace),
+            listing=condition.kind.replace("_", " "),
+            workspace=workspace,
+        )
+
+    # ------------------------------------------------------------------ release packages
+
+    def create_release_package(
+        self,
+        *,
+        package_name: str,
+        pending_item_ids: list[str],
+        approver_ids: list[str],
+        apply_user_id: str,
+        workspace: str | None = None,
+    ) -> tuple[str, bool]:
+        """Package pending items: ``(release package id, created now?)``. Reuses a package with the same
+        name and items instead of creating a second one (safe to retry)."""
+        return self._run(
+            lambda c: create_package_flow(
+                c,
+                workspace=workspace,
+                name=package_name,
+                pending_item_ids=pending_item_ids,
+                approver_ids=approver_ids,
+                apply_user_id=apply_user_id,
+            )
+        )
+
+    def list_release_packages(
+        self, *, workspace: str | None = None, max_items: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Release packages matching ``filters``: ``key_word``, ``apply_user_name``, ``deploy_user_name``,
+        ``apply_begin_time`` .. ``deploy_end_time`` (any time form; sent as epoch ms),
+        ``deploy_status_filter``."""
+        result = self._run(
+            lambda c: release_packages_flow(c, filters=filters, workspace=workspace, max_items=max_items),
+            listing="release packages",
+            workspace=workspace,
+        )
+        return result.items
+
+    def get_release_package(self, package_id: str, workspace: str | None = None) -> dict[str, Any]:
+        """``{"release_package": {...}, "task_details": [...]}``."""
+        return self._run(lambda c: package_detail_flow(c, package_id, workspace))
+
+    def deploy_release_packages(
+        self, package_ids: list[str], *, startup_mode: int = 1, workspace: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Deploy packages; returns ``deploy_package_details``. Never retried once it may have reached the
+        server (watch the outcome with :class:`DataArtsReleasePackageSensor`)."""
+        return self._run(
+            lambda c: deploy_flow(c, workspace=workspace, package_ids=package_ids, startup_mode=startup_mode)
+        )
+
+    def cancel_release_packages(self, package_ids: list[str], *, workspace: str | None = None) -> None:
+        """Cancel (unpack) packages not yet released; their items become pending again."""
+        self._run(lambda c: cancel_flow(c, workspace=workspace, package_ids=package_ids))
 
     # ------------------------------------------------------------------ pending items, async
 
@@ -249,13 +327,29 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         self._log_listing(client, workspace)
         return result.items
 
-    async def agate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
-        """Async twin of :meth:`gate_items`, for triggers."""
+    async def _arun_flow(
+        self, make: Callable[[Client], Flow[T]], *, listing: str | None = None, workspace: str | None = None
+    ) -> T:
         config = await self.aget_config()
         client = self._client(config)
-        items = await self._arun(config, gate_flow(client, spec, workspace))
-        self._log_listing(client, workspace)
-        return items
+        result = await self._arun(config, make(client))
+        if listing is not None:
+            self._log_listing(client, workspace, listing)
+        return result
+
+    async def agate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
+        """Async twin of :meth:`gate_items`."""
+        return await self._arun_flow(
+            lambda c: gate_flow(c, spec, workspace), listing="pending items", workspace=workspace
+        )
+
+    async def acheck_condition(self, condition: Condition, workspace: str | None = None) -> CheckResult:
+        """Async twin of :meth:`check_condition`, for triggers."""
+        return await self._arun_flow(
+            lambda c: condition.check(c, workspace),
+            listing=condition.kind.replace("_", " "),
+            workspace=workspace,
+        )
 
     # ------------------------------------------------------------------ connection test
 

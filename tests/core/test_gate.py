@@ -130,3 +130,16 @@ def test_gate_flow_whole_workspace_walks_everything(dataarts_emulator_factory: A
     items, made = _gate(emu, GateSpec.create())
     assert {i["pending_item_id"] for i in items} == {i["pending_item_id"] for i in emu.items()}
     assert made <= 4  # ceil(230/100) plus at most one offset-semantics probe
+
+
+def test_a_list_rendered_as_text_is_read_as_a_list() -> None:
+    # "{{ params.job_names }}" without render_template_as_native_obj renders "['a', 'b c']": taken as
+    # one name it would match nothing and open a "released" gate at once.
+    assert GateSpec.create("['a', 'b c']").task_names == ("a", "b c")
+    assert GateSpec.create('["任务 1"]').task_names == ("任务 1",)
+    assert GateSpec.create("plain name").task_names == ("plain name",)
+    with pytest.raises(DataArtsConfigError) as info:
+        GateSpec.create("[not a literal]")
+    assert info.value.field == "task_names"
+    with pytest.raises(DataArtsConfigError):
+        GateSpec.create(task_ids="[1, 2]")  # ints are not ids here: refused, not silently str()-ed

@@ -131,7 +131,7 @@ async def test_success_at_once_when_nothing_is_pending(emu: Any, monkeypatch: py
     _connect(monkeypatch, emu)
     events = await _events(_trigger(["no such task"]))
     assert len(events) == 1
-    assert events[0]["status"] == "success" and events[0]["items"] == []
+    assert events[0]["status"] == "success" and events[0]["result"] == []
     assert _pending_requests(emu) == 1
 
 
@@ -141,7 +141,7 @@ async def test_success_after_release_mid_run(emu: Any, monkeypatch: pytest.Monke
     asyncio.get_running_loop().call_later(0.5, lambda: emu.release(item_names=names))
     events = await _events(_trigger(names))
     assert [e["status"] for e in events] == ["success"]
-    assert events[0]["items"] == []
+    assert events[0]["result"] == []
     assert _pending_requests(emu) >= 2
 
 
@@ -153,8 +153,8 @@ async def test_packaged_success_carries_the_last_snapshot(emu: Any, monkeypatch:
     assert [e["status"] for e in events] == ["success"]
     expected = [i for i in emu.items() if i["item_name"] in names]
     key = lambda i: i["pending_item_id"]  # noqa: E731
-    assert sorted(events[0]["items"], key=key) == sorted(expected, key=key)
-    assert all(i["package_flag"] == 1 for i in events[0]["items"])
+    assert sorted(events[0]["result"], key=key) == sorted(expected, key=key)
+    assert all(i["package_flag"] == 1 for i in events[0]["result"])
 
 
 @pytest.mark.parametrize("deadline_in", [-10.0, 0.6], ids=["past-deadline", "near-deadline"])
@@ -164,7 +164,7 @@ async def test_timeout_at_the_deadline(deadline_in: float, emu: Any, monkeypatch
     started = time.monotonic()
     events = await _events(_trigger([watched["item_name"]], deadline_in=deadline_in))
     assert [e["status"] for e in events] == ["timeout"]
-    assert [i["pending_item_id"] for i in events[0]["blocking"]] == [watched["pending_item_id"]]
+    assert [i["pending_item_id"] for i in events[0]["waiting"]] == [watched["pending_item_id"]]
     assert watched["item_name"] in events[0]["message"]
     assert time.monotonic() - started < max(deadline_in, 0) + 1.0
 
@@ -226,12 +226,12 @@ def test_execute_complete_rejects_malformed_events(event: Any, soft_fail: bool) 
 
 def test_execute_complete_success_returns_items() -> None:
     items = [{"pending_item_id": "1", "item_name": "a", "package_flag": 1}]
-    assert _sensor().execute_complete({}, {"status": "success", "message": "ok", "items": items}) == items
-    assert _sensor().execute_complete({}, {"status": "success", "message": "ok"}) == []
+    assert _sensor().execute_complete({}, {"status": "success", "message": "ok", "result": items}) == items
+    assert _sensor().execute_complete({}, {"status": "success", "message": "ok"}) is None
 
 
 def test_execute_complete_timeout() -> None:
-    event = {"status": "timeout", "message": "deadline reached", "blocking": []}
+    event = {"status": "timeout", "message": "deadline reached", "waiting": []}
     with pytest.raises(AirflowSensorTimeout):
         _sensor().execute_complete({}, event)
     with pytest.raises(AirflowSkipException):
@@ -251,3 +251,20 @@ def test_execute_complete_error_fails_without_retry(soft_fail: bool) -> None:
             {}, {"status": "error", "message": "permanent error: x", "error": error}
         )
     assert "APIGW.0301" in str(info.value) and "r1" in str(info.value)
+
+
+def test_execute_complete_exhausted_transient_budget_leaves_task_retries_to_apply() -> None:
+    """Same outcome as poke mode: a transient budget running out raises AirflowException (retries
+    apply), a permanent error AirflowFailException (no retries)."""
+    from airflow_dataarts_provider.version_compat import AirflowException
+
+    error = {"type": "DataArtsServerError", "status": 503, "permanent": False}
+    with pytest.raises(AirflowException) as info:
+        _sensor().execute_complete(
+            {}, {"status": "error", "message": "4 failed checks in a row", "error": error}
+        )
+    assert not isinstance(info.value, AirflowFailException)
+    with pytest.raises(AirflowFailException):
+        _sensor().execute_complete(
+            {}, {"status": "error", "message": "x", "error": {**error, "permanent": True}}
+        )

@@ -1,0 +1,100 @@
+"""What sensors and triggers wait for, as pure conditions: one check is one flow that returns a
+:class:`CheckResult`. The sensors (poke/reschedule), the trigger (deferrable) and the hook share them.
+
+- :class:`PendingItemsCondition`: a release gate over pending items (see :mod:`.gate`);
+- :class:`ReleasePackageCondition`: a release package's deployment reaching success (or failing).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from airflow_dataarts_provider.core import release
+from airflow_dataarts_provider.core.effects import Flow
+from airflow_dataarts_provider.core.flows import Client, gate_flow, package_detail_flow
+from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``done``: the condition holds, ``value`` is the XCom; ``waiting``: not yet, ``value`` says what is
+    still awaited; ``failed``: it never will (e.g. a failed deployment), ``message`` says why."""
+
+    state: Literal["done", "waiting", "failed"]
+    message: str
+    value: Any = None
+
+
+class Condition(ABC):
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values, including ``kind`` (trigger kwargs)."""
+
+    @abstractmethod
+    def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
+        """One check (its requests are retried by the flow's policy)."""
+
+
+@dataclass(frozen=True)
+class PendingItemsCondition(Condition):
+    spec: GateSpec
+    kind: ClassVar[str] = "pending_items"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.spec.to_json()}
+
+    def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
+        items = yield from gate_flow(client, self.spec, workspace)
+        blocking = self.spec.blocking(items)
+        if blocking:
+            return CheckResult("waiting", f"still waiting for {describe_blocking(blocking)}", blocking)
+        message = f"gate satisfied ({self.spec.wait_for}); {len(items)} matching item(s)"
+        return CheckResult("done", message, items)
+
+
+@dataclass(frozen=True)
+class ReleasePackageCondition(Condition):
+    package_id: str
+    kind: ClassVar[str] = "release_package"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "package_id": self.package_id}
+
+    def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
+        detail = yield from package_detail_flow(client, self.package_id, workspace)
+        status = detail["release_package"].get("deploy_status")
+        label = _status_label(status)
+        if status == release.DeployStatus.SUCCESS:
+            return CheckResult("done", f"release package {self.package_id} deployed", detail)
+        if status == release.DeployStatus.FAILED:
+            failing = release.failed_tasks(detail) or detail["task_details"]
+            names = ", ".join(str(t.get("item_name")) for t in failing[:20])
+            return CheckResult(
+                "failed",
+                f"release package {self.package_id} failed to deploy; failing tasks: {names}",
+                failing,
+            )
+        return CheckResult(
+            "waiting", f"release package {self.package_id} is {label}", {"deploy_status": status}
+        )
+
+
+def _status_label(status: object) -> str:
+    try:
+        return release.DeployStatus(status).name.lower().replace("_", " ")  # type: ignore[arg-type]
+    except ValueError:
+        return f"in deploy status {status!r}"
+
+
+def condition_from_json(data: Mapping[str, Any]) -> Condition:
+    kind = data.get("kind")
+    if kind == PendingItemsCondition.kind:
+        return PendingItemsCondition(GateSpec.from_json(data))
+    if kind == ReleasePackageCondition.kind:
+        return ReleasePackageCondition(str(data["package_id"]))
+    raise ValueError(f"unknown condition kind {kind!r}")

@@ -1,0 +1,153 @@
+"""The one sensor machinery shared by every DataArts sensor: poke, reschedule and deferrable modes over a
+:class:`~airflow_dataarts_provider.core.waiting.Condition`. Subclasses say what they wait for."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow_dataarts_provider import connection_form
+from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.gate import is_permanent
+from airflow_dataarts_provider.core.waiting import Condition
+from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger, validate_event
+from airflow_dataarts_provider.version_compat import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
+
+
+class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
+    """Base of the DataArts sensors.
+
+    :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``). The sensor checks
+        once before deferring; ``timeout`` stays an absolute deadline and ``soft_fail`` keeps its meaning.
+    :param max_consecutive_failures: transient failures (after the hook's own retries) tolerated in a row
+        before failing, in poke mode and in the trigger (in reschedule mode each reschedule starts a new
+        count). Authentication, permission and invalid-request errors fail at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        dataarts_conn_id: str = connection_form.DEFAULT_CONN_ID,
+        workspace: str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        max_consecutive_failures: int = 3,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.dataarts_conn_id = dataarts_conn_id
+        self.workspace = workspace
+        self.deferrable = deferrable
+        self.max_consecutive_failures = max_consecutive_failures
+        self._failures = 0
+
+    # ------------------------------------------------------------------ what subclasses provide
+
+    def condition(self) -> Condition:
+        """What to wait for, from the rendered fields (raise ``DataArtsError`` for bad input)."""
+        raise NotImplementedError
+
+    def trigger(self, condition: Condition, **common: Any) -> DataArtsConditionTrigger:
+        raise NotImplementedError
+
+    def push_links(self, context: Any, hook: DataArtsHook) -> None:
+        """Push console links before any waiting (default: none)."""
+
+    # ------------------------------------------------------------------ machinery
+
+    def _condition(self) -> Condition:
+        try:
+            return self.condition()
+        except DataArtsError as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    def _hook(self) -> DataArtsHook:
+        return DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
+
+    def poke(self, context: Any) -> PokeReturnValue:
+        condition = self._condition()
+        try:
+            result = self._hook().check_condition(condition, self.workspace)
+        except DataArtsError as exc:
+            if is_permanent(exc):
+                raise AirflowFailException(str(exc)) from exc
+            self._failures += 1
+            if self._failures > self.max_consecutive_failures:
+                raise AirflowException(
+                    f"Giving up after {self._failures} failed checks in a row: {exc}"
+                ) from exc
+            self.log.warning("Check failed (%d in a row, transient): %s", self._failures, exc)
+            return PokeReturnValue(is_done=False)
+        self._failures = 0
+        if result.state == "failed":
+            raise AirflowFailException(result.message)
+        self.log.info("%s", result.message[:1].upper() + result.message[1:])
+        if result.state == "done":
+            return PokeReturnValue(is_done=True, xcom_value=result.value)
+        return PokeReturnValue(is_done=False)
+
+    def execute(self, context: Any) -> Any:
+        condition = self._condition()  # bad input fails before anything is sent
+        self.push_links(context, self._hook())
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if first.is_done:
+            return first.xcom_value
+        deadline = _started(context) + self.timeout
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            self._timed_out("deadline reached before deferring")
+        self.defer(
+            trigger=self.trigger(
+                condition,
+                dataarts_conn_id=self.dataarts_conn_id,
+                workspace=self.workspace,
+                poke_interval=self.poke_interval,
+                deadline=deadline,
+                max_consecutive_failures=self.max_consecutive_failures,
+                initial_delay=self.poke_interval,
+            ),
+            method_name="execute_complete",
+            # The trigger reports its own timeout at the deadline; this is the backstop.
+            timeout=timedelta(seconds=remaining + max(60.0, self.poke_interval)),
+        )
+        return None  # pragma: no cover - defer() raises
+
+    def execute_complete(self, context: Any, event: Any = None) -> Any:
+        try:
+            event = validate_event(event)
+        except ValueError as exc:
+            raise AirflowException(str(exc)) from exc
+        if event["status"] == "success":
+            self.log.info("%s", event.get("message"))
+            return event.get("result")
+        if event["status"] == "timeout":
+            self._timed_out(str(event.get("message")))
+        error = event.get("error") or {}
+        message = f"{event.get('message')} ({error})"
+        if error.get("permanent", True):
+            raise AirflowFailException(message)
+        raise AirflowException(message)  # transient budget exhausted: the task's retries apply
+
+    def _timed_out(self, message: str) -> None:
+        if self.soft_fail:
+            raise AirflowSkipException(f"Sensor timed out (soft_fail): {message}")
+        raise AirflowSensorTimeout(f"Sensor timed out: {message}")
+
+
+def _started(context: Any) -> float:
+    """When this sensor first started (the timeout counts from there), as epoch seconds."""
+    start = getattr(context.get("ti"), "start_date", None)
+    if isinstance(start, datetime):
+        return (start if start.tzinfo else start.replace(tzinfo=timezone.utc)).timestamp()
+    return time.time()

@@ -1,0 +1,125 @@
+"""The one waiting loop shared by every DataArts trigger: check a condition until it holds, fails, or the
+absolute deadline passes. Subclasses only say which condition and how they serialise."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.gate import error_details, is_permanent
+from airflow_dataarts_provider.core.waiting import Condition
+from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
+#: Every event carries exactly one of these statuses.
+EVENT_STATUSES = ("success", "timeout", "error")
+
+
+def validate_event(event: Any) -> dict[str, Any]:
+    """The event as a dict, or ``ValueError`` for anything that is not a well-formed event."""
+    if not isinstance(event, Mapping) or event.get("status") not in EVENT_STATUSES:
+        status = event.get("status") if isinstance(event, Mapping) else type(event).__name__
+        raise ValueError(
+            f"Unexpected trigger event (status {status!r}; expected one of {EVENT_STATUSES}): {event!r}"
+        )
+    return dict(event)
+
+
+class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
+    """Checks a condition every ``poke_interval`` seconds until it holds, fails or ``deadline`` passes.
+
+    Yields exactly one event: ``{"status": "success", "result": ...}``, ``{"status": "timeout",
+    "waiting": ...}`` or ``{"status": "error", "error": {...}}``, each with a ``message``.
+
+    :param deadline: absolute deadline, seconds since the epoch (survives triggerer restarts).
+    :param max_consecutive_failures: transient failures tolerated in a row before giving up.
+    :param initial_delay: seconds to wait before the first check (the sensor checked just before deferring).
+    """
+
+    def __init__(
+        self,
+        *,
+        dataarts_conn_id: str,
+        workspace: str | None = None,
+        poke_interval: float = 60.0,
+        deadline: float,
+        max_consecutive_failures: int = 3,
+        initial_delay: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.dataarts_conn_id = dataarts_conn_id
+        self.workspace = workspace
+        self.poke_interval = float(poke_interval)
+        self.deadline = float(deadline)
+        self.max_consecutive_failures = int(max_consecutive_failures)
+        self.initial_delay = float(initial_delay)
+
+    def condition(self) -> Condition:
+        raise NotImplementedError
+
+    def condition_kwargs(self) -> dict[str, Any]:
+        """The subclass's own JSON kwargs (what it waits for)."""
+        raise NotImplementedError
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                **self.condition_kwargs(),
+                "dataarts_conn_id": self.dataarts_conn_id,
+                "workspace": self.workspace,
+                "poke_interval": self.poke_interval,
+                "deadline": self.deadline,
+                "max_consecutive_failures": self.max_consecutive_failures,
+                "initial_delay": self.initial_delay,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        condition = self.condition()
+        hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
+        failures = 0
+        waiting: Any = None
+        waiting_message = ""
+        # The sensor has just checked before deferring: don't spend a request repeating it at once.
+        await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
+        while True:
+            try:
+                result = await hook.acheck_condition(condition, self.workspace)
+            except DataArtsError as exc:
+                failures += 1
+                permanent = is_permanent(exc)
+                if permanent or failures > self.max_consecutive_failures:
+                    reason = "permanent error" if permanent else f"{failures} failed checks in a row"
+                    error = {**error_details(exc), "permanent": permanent}
+                    yield TriggerEvent({"status": "error", "message": f"{reason}: {exc}", "error": error})
+                    return
+                self.log.warning("Check %d failed (transient, will retry): %s", failures, exc)
+            else:
+                failures = 0
+                if result.state == "done":
+                    yield TriggerEvent(
+                        {"status": "success", "message": result.message, "result": result.value}
+                    )
+                    return
+                if result.state == "failed":
+                    yield TriggerEvent(
+                        {
+                            "status": "error",
+                            "message": result.message,
+                            "error": {"details": result.value, "permanent": True},
+                        }
+                    )
+                    return
+                waiting, waiting_message = result.value, f"; {result.message}"
+                self.log.info("%s", result.message[:1].upper() + result.message[1:])
+            remaining = self.deadline - time.time()
+            if remaining <= 0:
+                message = f"deadline reached{waiting_message}"
+                yield TriggerEvent({"status": "timeout", "message": message, "waiting": waiting})
+                return
+            await asyncio.sleep(min(self.poke_interval, remaining))
