@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,6 +57,11 @@ class EmulatorConfig:
     of generated items added after them. ``query_plus_as_space``: decode a literal ``+`` in the
     query as a space (form encoding) instead of a plus. ``aksk_lockout_failures``: lock an AK for
     ``aksk_lockout_s`` after that many consecutive signature failures (off by default).
+
+    Release workflow: ``auto_approve`` (approve a package ``approve_delay_s`` after it is deployed;
+    on by default), ``release_duration_s`` (time in "releasing"), ``fail_items`` (fnmatch patterns of
+    item names whose release fails), ``release_clock`` (``time.time``-like callable driving the
+    package state machine; inject one for deterministic tests).
     """
 
     host: str = "127.0.0.1"
@@ -82,6 +87,11 @@ class EmulatorConfig:
     aksk_lockout_s: float = 300.0
     request_log_limit: int = 10_000
     request_queue_size: int = 128
+    auto_approve: bool = True
+    approve_delay_s: float = 0.0
+    release_duration_s: float = 1.0
+    fail_items: tuple[str, ...] = ()
+    release_clock: Callable[[], float] | None = None
 
     def validate(self) -> None:
         if self.offset_mode not in ("page", "record"):
@@ -92,3 +102,5 @@ class EmulatorConfig:
             raise ValueError("at least one workspace is required")
         if self.token_lifetime_s <= 0 or self.temporary_credential_lifetime_s <= 0:
             raise ValueError("lifetimes must be positive")
+        if self.approve_delay_s < 0 or self.release_duration_s < 0:
+            raise ValueError("approve_delay_s and release_duration_s must be >= 0")

@@ -42,6 +42,20 @@ def _parser() -> argparse.ArgumentParser:
         help="lifetime of metadata (temporary) credentials in seconds",
     )
     p.add_argument("--latency", type=float, default=0.0, help="latency added to every request, seconds")
+    p.add_argument(
+        "--release-duration", type=float, default=1.0, help="seconds a package stays 'releasing' (default 1)"
+    )
+    p.add_argument(
+        "--approve-delay", type=float, default=0.0, help="auto-approval delay after a deploy, seconds"
+    )
+    p.add_argument(
+        "--manual-approval",
+        action="store_true",
+        help="no auto-approval: approve via /_emulator/packages/ID/approve",
+    )
+    p.add_argument(
+        "--fail-item", action="append", default=[], help="item-name pattern whose release fails (repeatable)"
+    )
     p.add_argument("--ready-file", default=None, help="write the connection JSON here once listening")
     return p
 
@@ -59,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         token_lifetime_s=args.token_lifetime,
         temporary_credential_lifetime_s=args.credential_lifetime,
         latency_s=args.latency,
+        release_duration_s=args.release_duration,
+        approve_delay_s=args.approve_delay,
+        auto_approve=not args.manual_approval,
+        fail_items=tuple(args.fail_item),
     )
     stop = threading.Event()
 

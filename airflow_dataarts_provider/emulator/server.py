@@ -13,6 +13,16 @@ response):
   (DataArts shape ``{"error_code", "error_msg"}``);
 * invalid query parameter (limit, offset, types, times): 400 ``DLF.3051`` "The request parameter is invalid.".
 
+Release workflow (all 400, DataArts shape; the codes other than ``DLF.3051`` are the emulator's own choice,
+the real ones are undocumented):
+
+* invalid body field: ``DLF.3051`` "The request parameter is invalid. <field>: <reason>";
+* unknown pending item id (in the ``workspace``): ``DLF.6301``; pending item already packaged: ``DLF.6302``;
+* unknown (or cancelled, for deploy/unpack) release package id, in the path or the body: ``DLF.6303``
+  (the detail of an unknown package is a 400, like other DataArts "not found" errors);
+* operation not allowed in the package's state (deploy of a releasing/released package, cancel of a
+  releasing/released package): ``DLF.6304``.
+
 Order of checks on the DataArts API: route, scripted fault, authentication, rate limit, project,
 workspace, parameters.
 """
@@ -38,28 +48,51 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from . import _signing
+from . import _release, _signing
 from ._config import AkSkCredential, EmulatorConfig, IamUser
-from ._data import BASE_TIMESTAMP_MS, PendingItem, generate_items, item_from_mapping
+from ._data import BASE_TIMESTAMP_MS, SUBMITTERS, PendingItem, generate_items, item_from_mapping
+from ._release import ReleasePackage, ReleaseSettings
 
 ENDPOINT_PENDING_ITEMS = "pending-items"
 ENDPOINT_IAM_TOKENS = "iam-tokens"
 ENDPOINT_SECURITYKEY = "securitykey"
+ENDPOINT_PACKAGE_CREATE = "release-package-create"
+ENDPOINT_PACKAGES_LIST = "release-packages-list"
+ENDPOINT_PACKAGE_DETAIL = "release-package-detail"
+ENDPOINT_PACKAGES_DEPLOY = "release-packages-deploy"
+ENDPOINT_PACKAGES_UNPACK = "release-packages-unpack"
 ENDPOINT_CONTROL = "control"
 ENDPOINT_UNKNOWN = "unknown"
-FAULT_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, ENDPOINT_IAM_TOKENS, ENDPOINT_SECURITYKEY)
+RELEASE_ENDPOINTS = (
+    ENDPOINT_PACKAGE_CREATE,
+    ENDPOINT_PACKAGES_LIST,
+    ENDPOINT_PACKAGE_DETAIL,
+    ENDPOINT_PACKAGES_DEPLOY,
+    ENDPOINT_PACKAGES_UNPACK,
+)
+FAULT_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, ENDPOINT_IAM_TOKENS, ENDPOINT_SECURITYKEY, *RELEASE_ENDPOINTS)
+DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS)
 
 ERR_WORKSPACE_MISSING = "DLF.0137"
 ERR_WORKSPACE_UNKNOWN = "DLF.0138"
 ERR_PARAM_INVALID = "DLF.3051"
 MSG_PARAM_INVALID = "The request parameter is invalid."
+ERR_PENDING_ITEM_UNKNOWN = "DLF.6301"
+ERR_PENDING_ITEM_PACKAGED = "DLF.6302"
+ERR_PACKAGE_UNKNOWN = "DLF.6303"
+ERR_PACKAGE_STATE = "DLF.6304"
 
 REDACTED_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token"})
 JSON_CT = "application/json;charset=UTF-8"
 
 _PENDING_RE = re.compile(r"^/v2/([^/]+)/factory/pending-items/?$")
+_PACKAGE_CREATE_RE = re.compile(r"^/v2/([^/]+)/factory/pending-items/package/?$")
+_PACKAGES_RE = re.compile(r"^/v2/([^/]+)/factory/release-packages/?$")
+_PACKAGES_ACTION_RE = re.compile(r"^/v2/([^/]+)/factory/release-packages/(deploy|unpack)/?$")
+_PACKAGE_DETAIL_RE = re.compile(r"^/v2/([^/]+)/factory/release-packages/([^/]+)/?$")
+_FIRST_PACKAGE_ID = 1_000_001
 _DIGITS_RE = re.compile(r"^[0-9]+$")
-_FAULT_KINDS = ("drop", "malformed", "truncated", "html")
+_FAULT_KINDS = ("drop", "drop_after", "malformed", "truncated", "html")
 
 Position = Literal["front", "back"]
 
@@ -108,6 +141,7 @@ class Response:
     fault: str | None = None
     user: str | None = None
     endpoint: str = ENDPOINT_UNKNOWN
+    processed_status: int | None = None  # status computed before a drop_after fault dropped it
 
     def _with_headers(self, headers: Mapping[str, str]) -> Response:
         self.headers.update(headers)
@@ -138,7 +172,7 @@ class _TempCredential:
 
 @dataclass
 class _Fault:
-    kind: str  # status | drop | malformed | truncated | html | sleep
+    kind: str  # status | drop | drop_after | malformed | truncated | html | sleep
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -214,6 +248,86 @@ def _json_bytes(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False).encode("utf-8")
 
 
+class _ApiError(Exception):
+    """A 400 DataArts error raised by a request handler."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _invalid(field_name: str, reason: str) -> _ApiError:
+    return _ApiError(ERR_PARAM_INVALID, f"{MSG_PARAM_INVALID} {field_name}: {reason}")
+
+
+def _json_body(req: Request) -> dict[str, Any]:
+    if not req.body.strip():
+        return {}
+    try:
+        body = json.loads(req.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _invalid("body", f"not valid JSON ({exc})") from exc
+    if not isinstance(body, dict):
+        raise _invalid("body", "a JSON object is required")
+    return body
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _opt_str(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _invalid(name, "a string is required")
+    return value or None
+
+
+def _req_str(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        raise _invalid(name, "is required")
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(name, "a non-empty string is required")
+    return value
+
+
+def _req_str_list(body: Mapping[str, Any], name: str, *, max_len: int | None = None) -> list[str]:
+    value = body.get(name)
+    if value is None:
+        raise _invalid(name, "is required")
+    if not isinstance(value, list) or not value:
+        raise _invalid(name, "a non-empty list is required")
+    if max_len is not None and len(value) > max_len:
+        raise _invalid(name, f"at most {max_len} entries are allowed")
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise _invalid(name, "every entry must be a non-empty string")
+    if len(set(value)) != len(value):
+        raise _invalid(name, "duplicate entries")
+    return list(value)
+
+
+def _package_ids(body: Mapping[str, Any]) -> list[str]:
+    """``package_ids``: 1..100 ids; strings, or integers (a Java backend coerces them), duplicates ignored."""
+    value = body.get("package_ids")
+    if value is None:
+        raise _invalid("package_ids", "is required")
+    if not isinstance(value, list) or not value:
+        raise _invalid("package_ids", "a non-empty list is required")
+    if len(value) > 100:
+        raise _invalid("package_ids", "at most 100 entries are allowed")
+    ids: list[str] = []
+    for v in value:
+        if not (_is_int(v) or (isinstance(v, str) and v.strip())):
+            raise _invalid("package_ids", "every entry must be a package id (string)")
+        if str(v) not in ids:
+            ids.append(str(v))
+    return ids
+
+
 class Emulator:
     """A local fake of DataArts Factory (pending items) + IAM tokens + ECS metadata.
 
@@ -256,6 +370,16 @@ class Emulator:
             self._aksk_locked_until: dict[str, float] = {}
             self._log: deque[dict[str, Any]] = deque(maxlen=cfg.request_log_limit)
             self._counters: dict[str, Any] = self._empty_counters()
+            self._release_settings = ReleaseSettings(
+                auto_approve=cfg.auto_approve,
+                approve_delay_s=cfg.approve_delay_s,
+                release_duration_s=cfg.release_duration_s,
+                fail_items=tuple(cfg.fail_items),
+            )
+            self._release_settings.validate()
+            self._release_clock = cfg.release_clock or time.time
+            self._packages: dict[str, ReleasePackage] = {}
+            self._next_package_id = _FIRST_PACKAGE_ID
 
     @staticmethod
     def _empty_counters() -> dict[str, Any]:
@@ -270,6 +394,11 @@ class Emulator:
             "throttled": 0,
             "auth_failures": 0,
             "faults_injected": 0,
+            "packages_created": 0,
+            "packages_deploy_requests": 0,
+            "packages_released": 0,
+            "packages_failed": 0,
+            "packages_cancelled": 0,
         }
 
     def start(self) -> Emulator:
@@ -342,7 +471,8 @@ class Emulator:
         }
 
     def reset(self) -> None:
-        """Back to the initial state of the configuration (items, tokens, faults, counters, log)."""
+        """Back to the initial state of the configuration (items, packages, release settings, tokens,
+        faults, counters, log)."""
         self._init_state()
 
     # ------------------------------------------------------------------ items
@@ -368,6 +498,7 @@ class Emulator:
 
     def items(self, workspace: str | None = None) -> list[dict[str, Any]]:
         """The items of a workspace in API order (what an unfiltered listing pages through)."""
+        self._advance_packages()
         with self._lock:
             ws = self._ws(workspace)
             return [i.to_api(self.config.project_id) for i in self._items if i.workspace_id == ws]
@@ -411,6 +542,133 @@ class Emulator:
             before = len(self._items)
             self._items = [i for i in self._items if not self._selected(i, ids, names)]
             return before - len(self._items)
+
+    # ------------------------------------------------------------------ release packages
+    def _advance_packages(self) -> None:
+        """Apply the due state transitions of every package (lazily, on each request/API call)."""
+        with self._lock:
+            now = self._release_clock()
+            for package in self._packages.values():
+                outcome = package.advance(now, self._release_settings)
+                if outcome == "success":
+                    self._counters["packages_released"] += 1
+                    released = {i.pending_item_id for i in package.items}
+                    self._items = [i for i in self._items if i.pending_item_id not in released]
+                elif outcome == "failed":
+                    self._counters["packages_failed"] += 1
+
+    def _get_package(self, package_id: str) -> ReleasePackage:
+        package = self._packages.get(str(package_id))
+        if package is None:
+            raise ValueError(f"unknown release package {package_id!r}")
+        return package
+
+    def packages(
+        self, workspace: str | None = None, *, include_cancelled: bool = True
+    ) -> list[dict[str, Any]]:
+        """Every package (oldest first) with its internal state (``approved``, ``pending_item_ids``,
+        ``task_details``...); ``workspace=None`` means all workspaces."""
+        self._advance_packages()
+        with self._lock:
+            return [
+                p.control_view(self.config.project_id)
+                for p in self._packages.values()
+                if (workspace is None or p.workspace_id == workspace)
+                and (include_cancelled or not p.delete_flag)
+            ]
+
+    def package(self, package_id: str) -> dict[str, Any]:
+        """One package with its internal state (``ValueError`` when unknown)."""
+        self._advance_packages()
+        with self._lock:
+            return self._get_package(package_id).control_view(self.config.project_id)
+
+    def approve(self, package_id: str) -> dict[str, Any]:
+        """Approve a package pending approval (as the console's review center would). If it was already
+        deployed, its release starts now."""
+        self._advance_packages()
+        with self._lock:
+            self._get_package(package_id).approve(self._release_clock())
+        return self.package(package_id)
+
+    def set_package_outcome(
+        self, package_id: str, outcome: str | None, message: str | None = None
+    ) -> dict[str, Any]:
+        """Force the outcome of a package's (next) release: ``"success"``, ``"failed"`` (every item fails
+        with ``message``) or ``None`` (decided by ``fail_items``)."""
+        if outcome not in (None, "success", "failed"):
+            raise ValueError("outcome must be 'success', 'failed' or None")
+        with self._lock:
+            package = self._get_package(package_id)
+            package.outcome = outcome  # type: ignore[assignment]
+            package.failure_message = message
+        return self.package(package_id)
+
+    def set_fail_items(self, patterns: Iterable[str]) -> None:
+        """Item-name patterns (``fnmatch``, case-sensitive) whose release fails (checked at release end)."""
+        if isinstance(patterns, str):
+            raise ValueError("fail_items must be a list of patterns, not a string")
+        self.set_release_settings(fail_items=list(patterns))
+
+    def set_release_settings(
+        self,
+        *,
+        auto_approve: bool | None = None,
+        approve_delay_s: float | None = None,
+        release_duration_s: float | None = None,
+        fail_items: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Change the release timings/rules (``None`` keeps a value); returns the settings.
+
+        New timings apply to transitions not yet due (a running release uses the current duration)."""
+        self._advance_packages()
+        with self._lock:
+            current = self._release_settings
+            new = ReleaseSettings(
+                auto_approve=current.auto_approve if auto_approve is None else bool(auto_approve),
+                approve_delay_s=current.approve_delay_s
+                if approve_delay_s is None
+                else float(approve_delay_s),
+                release_duration_s=(
+                    current.release_duration_s if release_duration_s is None else float(release_duration_s)
+                ),
+                fail_items=current.fail_items if fail_items is None else tuple(fail_items),
+            )
+            new.validate()
+            self._release_settings = new
+            return new.as_dict()
+
+    def release_settings(self) -> dict[str, Any]:
+        with self._lock:
+            return self._release_settings.as_dict()
+
+    def _user_name(self, user_id: str) -> str:
+        """Name of a known user id (item submitters, AK/SK owners, IAM users); the id itself otherwise."""
+        for item in self._items:
+            if item.submit_user_id == user_id:
+                return item.submit_user_name
+        for uid, name in SUBMITTERS:
+            if uid == user_id:
+                return name
+        for cred in self._credentials.values():
+            if cred.user_id == user_id:
+                return cred.user_name
+        for user in self._iam_users:
+            if user.user_id == user_id:
+                return user.name
+        return user_id
+
+    def _user_id(self, user_name: str) -> str:
+        for cred in self._credentials.values():
+            if cred.user_name == user_name:
+                return cred.user_id
+        for user in self._iam_users:
+            if user.name == user_name:
+                return user.user_id
+        for temp in self._temp_credentials.values():
+            if temp.user_name == user_name:
+                return temp.user_id
+        return ""
 
     # ------------------------------------------------------------------ accounts
     def add_credentials(self, credential: AkSkCredential) -> None:
@@ -574,11 +832,11 @@ class Emulator:
         if fault is not None:
             if fault.kind == "sleep":
                 self._sleep(fault.seconds)
-            else:
+            elif fault.kind != "drop_after":
                 resp = self._fault_response(req, fault)
         if resp is None:
-            if endpoint == ENDPOINT_PENDING_ITEMS and match is not None:
-                resp = self._pending_items(req, match.group(1))
+            if endpoint in DATAARTS_ENDPOINTS and match is not None:
+                resp = self._dataarts(req, endpoint, match)
             elif endpoint == ENDPOINT_IAM_TOKENS:
                 resp = self._iam_tokens(req)
             elif endpoint == ENDPOINT_SECURITYKEY:
@@ -591,6 +849,9 @@ class Emulator:
                     "The API does not exist or has not been published in the environment",
                 )
         if fault is not None:
+            if fault.kind == "drop_after":  # processed (state changed), then the connection is closed
+                resp.processed_status = resp.status
+                resp.drop = True
             resp.fault = fault.describe()
         resp.endpoint = endpoint
         return resp
@@ -603,8 +864,22 @@ class Emulator:
                 return ENDPOINT_PENDING_ITEMS, match
             if path.rstrip("/") == "/openstack/latest/securitykey":
                 return ENDPOINT_SECURITYKEY, None
-        if method == "POST" and path.rstrip("/") == "/v3/auth/tokens":
-            return ENDPOINT_IAM_TOKENS, None
+            match = _PACKAGE_DETAIL_RE.match(path)
+            if match:
+                return ENDPOINT_PACKAGE_DETAIL, match
+        if method == "POST":
+            if path.rstrip("/") == "/v3/auth/tokens":
+                return ENDPOINT_IAM_TOKENS, None
+            match = _PACKAGE_CREATE_RE.match(path)
+            if match:
+                return ENDPOINT_PACKAGE_CREATE, match
+            match = _PACKAGES_RE.match(path)
+            if match:
+                return ENDPOINT_PACKAGES_LIST, match
+            match = _PACKAGES_ACTION_RE.match(path)
+            if match:
+                action = ENDPOINT_PACKAGES_DEPLOY if match.group(2) == "deploy" else ENDPOINT_PACKAGES_UNPACK
+                return action, match
         return ENDPOINT_UNKNOWN, None
 
     def _record(self, req: Request, resp: Response) -> None:
@@ -625,6 +900,8 @@ class Emulator:
             "user": resp.user,
             "fault": resp.fault,
         }
+        if resp.processed_status is not None:
+            entry["processed_status"] = resp.processed_status
         status_key = "dropped" if status is None else str(status)
         with self._lock:
             self._log.append(entry)
@@ -803,7 +1080,9 @@ class Emulator:
             return None
 
     # ------------------------------------------------------------------ pending items
-    def _pending_items(self, req: Request, path_project: str) -> Response:
+    def _dataarts(self, req: Request, endpoint: str, match: re.Match[str]) -> Response:
+        """The DataArts API: authentication, rate limit, project, workspace, then the endpoint."""
+        path_project = match.group(1)
         pairs = _signing.parse_query(req.raw_query, plus_as_space=self.config.query_plus_as_space)
         auth = self._authenticate(req, pairs)
         if isinstance(auth, Response):
@@ -818,13 +1097,32 @@ class Emulator:
             resp.headers["Retry-After"] = str(max(1, math.ceil(retry)))
             resp.user = user
             return resp
-        resp = self._list_items(req, path_project, token_project, pairs)
+        scope = self._check_scope(req, path_project, token_project)
+        if isinstance(scope, Response):
+            scope.user = user
+            return scope
+        workspace = scope
+        self._advance_packages()
+        try:
+            if endpoint == ENDPOINT_PENDING_ITEMS:
+                resp = self._list_items(path_project, workspace, pairs)
+            elif endpoint == ENDPOINT_PACKAGE_CREATE:
+                resp = self._create_package(req, path_project, workspace)
+            elif endpoint == ENDPOINT_PACKAGES_LIST:
+                resp = self._list_packages(req, path_project, workspace)
+            elif endpoint == ENDPOINT_PACKAGE_DETAIL:
+                resp = self._package_detail(path_project, workspace, match.group(2))
+            elif endpoint == ENDPOINT_PACKAGES_DEPLOY:
+                resp = self._deploy_packages(req, workspace, user)
+            else:
+                resp = self._unpack_packages(req, workspace)
+        except _ApiError as exc:
+            resp = self._dlf_error(exc.code, exc.message)
         resp.user = user
         return resp
 
-    def _list_items(
-        self, req: Request, path_project: str, token_project: str | None, pairs: list[tuple[str, str]]
-    ) -> Response:
+    def _check_scope(self, req: Request, path_project: str, token_project: str | None) -> str | Response:
+        """The workspace of an authenticated request, or the project/workspace error response."""
         with self._lock:
             known_project = path_project in self._projects
         if not known_project or (token_project is not None and token_project != path_project):
@@ -845,7 +1143,9 @@ class Emulator:
         with self._lock:
             if workspace not in self._workspaces:
                 return self._dlf_error(ERR_WORKSPACE_UNKNOWN, f"The workspace {workspace} does not exist.")
+        return workspace
 
+    def _list_items(self, path_project: str, workspace: str, pairs: list[tuple[str, str]]) -> Response:
         params: dict[str, str] = {}
         for key, value in pairs:
             params.setdefault(key, value)
@@ -930,6 +1230,189 @@ class Emulator:
             victims = in_ws[: mutation.remove] if mutation.position == "front" else in_ws[-mutation.remove :]
             gone = {id(i) for i in victims}
             self._items = [i for i in self._items if id(i) not in gone]
+
+    # ------------------------------------------------------------------ release packages (API)
+    def _create_package(self, req: Request, path_project: str, workspace: str) -> Response:
+        body = _json_body(req)
+        apply_user_id = _req_str(body, "apply_user_id")
+        package_name = _req_str(body, "package_name")
+        item_ids = _req_str_list(body, "pending_item_list")
+        approver_ids = _req_str_list(body, "approver_ids")
+        with self._lock:
+            by_id = {i.pending_item_id: i for i in self._items if i.workspace_id == workspace}
+            unknown = [pid for pid in item_ids if pid not in by_id]
+            if unknown:
+                raise _ApiError(
+                    ERR_PENDING_ITEM_UNKNOWN, f"The pending items do not exist: {', '.join(unknown)}."
+                )
+            packaged = [pid for pid in item_ids if by_id[pid].package_flag != 0]
+            if packaged:
+                raise _ApiError(
+                    ERR_PENDING_ITEM_PACKAGED,
+                    f"The pending items are already in a release package: {', '.join(packaged)}.",
+                )
+            package_id = str(self._next_package_id)
+            self._next_package_id += 1
+            items = [by_id[pid] for pid in item_ids]
+            for item in items:
+                item.package_flag = 1
+            self._packages[package_id] = ReleasePackage(
+                package_id=package_id,
+                package_name=package_name,
+                workspace_id=workspace,
+                apply_user_id=apply_user_id,
+                apply_user_name=self._user_name(apply_user_id),
+                approvers=[(uid, self._user_name(uid)) for uid in approver_ids],
+                items=[copy.copy(item) for item in items],
+                apply_timestamp=int(self._release_clock() * 1000),
+            )
+            self._counters["packages_created"] += 1
+        return self._json(200, {"package_name": package_name, "release_package_id": package_id})
+
+    def _list_packages(self, req: Request, path_project: str, workspace: str) -> Response:
+        body = _json_body(req)
+        key_word = _opt_str(body, "key_word")
+        apply_user_name = _opt_str(body, "apply_user_name")
+        deploy_user_name = _opt_str(body, "deploy_user_name")
+        times: dict[str, int | None] = {}
+        for name in ("apply_begin_time", "apply_end_time", "deploy_begin_time", "deploy_end_time"):
+            value = body.get(name)
+            if value is not None and not (_is_int(value) and 10**12 <= value < 10**13):
+                raise _invalid(name, "a 13-digit epoch-millisecond integer is required")
+            times[name] = value
+
+        def str_list(name: str) -> list[str] | None:
+            value = body.get(name)
+            if value is None:
+                return None
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise _invalid(name, "a list of strings is required")
+            return value
+
+        apply_names, deploy_names = str_list("apply_user_name_filter"), str_list("deploy_user_name_filter")
+        statuses = body.get("deploy_status_filter")
+        if statuses is not None and (
+            not isinstance(statuses, list)
+            or not all(_is_int(v) and v in _release.DEPLOY_STATUSES for v in statuses)
+        ):
+            raise _invalid("deploy_status_filter", "a list of 1, 2, 3, 5 is required")
+        direction = (_opt_str(body, "sorted_direction") or "desc").lower()
+        if direction not in ("asc", "desc"):
+            raise _invalid("sorted_direction", "asc or desc")
+        order_column = _opt_str(body, "order_column") or "apply_timestamp"
+        if order_column not in ("apply_timestamp", "deploy_timestamp"):
+            raise _invalid("order_column", "apply_timestamp or deploy_timestamp")
+        limit, offset = body.get("limit", 10), body.get("offset", 0)
+        if not _is_int(limit) or not 1 <= limit <= 100:
+            raise _invalid("limit", "an integer 1..100 is required")
+        if not _is_int(offset) or offset < 0:
+            raise _invalid("offset", "an integer >= 0 is required")
+        with self._lock:
+            selected = [
+                p
+                for p in self._packages.values()
+                if p.workspace_id == workspace
+                and not p.delete_flag
+                and _release.matches_filters(
+                    p,
+                    key_word=key_word,
+                    apply_user_name=apply_user_name,
+                    deploy_user_name=deploy_user_name,
+                    times=times,
+                    apply_user_names=apply_names,
+                    deploy_user_names=deploy_names,
+                    statuses=statuses,
+                )
+            ]
+
+            def sort_key(p: ReleasePackage) -> tuple[int, int]:
+                value = p.apply_timestamp if order_column == "apply_timestamp" else p.deploy_timestamp
+                return (-1 if value is None else value, int(p.package_id))
+
+            selected.sort(key=sort_key, reverse=direction == "desc")
+            start = offset * limit if self.config.offset_mode == "page" else offset
+            page = [p.to_api(path_project) for p in selected[start : start + limit]]
+        return self._json(200, {"data": page, "total": len(selected)})
+
+    def _package_in(self, workspace: str, package_id: str, *, cancelled_ok: bool = False) -> ReleasePackage:
+        package = self._packages.get(package_id)
+        if package is None or package.workspace_id != workspace or (package.delete_flag and not cancelled_ok):
+            raise _ApiError(ERR_PACKAGE_UNKNOWN, f"The release package {package_id} does not exist.")
+        return package
+
+    def _package_detail(self, path_project: str, workspace: str, package_id: str) -> Response:
+        with self._lock:
+            package = self._package_in(workspace, package_id, cancelled_ok=True)
+            body = {"release_package": package.to_api(path_project), "task_details": package.task_details()}
+        return self._json(200, body)
+
+    def _deploy_packages(self, req: Request, workspace: str, user: str) -> Response:
+        body = _json_body(req)
+        package_ids = _package_ids(body)
+        startup_mode = body.get("startup_mode", 1)
+        if startup_mode is None:
+            startup_mode = 1
+        if not _is_int(startup_mode) or startup_mode not in (0, 1):
+            raise _invalid("startup_mode", "0 or 1 is required")
+        with self._lock:
+            packages = [self._package_in(workspace, pid) for pid in package_ids]
+            busy = [
+                p.package_id
+                for p in packages
+                if p.deploy_status in (_release.STATUS_RELEASING, _release.STATUS_SUCCESS)
+            ]
+            if busy:
+                raise _ApiError(
+                    ERR_PACKAGE_STATE,
+                    f"The release packages are being released or were released: {', '.join(busy)}.",
+                )
+            now = self._release_clock()
+            user_id = self._user_id(user)
+            details = []
+            for package in packages:
+                task_id = uuid.uuid4().hex
+                package.request_deploy(
+                    now,
+                    user_id=user_id,
+                    user_name=user,
+                    startup_mode=startup_mode,
+                    task_id=task_id,
+                    settings=self._release_settings,
+                )
+                details.append(
+                    {
+                        "asy_subtask_num": len(package.items),
+                        "asy_task_id": task_id,
+                        "package_id": int(package.package_id),
+                    }
+                )
+                self._counters["packages_deploy_requests"] += 1
+        self._advance_packages()  # an immediate approval starts the release now
+        return self._json(200, {"deploy_package_details": details})
+
+    def _unpack_packages(self, req: Request, workspace: str) -> Response:
+        body = _json_body(req)
+        package_ids = _package_ids(body)
+        with self._lock:
+            packages = [self._package_in(workspace, pid) for pid in package_ids]
+            busy = [
+                p.package_id
+                for p in packages
+                if p.deploy_status in (_release.STATUS_RELEASING, _release.STATUS_SUCCESS)
+            ]
+            if busy:
+                raise _ApiError(
+                    ERR_PACKAGE_STATE,
+                    f"The release packages are being released or were released: {', '.join(busy)}.",
+                )
+            for package in packages:
+                package.delete_flag = 1
+                ids = {i.pending_item_id for i in package.items}
+                for item in self._items:
+                    if item.pending_item_id in ids:
+                        item.package_flag = 0
+                self._counters["packages_cancelled"] += 1
+        return Response(200, b"")
 
     # ------------------------------------------------------------------ IAM & metadata
     @staticmethod
@@ -1084,10 +1567,49 @@ class Emulator:
         if (method, name) == ("POST", "temporary-credentials"):
             lifetime = body.get("lifetime_s")
             return ok(200, {"credential": self.issue_temporary_credentials(lifetime)})
+        release = self._control_release(method, name, body, query)
+        if release is not None:
+            return release
         if (method, name) == ("POST", "reset"):
             self.reset()
             return ok(200, {})
         return ok(404, {"error": f"unknown control operation {method} /_emulator/{name}"})
+
+    def _control_release(
+        self, method: str, name: str, body: dict[str, Any], query: Mapping[str, str]
+    ) -> Response | None:
+        """The release-package part of the control surface (``None``: not a release operation)."""
+        if (method, name) == ("GET", "packages"):
+            return self._json(200, {"data": self.packages(query.get("workspace"))})
+        if name.startswith("packages/"):
+            package_id, _, action = name[len("packages/") :].partition("/")
+            if (method, action) == ("GET", ""):
+                return self._json(200, self.package(package_id))
+            if (method, action) == ("POST", "approve"):
+                return self._json(200, self.approve(package_id))
+            if (method, action) == ("POST", "outcome"):
+                return self._json(
+                    200, self.set_package_outcome(package_id, body.get("outcome"), body.get("message"))
+                )
+        if (method, name) == ("GET", "release-settings"):
+            return self._json(200, self.release_settings())
+        if (method, name) == ("POST", "release-settings"):
+            unknown = set(body) - {"auto_approve", "approve_delay_s", "release_duration_s", "fail_items"}
+            if unknown:
+                raise ValueError(f"unknown release settings: {sorted(unknown)}")
+            fail_items = body.get("fail_items")
+            if fail_items is not None and not isinstance(fail_items, list):
+                raise ValueError("fail_items must be a list of patterns")
+            return self._json(
+                200,
+                self.set_release_settings(
+                    auto_approve=body.get("auto_approve"),
+                    approve_delay_s=body.get("approve_delay_s"),
+                    release_duration_s=body.get("release_duration_s"),
+                    fail_items=fail_items,
+                ),
+            )
+        return None
 
 
 class _Server(ThreadingHTTPServer):
