@@ -34,21 +34,33 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": HOOK_NAME,
-                "python-modules": ["airflow_dataarts_provider.operators.pending_items"],
+                "python-modules": [
+                    "airflow_dataarts_provider.operators.pending_items",
+                    "airflow_dataarts_provider.operators.release_package",
+                ],
             }
         ],
         "sensors": [
             {
                 "integration-name": HOOK_NAME,
-                "python-modules": ["airflow_dataarts_provider.sensors.pending_items"],
+                "python-modules": [
+                    "airflow_dataarts_provider.sensors.pending_items",
+                    "airflow_dataarts_provider.sensors.release_package",
+                ],
             }
         ],
         "triggers": [
             {
                 "integration-name": HOOK_NAME,
-                "python-modules": ["airflow_dataarts_provider.triggers.pending_items"],
+                "python-modules": [
+                    "airflow_dataarts_provider.triggers.pending_items",
+                    "airflow_dataarts_provider.triggers.release_package",
+                ],
             }
         ],
-        "extra-links": ["airflow_dataarts_provider.links.dataarts.DataArtsReleaseManagementLink"],
+        "extra-links": [
+            "airflow_dataarts_provider.links.dataarts.DataArtsReleaseManagementLink",
+            "airflow_dataarts_provider.links.dataarts.DataArtsReleasePackageLink",
+        ],
         "connection-types": [connection_type_info()],
     }

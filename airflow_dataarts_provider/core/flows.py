@@ -383,12 +383,22 @@ def package_detail_flow(client: Client, package_id: str, workspace: str | None) 
     return (yield from call_flow(client, "GET", build, lambda r: release.parse_package_detail(r, path)))
 
 
-def _find_package_flow(client: Client, ws: str, name: str, item_ids: list[str]) -> Flow[str | None]:
-    """The id of an existing package with this exact name and exactly these pending items, if any."""
+def find_package_flow(
+    client: Client, workspace: str | None, name: str, item_ids: list[str] | None = None
+) -> Flow[str | None]:
+    """The id of a live (not failed, not cancelled) package with exactly this name and, when
+    ``item_ids`` is given, exactly these pending items; None if there is none."""
+    ws = resolve_workspace(client.config, workspace)
     listing = yield from release_packages_flow(client, filters={"key_word": name}, workspace=ws)
     for package in listing.items:
-        if package.get("package_name") != name or package.get("deploy_status") == release.DeployStatus.FAILED:
+        if (
+            package.get("package_name") != name
+            or package.get("deploy_status") == release.DeployStatus.FAILED
+            or package.get("delete_flag")
+        ):
             continue
+        if item_ids is None:
+            return str(package["package_id"])
         detail = yield from package_detail_flow(client, str(package["package_id"]), ws)
         if sorted(str(t.get("pending_item_id")) for t in detail["task_details"]) == sorted(item_ids):
             return str(package["package_id"])
@@ -431,7 +441,7 @@ def create_package_flow(
         )
 
     for attempt in range(1, client.config.max_attempts + 1):
-        existing = yield from _find_package_flow(client, ws, name, item_ids)
+        existing = yield from find_package_flow(client, ws, name, item_ids)
         if existing is not None:
             return existing, False
         try:

@@ -24,6 +24,7 @@ from airflow_dataarts_provider.core.flows import (
     cancel_flow,
     create_package_flow,
     deploy_flow,
+    find_package_flow,
     gate_flow,
     package_detail_flow,
     pending_items_flow,
@@ -260,6 +261,12 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
                 apply_user_id=apply_user_id,
             )
         )
+
+    def find_release_package(
+        self, package_name: str, *, pending_item_ids: list[str] | None = None, workspace: str | None = None
+    ) -> str | None:
+        """The id of a live package with this exact name (and exactly these items, if given), or None."""
+        return self._run(lambda c: find_package_flow(c, workspace, package_name, pending_item_ids))
 
     def list_release_packages(
         self, *, workspace: str | None = None, max_items: int | None = None, **filters: Any

@@ -1,4 +1,10 @@
-"""Console links to DataArts Studio."""
+"""Console links to DataArts Studio.
+
+Each link's URL is pushed to XCom by the task as soon as it starts (under the key Airflow 3 stores
+extra links under, also read on 2.11), so the link works while a sensor is still waiting and after it
+failed. Console routes are not a public API: the URLs follow the console's documented entry point
+(``/dataartsstudio/?region=...``) and pass the ids as parameters.
+"""
 
 from __future__ import annotations
 
@@ -11,36 +17,63 @@ from airflow_dataarts_provider.version_compat import BaseOperatorLink, XCom
 _EU_REGIONS = frozenset({"eu-west-101"})
 
 
-def release_management_url(region: str, project_id: str, workspace: str | None) -> str:
-    """The DataArts Studio console page listing a workspace's pending items and release packages.
-
-    Console routes are not a public API; this follows the console's documented entry point
-    (``/dataartsstudio/?region=...``) and passes the workspace and project as parameters.
-    """
+def _console(region: str, project_id: str, workspace: str | None, route: str, **params: str) -> str:
     host = "console.eu.huaweicloud.com" if region in _EU_REGIONS else "console.huaweicloud.com"
-    params = f"region={quote(region, safe='')}&projectId={quote(project_id, safe='')}"
-    if workspace:
-        params += f"&workspace={quote(workspace, safe='')}"
-    return f"https://{host}/dataartsstudio/?{params}#/dlf/release/management"
+    query = {
+        "region": region,
+        "projectId": project_id,
+        **({"workspace": workspace} if workspace else {}),
+        **params,
+    }
+    text = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+    return f"https://{host}/dataartsstudio/?{text}#/dlf/release/{route}"
 
 
-class DataArtsReleaseManagementLink(BaseOperatorLink):  # type: ignore[misc]
-    """ "DataArts release management": pushed by the task as soon as it starts, so the link works while a
-    sensor is still waiting and after it failed."""
+def release_management_url(region: str, project_id: str, workspace: str | None) -> str:
+    """The console page listing a workspace's pending items and release packages."""
+    return _console(region, project_id, workspace, "management")
 
-    name = "DataArts release management"
+
+def release_package_url(region: str, project_id: str, workspace: str | None, package_id: str) -> str:
+    """The console page of one release package."""
+    return _console(region, project_id, workspace, "package", packageId=package_id)
+
+
+class _XComLink(BaseOperatorLink):  # type: ignore[misc]
+    name = ""
 
     @property
-    def xcom_key(self) -> str:  # the key Airflow 3 stores extra links under; used on 2.11 too
-        return "_link_DataArtsReleaseManagementLink"
+    def xcom_key(self) -> str:  # the key Airflow 3 stores extra links under
+        return f"_link_{type(self).__name__}"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         url = XCom.get_value(key=self.xcom_key, ti_key=ti_key)
         return url if isinstance(url, str) else ""
 
+    def push(self, context: Any, url: str) -> None:
+        context["ti"].xcom_push(key=self.xcom_key, value=url)
+
+
+class DataArtsReleaseManagementLink(_XComLink):
+    """ "DataArts release management": the workspace's pending items and packages."""
+
+    name = "DataArts release management"
+
+
+class DataArtsReleasePackageLink(_XComLink):
+    """ "DataArts release package": the package a task created, deployed or waits for."""
+
+    name = "DataArts release package"
+
 
 def push_console_link(context: Any, hook: Any) -> None:
-    """Push the console URL under the link's XCom key before any waiting, so the link is there at once."""
+    """Push the release-management URL before any waiting, so the link is there at once."""
     config = hook.get_config()
     url = release_management_url(config.region, config.project_id, config.workspace)
-    context["ti"].xcom_push(key=DataArtsReleaseManagementLink().xcom_key, value=url)
+    DataArtsReleaseManagementLink().push(context, url)
+
+
+def push_package_link(context: Any, hook: Any, package_id: str) -> None:
+    config = hook.get_config()
+    url = release_package_url(config.region, config.project_id, config.workspace, package_id)
+    DataArtsReleasePackageLink().push(context, url)

@@ -121,3 +121,36 @@ def test_daily_pending_report_reports_the_interval_and_fails_on_old_items(
     runs = _task_states(airflow_env, "daily_pending_report", latest=True)
     assert runs["check_waiting_time"] == "failed"
     assert runs["pending_submitted_in_interval"] == "success"
+
+
+JOBS = ["dwd_orders_daily", "dws_sales_summary", "ads_finance_report"]  # release_pipeline's default params
+
+
+def _seed_jobs(emu: Emulator) -> None:
+    for n, name in enumerate(JOBS):
+        emu.add_item(
+            {"item_name": name, "task_type": 1, "update_type": 1 + n % 3, "submit_user_name": "dev_alice"}
+        )
+
+
+def test_release_pipeline_packages_deploys_and_empties_the_pending_list(
+    airflow_env: dict[str, str], dataarts_emulator_factory: Any
+) -> None:
+    emu = dataarts_emulator_factory(seed_items=40, release_duration_s=1.0)
+    _seed_jobs(emu)
+    others = {i["pending_item_id"] for i in emu.items() if i["item_name"] not in JOBS}
+    result = _dags_test(airflow_env, emu, "release_pipeline")
+    out = result.stdout + result.stderr
+    assert _task_states(airflow_env, "release_pipeline") == {
+        "list_pending_items": "success",
+        "package": "success",
+        "deploy": "success",
+        "wait_for_deployment": "success",
+        "production_step": "success",
+    }, out[-4000:]
+    assert not [i for i in emu.items() if i["item_name"] in JOBS]  # released: no longer pending
+    assert {i["pending_item_id"] for i in emu.items()} == others  # nothing else was touched
+    counters = emu.counters()
+    assert counters["packages_created"] == 1 and counters["packages_released"] == 1
+    (package,) = emu.packages()
+    assert sorted(t["item_name"] for t in emu.package(package["package_id"])["task_details"]) == sorted(JOBS)

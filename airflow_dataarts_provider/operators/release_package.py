@@ -1,0 +1,209 @@
+"""Operators for the release workflow: package pending items, deploy release packages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_dataarts_provider import connection_form
+from airflow_dataarts_provider.core import release
+from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking
+from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+from airflow_dataarts_provider.links.dataarts import (
+    DataArtsReleaseManagementLink,
+    DataArtsReleasePackageLink,
+    push_console_link,
+    push_package_link,
+)
+from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
+from airflow_dataarts_provider.version_compat import AirflowFailException, AirflowSkipException, BaseOperator
+
+IF_NOTHING_PENDING = ("skip", "fail")
+
+
+def default_package_name(context: Any) -> str:
+    """``<dag_id>__<run_id>`` reduced to safe characters: the same for every try of a task, so a retry
+    finds the package its earlier try created."""
+    text = f"{context['dag'].dag_id}__{context['run_id']}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:128]
+
+
+def _pending_ids(value: Any) -> list[str] | None:
+    """Explicit pending item ids: ids, or item dicts (the list operator's XCom)."""
+    if value is None or value == []:
+        return None
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return release.ids(
+        "pending_item_ids", [v["pending_item_id"] if isinstance(v, dict) else v for v in values]
+    )
+
+
+class DataArtsCreateReleasePackageOperator(BaseOperator):  # type: ignore[misc]
+    """Package pending items into a release package; returns the release package id.
+
+    Select the items by ``task_names`` / ``task_ids`` / ``task_type`` (exact matching, like the sensor),
+    or pass ``pending_item_ids`` (ids or the list operator's item dicts). Items already packaged are left
+    out. A retry of the task never creates a second package: a live package with the same name is
+    reused (the default name is derived from the DAG run, so it is the same for every try).
+
+    :param package_name: templated; default ``<dag_id>__<run_id>``.
+    :param approver_ids: user ids of the approvers (required by the API).
+    :param apply_user_id: the applicant's user id; default: the items' submitter when they have exactly
+        one, else a clear error.
+    :param if_nothing_pending: ``"skip"`` (default: the task is skipped) or ``"fail"``.
+    """
+
+    template_fields: Sequence[str] = (
+        "dataarts_conn_id",
+        "workspace",
+        "task_names",
+        "task_ids",
+        "filter_task_type",
+        "pending_item_ids",
+        "package_name",
+        "approver_ids",
+        "apply_user_id",
+    )
+    operator_extra_links = (DataArtsReleaseManagementLink(), DataArtsReleasePackageLink())
+    ui_color = "#fff0d9"
+
+    def __init__(
+        self,
+        *,
+        approver_ids: str | Sequence[str],
+        task_names: str | Sequence[str] | None = None,
+        task_ids: str | Sequence[str] | None = None,
+        task_type: Any = None,
+        pending_item_ids: Any = None,
+        package_name: str | None = None,
+        apply_user_id: str | None = None,
+        if_nothing_pending: str = "skip",
+        workspace: str | None = None,
+        dataarts_conn_id: str = connection_form.DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if if_nothing_pending not in IF_NOTHING_PENDING:
+            raise DataArtsConfigError("if_nothing_pending", f"{if_nothing_pending!r}", "skip, fail")
+        self.approver_ids = approver_ids
+        self.task_names = task_names
+        self.task_ids = task_ids
+        self.filter_task_type = task_type  # ``task_type`` is BaseOperator's own (read-only) attribute
+        self.pending_item_ids = pending_item_ids
+        self.package_name = package_name
+        self.apply_user_id = apply_user_id
+        self.if_nothing_pending = if_nothing_pending
+        self.workspace = workspace
+        self.dataarts_conn_id = dataarts_conn_id
+
+    def _select(self, hook: DataArtsHook) -> list[dict[str, Any]]:
+        explicit = _pending_ids(self.pending_item_ids)
+        if explicit is not None:
+            wanted = set(explicit)
+            return [
+                i for i in hook.iter_pending_items(workspace=self.workspace) if i["pending_item_id"] in wanted
+            ]
+        spec = GateSpec.create(self.task_names, self.task_ids, self.filter_task_type)
+        return hook.gate_items(spec, self.workspace)
+
+    def execute(self, context: Any) -> str:
+        approvers = release.ids("approver_ids", self.approver_ids)
+        name = release.package_name(self.package_name or default_package_name(context))
+        hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
+        push_console_link(context, hook)
+        items = [i for i in self._select(hook) if not i.get("package_flag")]
+        if not items:
+            existing = hook.find_release_package(name, workspace=self.workspace)
+            if existing is not None:  # an earlier try packaged them
+                self.log.info("Reusing release package %s (%r) created by an earlier try", existing, name)
+                push_package_link(context, hook, existing)
+                return existing
+            message = "No unpackaged pending item matches the selection"
+            if self.if_nothing_pending == "skip":
+                raise AirflowSkipException(message)
+            raise AirflowFailException(message)
+        apply_user = self.apply_user_id or _single_submitter(items)
+        package_id, created = hook.create_release_package(
+            package_name=name,
+            pending_item_ids=[i["pending_item_id"] for i in items],
+            approver_ids=approvers,
+            apply_user_id=apply_user,
+            workspace=self.workspace,
+        )
+        push_package_link(context, hook, package_id)
+        self.log.info(
+            "%s release package %s (%r) with %s",
+            "Created" if created else "Reused",
+            package_id,
+            name,
+            describe_blocking(items),
+        )
+        return package_id
+
+
+def _single_submitter(items: list[dict[str, Any]]) -> str:
+    submitters = sorted({str(i.get("submit_user_id")) for i in items})
+    if len(submitters) != 1:
+        raise AirflowFailException(
+            f"apply_user_id is required: the selected items have {len(submitters)} submitters "
+            f"({', '.join(submitters[:10])})"
+        )
+    return submitters[0]
+
+
+class DataArtsDeployReleasePackageOperator(DataArtsReleasePackageSensor):
+    """Deploy release packages; with ``wait_for_completion``, wait until the (single) package is deployed
+    (poke or deferrable mode, the release-package sensor's machinery).
+
+    A package that is already releasing or deployed is not deployed again (a retried task is safe).
+
+    :param package_ids: one id or a list (templated, e.g. the create operator's XCom).
+    :param startup_mode: 1 (default) starts the released jobs, 0 does not.
+    :param wait_for_completion: wait for the deployment's outcome (one package only).
+    """
+
+    template_fields: Sequence[str] = ("dataarts_conn_id", "workspace", "package_ids", "startup_mode")
+    ui_color = "#fff0d9"
+
+    def __init__(
+        self,
+        *,
+        package_ids: str | Sequence[str],
+        startup_mode: int = 1,
+        wait_for_completion: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs.get("mode") == "reschedule":
+            raise DataArtsConfigError(
+                "mode", "reschedule would deploy again at every reschedule", "poke, or deferrable=True"
+            )
+        super().__init__(package_id="", **kwargs)
+        self.package_ids = package_ids
+        self.startup_mode = startup_mode
+        self.wait_for_completion = wait_for_completion
+
+    def execute(self, context: Any) -> Any:
+        ids = release.ids("package_ids", self.package_ids)
+        if self.wait_for_completion and len(ids) != 1:
+            raise AirflowFailException("wait_for_completion needs exactly one package id")
+        hook = self._hook()
+        to_deploy = []
+        for package_id in ids:
+            status = hook.get_release_package(package_id, self.workspace)["release_package"].get(
+                "deploy_status"
+            )
+            if status in (release.DeployStatus.RELEASING, release.DeployStatus.SUCCESS):
+                self.log.info("Release package %s is already %s: not deployed again", package_id, status)
+            else:
+                to_deploy.append(package_id)
+        details = (
+            hook.deploy_release_packages(to_deploy, startup_mode=int(self.startup_mode)) if to_deploy else []
+        )
+        self.log.info("Deployed release packages %s: %s", to_deploy, details)
+        if not self.wait_for_completion:
+            push_package_link(context, hook, ids[0])
+            return details
+        self.package_id = ids[0]
+        return super().execute(context)
