@@ -34,8 +34,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import tenacity
+from typing import TYPE_CHECKING
 
 from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
@@ -43,6 +42,9 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsResponseError,
     DataArtsTransportError,
 )
+
+if TYPE_CHECKING:  # imported on first use: DAG files importing operators do not pay for it
+    import tenacity
 
 __all__ = ["IDEMPOTENT_METHODS", "RetryEvent", "RetryPolicy"]
 
@@ -162,6 +164,8 @@ class RetryPolicy:
         iteration (``for attempt in r``) or ``r(fn)`` call is independent. ``r.statistics`` also counts
         attempts; ``on_retry`` sees each retry (for logging)."""
         c = _Controller(self, method, idempotent, on_retry, clock)
+        import tenacity
+
         retrying = tenacity.Retrying(
             retry=c.retry,
             wait=c.wait,

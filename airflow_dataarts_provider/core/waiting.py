@@ -98,3 +98,17 @@ def condition_from_json(data: Mapping[str, Any]) -> Condition:
     if kind == ReleasePackageCondition.kind:
         return ReleasePackageCondition(str(data["package_id"]))
     raise ValueError(f"unknown condition kind {kind!r}")
+
+
+#: Every event carries exactly one of these statuses.
+EVENT_STATUSES = ("success", "timeout", "error")
+
+
+def validate_event(event: Any) -> dict[str, Any]:
+    """The event as a dict, or ``ValueError`` for anything that is not a well-formed event."""
+    if not isinstance(event, Mapping) or event.get("status") not in EVENT_STATUSES:
+        status = event.get("status") if isinstance(event, Mapping) else type(event).__name__
+        raise ValueError(
+            f"Unexpected trigger event (status {status!r}; expected one of {EVENT_STATUSES}): {event!r}"
+        )
+    return dict(event)

@@ -36,11 +36,12 @@ from airflow_dataarts_provider.core.pages import parse_pending_items_page
 from airflow_dataarts_provider.core.request import build_pending_items_request
 from airflow_dataarts_provider.core.retry import RetryEvent
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition
-from airflow_dataarts_provider.transport import aio, sync
+from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
 from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 
 if TYPE_CHECKING:
     from airflow_dataarts_provider.core.auth import Credentials
+    from airflow_dataarts_provider.transport.sync import SyncTransport
 
 __all__ = ["DataArtsHook", "GateSpec", "PendingItems", "TaskType", "UpdateType"]
 
@@ -67,7 +68,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         self.dataarts_conn_id = dataarts_conn_id
         self.workspace = workspace
         self._config: ClientConfig | None = None
-        self._transport: sync.SyncTransport | None = None
+        self._transport: SyncTransport | None = None
 
     def __repr__(self) -> str:
         return (
@@ -131,12 +132,26 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
                 self._config = self._build_config(conn, await get_async_extra_dejson(conn))
         return self._config
 
-    def _sync_transport(self, config: ClientConfig) -> sync.SyncTransport:
+    # requests is imported on first use: DAG files importing operators don't pay for it at parse time.
+
+    def _sync_transport(self, config: ClientConfig) -> SyncTransport:
+        from airflow_dataarts_provider.transport.sync import SyncTransport
+
         if self._transport is None:
-            self._transport = sync.SyncTransport(
+            self._transport = SyncTransport(
                 timeout=config.timeout, verify=config.verify, proxies=config.proxies
             )
         return self._transport
+
+    def _sync_run(self, flow: Flow[T], config: ClientConfig) -> T:
+        from airflow_dataarts_provider.transport import sync
+
+        return sync.run(flow, self._sync_transport(config))
+
+    def _sync_iterate(self, flow: Flow[Any], config: ClientConfig) -> Iterator[dict[str, Any]]:
+        from airflow_dataarts_provider.transport import sync
+
+        return sync.iterate(flow, self._sync_transport(config))
 
     def _client(self, config: ClientConfig) -> Client:
         return Client(config, on_retry=self._log_retry, on_response=self._log_response, on_secret=mask_secret)
@@ -193,7 +208,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         flow = pending_items_flow(client, filters_query=query, workspace=workspace)
 
         def _items() -> Iterator[dict[str, Any]]:
-            yield from sync.iterate(flow, self._sync_transport(config))
+            yield from self._sync_iterate(flow, config)
             self._log_listing(client, workspace)
 
         return _items()
@@ -205,7 +220,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         flow = pending_items_flow(
             client, filters_query=query, workspace=workspace, max_items=max_items, emit=False
         )
-        result = sync.run(flow, self._sync_transport(config))
+        result = self._sync_run(flow, config)
         self._log_listing(client, workspace)
         return result
 
@@ -219,7 +234,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Run one flow on the sync transport; with ``listing``, log the INFO summary line."""
         config = self.get_config()
         client = self._client(config)
-        result = sync.run(make(client), self._sync_transport(config))
+        result = self._sync_run(make(client), config)
         if listing is not None:
             self._log_listing(client, workspace, listing)
         return result
@@ -371,11 +386,11 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
                     config, credentials=credentials, limit=1, offset=0, now=now
                 )
 
-            page = sync.run(
+            page = self._sync_run(
                 call_flow(
                     client, "GET", build, lambda r: parse_pending_items_page(r, "GET", "pending-items")
                 ),
-                self._sync_transport(config),
+                config,
             )
         except DataArtsError as exc:
             return False, str(exc)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.gate import is_permanent
-from airflow_dataarts_provider.core.waiting import Condition
+from airflow_dataarts_provider.core.waiting import Condition, validate_event
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
-from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger, validate_event
 from airflow_dataarts_provider.version_compat import (
     AirflowException,
     AirflowFailException,
@@ -22,6 +21,9 @@ from airflow_dataarts_provider.version_compat import (
     PokeReturnValue,
     conf,
 )
+
+if TYPE_CHECKING:  # triggers (and airflow.triggers) are imported only when a sensor defers
+    from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 
 class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.waiting import Condition, PendingItemsCondition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.links.dataarts import DataArtsReleaseManagementLink, push_console_link
 from airflow_dataarts_provider.sensors.base import DataArtsConditionSensor
-from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
-from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger
+
+if TYPE_CHECKING:
+    from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 
 class DataArtsPendingItemsSensor(DataArtsConditionSensor):
@@ -61,6 +62,8 @@ class DataArtsPendingItemsSensor(DataArtsConditionSensor):
         return PendingItemsCondition(spec)
 
     def trigger(self, condition: Condition, **common: Any) -> DataArtsConditionTrigger:
+        from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger
+
         assert isinstance(condition, PendingItemsCondition)
         return DataArtsPendingItemsTrigger(gate=condition.spec.to_json(), **common)
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.waiting import Condition, ReleasePackageCondition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.links.dataarts import DataArtsReleasePackageLink, push_package_link
 from airflow_dataarts_provider.sensors.base import DataArtsConditionSensor
-from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
-from airflow_dataarts_provider.triggers.release_package import DataArtsReleasePackageTrigger
+
+if TYPE_CHECKING:
+    from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 
 class DataArtsReleasePackageSensor(DataArtsConditionSensor):
@@ -38,6 +39,8 @@ class DataArtsReleasePackageSensor(DataArtsConditionSensor):
         return ReleasePackageCondition(package_id)
 
     def trigger(self, condition: Condition, **common: Any) -> DataArtsConditionTrigger:
+        from airflow_dataarts_provider.triggers.release_package import DataArtsReleasePackageTrigger
+
         assert isinstance(condition, ReleasePackageCondition)
         return DataArtsReleasePackageTrigger(package_id=condition.package_id, **common)
 

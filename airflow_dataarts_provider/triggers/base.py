@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -14,19 +14,6 @@ from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.gate import error_details, is_permanent
 from airflow_dataarts_provider.core.waiting import Condition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
-
-#: Every event carries exactly one of these statuses.
-EVENT_STATUSES = ("success", "timeout", "error")
-
-
-def validate_event(event: Any) -> dict[str, Any]:
-    """The event as a dict, or ``ValueError`` for anything that is not a well-formed event."""
-    if not isinstance(event, Mapping) or event.get("status") not in EVENT_STATUSES:
-        status = event.get("status") if isinstance(event, Mapping) else type(event).__name__
-        raise ValueError(
-            f"Unexpected trigger event (status {status!r}; expected one of {EVENT_STATUSES}): {event!r}"
-        )
-    return dict(event)
 
 
 class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]

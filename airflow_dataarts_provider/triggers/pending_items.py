@@ -6,8 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_dataarts_provider.core.gate import GateSpec
-from airflow_dataarts_provider.core.waiting import Condition, PendingItemsCondition
-from airflow_dataarts_provider.triggers.base import EVENT_STATUSES, DataArtsConditionTrigger, validate_event
+from airflow_dataarts_provider.core.waiting import (
+    EVENT_STATUSES,
+    Condition,
+    PendingItemsCondition,
+    validate_event,
+)
+from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 __all__ = ["EVENT_STATUSES", "DataArtsPendingItemsTrigger", "validate_event"]
 
