@@ -236,15 +236,14 @@ def cache_key(config: ClientConfig) -> tuple[str, ...]:
 
 
 class CredentialCache:
-    """Thread-safe map of cache key -> credentials. No I/O is done while holding the lock.
-
-    Concurrent callers that all miss may each fetch credentials once; that is harmless (new IAM tokens
-    do not revoke old ones) and bounded by the number of concurrent callers.
-    """
+    """Thread-safe map of cache key -> credentials, with single-flight fetching: callers that miss
+    while another one fetches wait for its result (:meth:`begin_fetch`). No I/O under the lock."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[Hashable, Credentials] = {}
+        self._fetching: dict[Hashable, float] = {}  # key -> when the fetch began (monotonic seconds)
+        self._failures: dict[Hashable, tuple[BaseException, float]] = {}  # key -> (error, when)
 
     def get(self, key: Hashable, now: datetime, margin: timedelta | None = None) -> Credentials | None:
         """Cached credentials still valid beyond the refresh margin, else None."""
@@ -267,9 +266,36 @@ class CredentialCache:
             del self._items[key]
             return True
 
+    def begin_fetch(self, key: Hashable, now: float, stale_after: float) -> bool:
+        """Claim the fetch of ``key``'s credentials (single flight). False while another caller holds a
+        claim younger than ``stale_after`` seconds: wait for its result instead of fetching too."""
+        with self._lock:
+            began = self._fetching.get(key)
+            if began is not None and now - began < stale_after:
+                return False
+            self._fetching[key] = now
+            return True
+
+    def end_fetch(self, key: Hashable, failure: BaseException | None = None, now: float = 0.0) -> None:
+        """Release the claim; ``failure``: the fetch failed for good (e.g. wrong password), so callers
+        waiting for it get the same error instead of each trying the login again."""
+        with self._lock:
+            self._fetching.pop(key, None)
+            if failure is None:
+                self._failures.pop(key, None)
+            else:
+                self._failures[key] = (failure, now)
+
+    def recent_failure(self, key: Hashable, now: float, window: float) -> BaseException | None:
+        with self._lock:
+            failure = self._failures.get(key)
+        return failure[0] if failure is not None and now - failure[1] < window else None
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._fetching.clear()
+            self._failures.clear()
 
     def __repr__(self) -> str:
         with self._lock:

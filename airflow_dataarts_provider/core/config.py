@@ -26,6 +26,8 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
   ``verify``                    ``true``/``false`` (bool or string) or a CA bundle path; default true
   ``proxies``                   ``{"http": url, "https": url}`` (requests style); scheme http/https/socks5(h)
   ``max_attempts``              int 1..20, default 5
+  ``max_concurrency``           int 1..16, default 4: pages fetched at once after the first one (the
+                                rate limiter still spaces the requests)
   ``max_retry_wait``            total seconds spent waiting between retries, (0, 3600], default 120
   ``backoff_initial``           seconds, (0, 300], default 1.0
   ``backoff_max``               seconds, [backoff_initial, 600], default 30
@@ -83,6 +85,7 @@ KNOWN_EXTRAS: frozenset[str] = frozenset(
         "verify",
         "proxies",
         "max_attempts",
+        "max_concurrency",
         "max_retry_wait",
         "backoff_initial",
         "backoff_max",
@@ -362,6 +365,7 @@ class ClientConfig:
     verify: bool | str = True
     proxies: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
     max_attempts: int = 5
+    max_concurrency: int = 4
     max_retry_wait: float = 120.0
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
@@ -485,6 +489,9 @@ class ClientConfig:
             return default if value is None else parse_number(name, value, **kw)
 
         max_attempts = int(num("max_attempts", 5, minimum=1, maximum=20, min_inclusive=True, integer=True))
+        max_concurrency = int(
+            num("max_concurrency", 4, minimum=1, maximum=16, min_inclusive=True, integer=True)
+        )
         max_retry_wait = num("max_retry_wait", 120.0, minimum=0, maximum=3600)
         backoff_initial = num("backoff_initial", 1.0, minimum=0, maximum=300)
         backoff_max = num("backoff_max", 30.0, minimum=0, maximum=600)
@@ -525,6 +532,7 @@ class ClientConfig:
             verify=verify,
             proxies=proxies,
             max_attempts=max_attempts,
+            max_concurrency=max_concurrency,
             max_retry_wait=max_retry_wait,
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,

@@ -5,6 +5,8 @@ A *flow* is a generator that yields effects and receives their results:
 - :class:`Send` -> the driver sends the request and sends back the :class:`HttpResponse`, or throws a
   :class:`~airflow_dataarts_provider.core.errors.DataArtsTransportError` into the flow;
 - :class:`Sleep` -> the driver waits (``time.sleep`` or ``asyncio.sleep``) and sends back ``None``;
+- :class:`Parallel` -> the driver runs sub-flows concurrently (threads or tasks) and sends back their
+  results in order, or throws the first failure into the flow;
 - :class:`Emit` -> (listing flows only) the driver hands the items to its consumer and sends back ``None``.
 
 Retries, authentication, rate limiting and paging are written once, as flows; the sync (requests) and
@@ -17,7 +19,6 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 
 
@@ -32,22 +33,33 @@ class Sleep:
 
 
 @dataclass(frozen=True)
+class Parallel:
+    """Run these sub-flows concurrently; the driver sends back the list of their results in order, or
+    throws the first failure into the flow (after every sub-flow has finished)."""
+
+    flows: list[Generator[Any, Any, Any]]
+
+
+@dataclass(frozen=True)
 class Emit:
     items: list[dict[str, Any]]
 
 
-Effect = Send | Sleep | Emit
+Effect = Send | Sleep | Parallel | Emit
 T = TypeVar("T")
 # A flow yields effects, receives HttpResponse (for Send) or None, and returns T.
-Flow = Generator[Effect, HttpResponse | None, T]
+Flow = Generator[Effect, Any, T]
 
 
-def resume(flow: Flow[Any], outcome: HttpResponse | DataArtsTransportError | None) -> Effect:
+Outcome = HttpResponse | list[Any] | BaseException | None
+
+
+def resume(flow: Flow[Any], outcome: Outcome) -> Effect:
     """Resume ``flow`` with the outcome of its last effect and return its next effect.
 
     Drivers call this inside their own ``except StopIteration`` (a ``StopIteration`` must never leave a
     coroutine: Python turns it into ``RuntimeError``).
     """
-    if isinstance(outcome, DataArtsTransportError):
+    if isinstance(outcome, BaseException):
         return flow.throw(outcome)
-    return flow.send(outcome)
+    return flow.send(outcome)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from airflow_dataarts_provider.core import auth, release
 from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep
+from airflow_dataarts_provider.core.effects import Emit, Flow, Parallel, Send, Sleep
 from airflow_dataarts_provider.core.enums import AuthType
 from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
@@ -104,21 +104,40 @@ def credentials_flow(client: Client) -> Flow[auth.Credentials]:
     if config.auth_type is AuthType.AKSK:
         return auth.static_credentials(config)
     key = auth.cache_key(config)
-    cached = auth.CREDENTIAL_CACHE.get(key, client.clock())
-    if cached is not None:
-        return cached
-    if config.auth_type is AuthType.TOKEN:
-        build: Callable[[], HttpRequest] = lambda: auth.build_iam_token_request(config, client.clock())  # noqa: E731
-        parse: Callable[[HttpResponse], auth.Credentials] = auth.parse_iam_token_response
-    else:
-        build = lambda: auth.build_metadata_request(config)  # noqa: E731
-        parse = auth.parse_metadata_response
-    # Repeating a token or metadata request is harmless: new tokens don't revoke old ones.
-    credentials = yield from _attempts(client, "POST", lambda _creds, _now: build(), parse, anonymous=True)
-    if client.on_secret is not None:
-        for secret in credentials.secrets():
-            client.on_secret(secret)
-    auth.CREDENTIAL_CACHE.put(key, credentials)
+    cache = auth.CREDENTIAL_CACHE
+    fetch_timeout = sum(config.timeout) * config.max_attempts + config.max_retry_wait
+    waited = 0.0
+    while True:
+        cached = cache.get(key, client.clock())
+        if cached is not None:
+            return cached
+        if waited and (refused := cache.recent_failure(key, client.monotonic(), fetch_timeout)):
+            raise refused  # the fetch we waited for was refused: don't try the same login again
+        if cache.begin_fetch(key, client.monotonic(), stale_after=fetch_timeout) or waited > fetch_timeout:
+            break
+        yield Sleep(0.02)  # another flow of this process is fetching: use its result
+        waited += 0.02
+    failure: BaseException | None = None
+    try:
+        if config.auth_type is AuthType.TOKEN:
+            build: Callable[[], HttpRequest] = lambda: auth.build_iam_token_request(  # noqa: E731
+                config, client.clock()
+            )
+            parse: Callable[[HttpResponse], auth.Credentials] = auth.parse_iam_token_response
+        else:
+            build = lambda: auth.build_metadata_request(config)  # noqa: E731
+            parse = auth.parse_metadata_response
+        # Repeating a token or metadata request is harmless: new tokens don't revoke old ones.
+        credentials = yield from _attempts(client, "POST", lambda _c, _n: build(), parse, anonymous=True)
+        if client.on_secret is not None:
+            for secret in credentials.secrets():
+                client.on_secret(secret)
+        cache.put(key, credentials)
+    except DataArtsAPIError as exc:
+        failure = exc if 400 <= exc.status < 500 and exc.status != 429 else None
+        raise
+    finally:
+        cache.end_fetch(key, failure, client.monotonic())
     return credentials
 
 
@@ -180,8 +199,10 @@ def _attempts(
                     and not refreshed
                     and credentials is not None
                     and client.config.auth_type is not AuthType.AKSK
-                    and auth.CREDENTIAL_CACHE.invalidate(auth.cache_key(client.config), credentials)
                 ):
+                    # Drop them (unless another flow already did or refreshed them) and try once more
+                    # with the cache's current, or freshly fetched, credentials: never the same ones.
+                    auth.CREDENTIAL_CACHE.invalidate(auth.cache_key(client.config), credentials)
                     refreshed = True
                     continue
                 raise error
@@ -275,15 +296,34 @@ def _walk_flow(
     emit: bool,
     max_pages: int | None = None,
 ) -> Flow[None]:
-    """Feed ``walk`` until it is done (or ``max_pages`` more pages were read)."""
+    """Feed ``walk`` until it is done (or ``max_pages`` more pages were read).
+
+    Once the walk can predict its next requests (offset semantics and ``total`` known), up to
+    ``max_concurrency`` pages are fetched at once; the shared rate limiter still spaces the requests.
+    Pages are fed in order; if the walk changes course (the listing changed), the rest are dropped.
+    """
     fed = 0
-    while (max_pages is None or fed < max_pages) and (page_request := walk.next_offset()) is not None:
-        page = yield from fetch(page_request.limit, page_request.offset)
-        client.stats.pages += 1
-        fed += 1
-        fresh = walk.feed(page)
-        if emit and fresh:
-            yield Emit(fresh)
+    while max_pages is None or fed < max_pages:
+        width = (
+            client.config.max_concurrency
+            if max_pages is None
+            else min(client.config.max_concurrency, max_pages - fed)
+        )
+        planned = walk.upcoming(width)
+        if not planned:
+            break
+        if len(planned) == 1:
+            pages = [(yield from fetch(planned[0].limit, planned[0].offset))]
+        else:
+            pages = yield Parallel([fetch(r.limit, r.offset) for r in planned])
+        for request, page in zip(planned, pages, strict=True):
+            if walk.next_offset() != request:
+                break  # a restart or the end: later pages belong to another plan
+            client.stats.pages += 1
+            fed += 1
+            fresh = walk.feed(page)
+            if emit and fresh:
+                yield Emit(fresh)
     if walk.done:
         if walk.learned_mode is not None:
             key = (client.config.endpoint, client.config.project_id, listing)

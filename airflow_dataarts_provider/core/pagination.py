@@ -221,6 +221,25 @@ class PendingItemsWalk:
         self._pending = PageRequest(limit=self._limit, offset=offset)
         return self._pending
 
+    def upcoming(self, count: int) -> list[PageRequest]:
+        """Up to ``count`` requests that will follow, in order, if every page arrives full and nothing
+        changes: the next one plus the ones after it. Only predictable once the offset semantics and
+        ``total`` are known (else just :meth:`next_offset`); a caller may fetch them concurrently and
+        feed them in order, checking each against :meth:`next_offset`."""
+        first = self.next_offset()
+        if first is None:
+            return []
+        semantics = self._semantics()
+        if self._probing or semantics is None or self._pass_total is None or self._pass_pages == 0:
+            return [first]
+        remaining = math.ceil(max(0, self._pass_total - self._rows) / self._limit)
+        if self._max_items is not None:
+            remaining = min(remaining, math.ceil(max(0, self._max_items - len(self._yielded)) / self._limit))
+        step = 1 if semantics == "page" else self._limit
+        return [
+            PageRequest(self._limit, first.offset + i * step) for i in range(max(1, min(count, remaining)))
+        ]
+
     def feed(self, page: Page) -> list[dict[str, Any]]:
         """Account for the answer to the last :meth:`next_offset` request; return the items to yield
         (new ids only, in server order). May raise :class:`DataArtsPaginationError`."""

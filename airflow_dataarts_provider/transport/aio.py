@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T, resume
+from airflow_dataarts_provider.core.effects import Emit, Flow, Outcome, Parallel, Send, Sleep, T, resume
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.transport import describe
@@ -56,14 +56,17 @@ class AsyncTransport:
         await self._client.aclose()
 
 
-async def _perform(
-    transport: AsyncTransport, effect: Send | Sleep
-) -> HttpResponse | DataArtsTransportError | None:
-    """Do the I/O of one effect. The flow is resumed by the caller, inside its ``except StopIteration``
-    (a ``StopIteration`` must never leave a coroutine: Python turns it into ``RuntimeError``)."""
+async def _perform(transport: AsyncTransport, effect: Send | Sleep | Parallel) -> Outcome:
+    """Do the I/O of one effect (the caller resumes the flow)."""
     if isinstance(effect, Sleep):
         await asyncio.sleep(effect.seconds)
         return None
+    if isinstance(effect, Parallel):
+        results = await asyncio.gather(
+            *(run(flow, transport) for flow in effect.flows), return_exceptions=True
+        )
+        failures = [r for r in results if isinstance(r, BaseException)]
+        return failures[0] if failures else list(results)
     try:
         return await transport.send(effect.request)
     except DataArtsTransportError as exc:

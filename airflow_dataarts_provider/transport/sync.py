@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
 
-from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep, T, resume
+from airflow_dataarts_provider.core.effects import Emit, Flow, Outcome, Parallel, Send, Sleep, T, resume
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.transport import describe
@@ -56,12 +57,16 @@ class SyncTransport:
         self._session.close()
 
 
-def _perform(transport: SyncTransport, effect: Send | Sleep) -> HttpResponse | DataArtsTransportError | None:
-    """Do the I/O of one effect. The flow is resumed by the caller, inside its ``except StopIteration``
-    (a ``StopIteration`` must never leave a coroutine: Python turns it into ``RuntimeError``)."""
+def _perform(transport: SyncTransport, effect: Send | Sleep | Parallel) -> Outcome:
+    """Do the I/O of one effect (the caller resumes the flow)."""
     if isinstance(effect, Sleep):
         time.sleep(effect.seconds)
         return None
+    if isinstance(effect, Parallel):
+        with ThreadPoolExecutor(max_workers=len(effect.flows)) as pool:
+            futures = [pool.submit(run, flow, transport) for flow in effect.flows]
+        failures = [f.exception() for f in futures if f.exception() is not None]
+        return failures[0] if failures else [f.result() for f in futures]
     try:
         return transport.send(effect.request)
     except DataArtsTransportError as exc:

@@ -167,3 +167,38 @@ def test_failed_auth_is_not_cached(dataarts_emulator_factory, monkeypatch):
     set_connection(monkeypatch, emu, "token")
     assert_same_items(make_hook().list_pending_items(), emu.items())
     assert iam_requests(emu) == 2
+
+
+def test_concurrent_listings_share_one_iam_login(dataarts_emulator_factory, monkeypatch):
+    """Single flight: 20 concurrent async listings (e.g. triggers in one triggerer) that all find the
+    token cache empty make one IAM request, not 20."""
+    import asyncio
+
+    emu = start_emulator(dataarts_emulator_factory, 30)
+    set_connection(monkeypatch, emu, "token")
+
+    async def many() -> list[list[dict]]:
+        return await asyncio.gather(*(make_hook().alist_pending_items() for _ in range(20)))
+
+    results = asyncio.run(many())
+    assert all(len(r) == 30 for r in results)
+    assert iam_requests(emu) == 1
+
+
+def test_concurrent_listings_share_a_refused_login(dataarts_emulator_factory, monkeypatch):
+    """A refused login is not retried by every waiting listing (IAM locks users after failed logins)."""
+    import asyncio
+
+    from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError
+
+    emu = start_emulator(dataarts_emulator_factory, 30)
+    set_connection(monkeypatch, emu, "token", password="Wrong@Passw0rd-123")
+
+    async def many() -> list[object]:
+        return await asyncio.gather(
+            *(make_hook().alist_pending_items() for _ in range(10)), return_exceptions=True
+        )
+
+    results = asyncio.run(many())
+    assert all(isinstance(r, DataArtsAuthenticationError) for r in results)
+    assert iam_requests(emu) == 1

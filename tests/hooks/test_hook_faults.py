@@ -105,11 +105,25 @@ def test_several_consecutive_faults_within_max_attempts(dataarts_emulator_factor
 )
 def test_persistent_fault_gives_up_after_max_attempts(dataarts_emulator_factory, monkeypatch, fault, error):
     emu = start_emulator(dataarts_emulator_factory, N, offset_mode="page")
-    set_connection(monkeypatch, emu, offset_mode="page", max_attempts=3)
+    set_connection(monkeypatch, emu, offset_mode="page", max_attempts=3, max_concurrency=1)
     emu.script_faults("pending-items", [200] + [fault] * 3)
     with pytest.raises(error):
         make_hook().list_pending_items()
     assert pending_requests(emu) == 1 + 3
+
+
+@pytest.mark.parametrize("concurrency", [2, 4])
+def test_persistent_fault_with_concurrent_pages_stays_bounded(
+    dataarts_emulator_factory, monkeypatch, concurrency
+):
+    """Pages after the first are fetched concurrently: a server failing every request costs at most
+    max_attempts per page in flight, then the listing fails (no retry storm)."""
+    emu = start_emulator(dataarts_emulator_factory, 1000, offset_mode="page")
+    set_connection(monkeypatch, emu, offset_mode="page", max_attempts=3, max_concurrency=concurrency)
+    emu.script_faults("pending-items", [200] + [503] * 100)
+    with pytest.raises(DataArtsServerError):
+        make_hook().list_pending_items()
+    assert 1 + 3 <= pending_requests(emu) <= 1 + 3 * concurrency
 
 
 def test_timeout_is_retried(dataarts_emulator_factory, monkeypatch):

@@ -321,7 +321,7 @@ def test_one_info_line_per_listing(dataarts_emulator_factory, monkeypatch, caplo
 
 def test_info_line_counts_restart_requests(dataarts_emulator_factory, monkeypatch, caplog):
     emu = start_emulator(dataarts_emulator_factory, N, offset_mode="page")
-    set_connection(monkeypatch, emu, offset_mode="page")
+    set_connection(monkeypatch, emu, offset_mode="page", max_concurrency=1)  # no page fetched in vain
     caplog.set_level(logging.INFO)
     emu.schedule_mutation(1, insert=2)
     items = make_hook().list_pending_items()
