@@ -428,6 +428,7 @@ def find_package_flow(
 ) -> Flow[str | None]:
     """The id of a live (not failed, not cancelled) package with exactly this name and, when
     ``item_ids`` is given, exactly these pending items; None if there is none."""
+    name = release.package_name(name)
     ws = resolve_workspace(client.config, workspace)
     listing = yield from release_packages_flow(client, filters={"key_word": name}, workspace=ws)
     for package in listing.items:

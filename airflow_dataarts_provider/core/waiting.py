@@ -50,6 +50,12 @@ class PendingItemsCondition(Condition):
 
     def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
         items = yield from gate_flow(client, self.spec, workspace)
+        return self.evaluate(items)
+
+    def evaluate(self, listing: list[dict[str, Any]]) -> CheckResult:
+        """The result over a listing (the gate's own query, or a whole-workspace snapshot shared by
+        many triggers: matching is exact, so a wider listing gives the same answer)."""
+        items = self.spec.matching(listing)
         blocking = self.spec.blocking(items)
         if blocking:
             return CheckResult("waiting", f"still waiting for {describe_blocking(blocking)}", blocking)

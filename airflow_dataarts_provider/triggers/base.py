@@ -12,7 +12,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.gate import error_details, is_permanent
-from airflow_dataarts_provider.core.waiting import Condition
+from airflow_dataarts_provider.core.waiting import CheckResult, Condition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 
@@ -52,6 +52,10 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         """The subclass's own JSON kwargs (what it waits for)."""
         raise NotImplementedError
 
+    async def check(self, hook: DataArtsHook, condition: Condition) -> CheckResult:
+        """One check (subclasses may share work between triggers)."""
+        return await hook.acheck_condition(condition, self.workspace)
+
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
@@ -76,7 +80,7 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
         while True:
             try:
-                result = await hook.acheck_condition(condition, self.workspace)
+                result = await self.check(hook, condition)
             except DataArtsError as exc:
                 failures += 1
                 permanent = is_permanent(exc)

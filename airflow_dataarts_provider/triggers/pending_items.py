@@ -8,11 +8,14 @@ from typing import Any
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.waiting import (
     EVENT_STATUSES,
+    CheckResult,
     Condition,
     PendingItemsCondition,
     validate_event,
 )
+from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
+from airflow_dataarts_provider.triggers.shared import shared_listing, snapshot_key
 
 __all__ = ["EVENT_STATUSES", "DataArtsPendingItemsTrigger", "validate_event"]
 
@@ -31,3 +34,14 @@ class DataArtsPendingItemsTrigger(DataArtsConditionTrigger):
 
     def condition_kwargs(self) -> dict[str, Any]:
         return {"gate": self.gate}
+
+    async def check(self, hook: DataArtsHook, condition: Condition) -> CheckResult:
+        """Evaluate the gate over the workspace snapshot shared by every pending-items trigger of this
+        connection and workspace in this process (one listing per poll interval, whatever their number)."""
+        assert isinstance(condition, PendingItemsCondition)
+        config = await hook.aget_config()
+        key = snapshot_key(self.dataarts_conn_id, config, self.workspace)
+        listing = await shared_listing(
+            key, self.poke_interval, lambda: hook.alist_pending_items(workspace=self.workspace)
+        )
+        return condition.evaluate(listing)

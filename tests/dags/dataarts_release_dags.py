@@ -1,0 +1,121 @@
+"""DAGs of the release-workflow acceptance tests (tests/release).
+
+Every task is parameterised from ``dag_run.conf`` through templates rendered as native objects (absent
+keys render as ``None``); what cannot be templated (``if_nothing_pending``, retries, sensor mode,
+deferrable, soft_fail, wait_for_completion) gets one DAG per combination.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+try:  # Airflow 3
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2.11
+    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+
+from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
+from airflow_dataarts_provider.operators.release_package import (
+    DataArtsCreateReleasePackageOperator,
+    DataArtsDeployReleasePackageOperator,
+)
+from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
+
+START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+REL_SENSOR_TIMEOUT_S = 2.0
+REL_POKE_INTERVAL_S = 0.5
+REL_WAIT_TIMEOUT_S = 10.0
+
+
+def conf(key: str) -> str:
+    return "{{ dag_run.conf.get('" + key + "') }}"
+
+
+def _dag(dag_id: str, retries: int = 0) -> DAG:
+    return DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        render_template_as_native_obj=True,
+        default_args={"retries": retries, "retry_delay": timedelta(seconds=0)},
+    )
+
+
+def _create(task_id: str = "c", **kwargs: object) -> DataArtsCreateReleasePackageOperator:
+    params: dict[str, object] = {
+        "task_names": conf("names"),
+        "task_ids": conf("ids"),
+        "pending_item_ids": conf("pending_item_ids"),
+        "package_name": conf("package_name"),
+        "apply_user_id": conf("apply_user_id"),
+        "approver_ids": "{{ dag_run.conf.get('approver_ids') or ['7e6d5c4b3a291807f6e5d4c3b2a19080'] }}",
+        **kwargs,
+    }
+    return DataArtsCreateReleasePackageOperator(task_id=task_id, **params)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- create
+with _dag("dataarts_release_create"):
+    _create()
+
+with _dag("dataarts_release_create_fail"):
+    _create(if_nothing_pending="fail")
+
+with _dag("dataarts_release_create_retry", retries=1):
+    _create()
+
+with _dag("dataarts_release_list_create"):
+    _listed = DataArtsListPendingItemsOperator(
+        task_id="list",
+        item_name=conf("item_name"),
+        fields=["pending_item_id", "item_name", "package_flag"],
+    )
+    _create(pending_item_ids=_listed.output)  # type: ignore[arg-type]
+
+# ---------------------------------------------------------------- deploy
+for _name, _wait, _deferrable in (
+    ("nowait", False, False),
+    ("poke", True, False),
+    ("deferrable", True, True),
+):
+    with _dag(f"dataarts_release_deploy_{_name}"):
+        DataArtsDeployReleasePackageOperator(
+            task_id="d",
+            package_ids=conf("package_ids"),
+            startup_mode="{{ dag_run.conf.get('startup_mode', 1) }}",
+            wait_for_completion=_wait,
+            deferrable=_deferrable,
+            poke_interval=REL_POKE_INTERVAL_S,
+            timeout=REL_WAIT_TIMEOUT_S,
+            max_consecutive_failures=1,
+        )
+
+# ---------------------------------------------------------------- sensor
+for _mode in ("poke", "reschedule", "deferrable"):
+    for _soft in (False, True):
+        with _dag(f"dataarts_release_sensor_{_mode}{'_soft' if _soft else ''}"):
+            DataArtsReleasePackageSensor(
+                task_id="s",
+                package_id=conf("package_id"),
+                mode="reschedule" if _mode == "reschedule" else "poke",
+                deferrable=_mode == "deferrable",
+                poke_interval=REL_POKE_INTERVAL_S,
+                timeout=REL_SENSOR_TIMEOUT_S,
+                soft_fail=_soft,
+                max_consecutive_failures=1,
+            )
+
+# ---------------------------------------------------------------- the whole pipeline
+with _dag("dataarts_release_pipeline"):
+    _package = _create(task_id="package", if_nothing_pending="fail")
+    _deploy = DataArtsDeployReleasePackageOperator(task_id="deploy", package_ids=_package.output)
+    _wait = DataArtsReleasePackageSensor(
+        task_id="wait",
+        package_id=_package.output,
+        deferrable=True,
+        poke_interval=REL_POKE_INTERVAL_S,
+        timeout=REL_WAIT_TIMEOUT_S,
+        max_consecutive_failures=1,
+    )
+    _package >> _deploy >> _wait

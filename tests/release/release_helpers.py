@@ -1,0 +1,167 @@
+"""Helpers of the release-workflow acceptance tests (tests/release; a plain module, not a package).
+
+Everything talks real loopback HTTP to the emulator; connections come from ``AIRFLOW_CONN_<ID>``
+environment variables in JSON form, with short timeouts and back-offs so the run stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from airflow_dataarts_provider.core import auth as core_auth
+from airflow_dataarts_provider.core import flows as core_flows
+from airflow_dataarts_provider.core import ratelimit as core_ratelimit
+from airflow_dataarts_provider.emulator import (
+    ENDPOINT_PACKAGE_CREATE,
+    ENDPOINT_PACKAGE_DETAIL,
+    ENDPOINT_PACKAGES_DEPLOY,
+    ENDPOINT_PACKAGES_LIST,
+    ENDPOINT_PACKAGES_UNPACK,
+    ENDPOINT_PENDING_ITEMS,
+    Emulator,
+)
+
+APPROVER = "7e6d5c4b3a291807f6e5d4c3b2a19080"
+WRONG_SK = "Wr0ngSecretKeyWr0ngSecretKeyWr0ngSecret1"
+RELEASE_ENDPOINTS = (
+    ENDPOINT_PACKAGE_CREATE,
+    ENDPOINT_PACKAGES_LIST,
+    ENDPOINT_PACKAGE_DETAIL,
+    ENDPOINT_PACKAGES_DEPLOY,
+    ENDPOINT_PACKAGES_UNPACK,
+    ENDPOINT_PENDING_ITEMS,
+)
+
+#: Short timeouts and back-offs (the connection extras of every test here).
+FAST: dict[str, Any] = {
+    "max_attempts": 3,
+    "backoff_initial": 0.01,
+    "backoff_max": 0.05,
+    "max_retry_wait": 5,
+    "timeout": [2, 5],
+    "max_requests_per_second": 0,
+}
+
+
+def clear_process_caches() -> None:
+    core_auth.CREDENTIAL_CACHE.clear()
+    core_ratelimit.reset_limiters()
+    core_flows._LEARNED_OFFSET_SEMANTICS.clear()
+
+
+def caches_cleared() -> Iterator[None]:
+    clear_process_caches()
+    yield
+    clear_process_caches()
+
+
+def start(factory: Any, **config: Any) -> Emulator:
+    """An emulator with fast releases and no server-side rate limit."""
+    config.setdefault("rate_limit_per_user", None)
+    config.setdefault("release_duration_s", 0.3)
+    config.setdefault("seed_items", 25)
+    return factory(**config)
+
+
+def conn_fields(emu: Emulator, **extra: Any) -> dict[str, Any]:
+    info = emu.info()
+    password = extra.pop("password", info["sk"])
+    return {
+        "conn_type": "huaweicloud_dataarts",
+        "host": info["url"],
+        "login": info["ak"],
+        "password": password,
+        "extra": {
+            "region": info["region"],
+            "project_id": info["project_id"],
+            "workspace": info["workspace"],
+            **FAST,
+            **extra,
+        },
+    }
+
+
+def set_conn(monkeypatch: pytest.MonkeyPatch, emu: Emulator, conn_id: str, **extra: Any) -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn_fields(emu, **extra)))
+
+
+def hits(emu: Emulator, endpoint: str) -> int:
+    return int(emu.counters()["by_endpoint"].get(endpoint, 0))
+
+
+def release_requests(emu: Emulator) -> int:
+    counts = emu.counters()["by_endpoint"]
+    return sum(int(counts.get(e, 0)) for e in RELEASE_ENDPOINTS)
+
+
+def state(obj: Any) -> str:
+    return str(getattr(obj.state, "value", obj.state))
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+class Later:
+    """Run ``action`` in a thread once ``ready()`` holds and ``delay`` more seconds passed."""
+
+    def __init__(self) -> None:
+        self._stops: list[threading.Event] = []
+        self.done = threading.Event()
+
+    def __call__(self, ready: Callable[[], bool], action: Callable[[], Any], delay: float = 0.6) -> None:
+        stop = threading.Event()
+        self._stops.append(stop)
+
+        def body() -> None:
+            deadline = time.monotonic() + 30
+            while not ready() and time.monotonic() < deadline:
+                if stop.wait(0.02):
+                    return
+            if not stop.wait(delay):
+                action()
+                self.done.set()
+
+        threading.Thread(target=body, daemon=True).start()
+
+    def stop(self) -> None:
+        for stop in self._stops:
+            stop.set()
+
+
+def make_bag() -> Any:
+    from airflow.models import DagBag
+    from conftest import AIRFLOW_2, TESTS
+
+    kwargs = {"include_examples": False} if AIRFLOW_2 else {}
+    bag = DagBag(str(TESTS / "dags"), **kwargs)
+    assert not bag.import_errors, bag.import_errors
+    return bag
+
+
+def dag_runner(bag: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``run(dag_id, emu, conf=None, **conn)``: ``conn`` overrides extras (and ``password``)."""
+
+    def _run(dag_id: str, emu: Emulator, conf: dict[str, Any] | None = None, **conn: Any) -> Any:
+        set_conn(monkeypatch, emu, "dataarts_default", **conn)
+        dag = bag.get_dag(dag_id)
+        assert dag is not None, dag_id
+        return dag.test(run_conf=conf or {})
+
+    return _run
+
+
+def task_output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+    out, err = capfd.readouterr()
+    return out + err + caplog.text

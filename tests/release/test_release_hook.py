@@ -1,0 +1,326 @@
+"""Acceptance tests of the hook's release-package methods over real loopback HTTP against the emulator:
+create (at most once, also when the answer to the POST is lost), list with filters, detail, deploy,
+cancel, and input validation before any request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from release_helpers import (
+    APPROVER,
+    caches_cleared,
+    hits,
+    release_requests,
+    set_conn,
+    start,
+)
+
+from airflow_dataarts_provider.core.errors import (
+    DataArtsConfigError,
+    DataArtsInvalidRequestError,
+    DataArtsTransportError,
+)
+from airflow_dataarts_provider.emulator import (
+    ENDPOINT_PACKAGE_CREATE,
+    ENDPOINT_PACKAGE_DETAIL,
+    ENDPOINT_PACKAGES_DEPLOY,
+    ENDPOINT_PACKAGES_LIST,
+    ENDPOINT_PACKAGES_UNPACK,
+    SUBMITTERS,
+)
+from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
+CONN = "dataarts_release_hook"
+T0 = 1_760_000_000.0
+
+
+class Clock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def _caches() -> Iterator[None]:
+    yield from caches_cleared()
+
+
+@pytest.fixture
+def emu(dataarts_emulator_factory: Any) -> Any:
+    return start(dataarts_emulator_factory)
+
+
+@pytest.fixture
+def hook(emu: Any, monkeypatch: pytest.MonkeyPatch) -> DataArtsHook:
+    set_conn(monkeypatch, emu, CONN)
+    return DataArtsHook(CONN)
+
+
+def _ids(emu: Any, *indexes: int) -> list[str]:
+    items = emu.items()
+    return [items[i]["pending_item_id"] for i in indexes]
+
+
+def _create(hook: DataArtsHook, name: str, item_ids: list[str]) -> tuple[str, bool]:
+    return hook.create_release_package(
+        package_name=name, pending_item_ids=item_ids, approver_ids=[APPROVER], apply_user_id=SUBMITTERS[0][0]
+    )
+
+
+def _flags(emu: Any, item_ids: list[str]) -> list[int]:
+    by_id = {i["pending_item_id"]: i for i in emu.items()}
+    return [by_id[i]["package_flag"] for i in item_ids]
+
+
+# ------------------------------------------------------------------------------------------ create
+
+
+def test_create_returns_the_id_and_packages_the_items(emu: Any, hook: DataArtsHook) -> None:
+    item_ids = _ids(emu, 0, 3, 7)
+    package_id, created = _create(hook, "rel-create", item_ids)
+    assert created is True
+    assert [p["package_id"] for p in emu.packages()] == [package_id]
+    assert _flags(emu, item_ids) == [1, 1, 1]
+    assert sorted(emu.package(package_id)["pending_item_ids"]) == sorted(item_ids)
+    assert emu.package(package_id)["package_name"] == "rel-create"
+    assert emu.counters()["packages_created"] == 1
+    # the other items stay unpackaged
+    assert sum(i["package_flag"] for i in emu.items()) == 3
+
+
+def test_second_create_with_same_name_and_items_reuses_without_post(emu: Any, hook: DataArtsHook) -> None:
+    item_ids = _ids(emu, 1, 2)
+    first, created = _create(hook, "rel-again", item_ids)
+    assert created
+    posts = hits(emu, ENDPOINT_PACKAGE_CREATE)
+    again, created_again = _create(hook, "rel-again", list(reversed(item_ids)))
+    assert (again, created_again) == (first, False)
+    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == posts == 1
+    assert emu.counters()["packages_created"] == 1
+    assert hook.find_release_package("rel-again") == first
+    assert hook.find_release_package("rel-again", pending_item_ids=item_ids) == first
+    assert hook.find_release_package("rel-again", pending_item_ids=item_ids[:1]) is None
+    assert hook.find_release_package("rel-agai") is None  # key_word is a substring search: exact name
+
+
+def test_lost_answer_to_the_create_post_does_not_duplicate(emu: Any, hook: DataArtsHook) -> None:
+    item_ids = _ids(emu, 4, 5)
+    emu.script_faults(ENDPOINT_PACKAGE_CREATE, ["drop_after"])
+    package_id, created = _create(hook, "rel-dropped", item_ids)
+    packages = emu.packages()
+    assert [p["package_id"] for p in packages] == [package_id]
+    assert emu.counters()["packages_created"] == 1
+    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 1  # never POSTed again: the server was checked first
+    assert created is False  # found on the server, not created by a second POST
+    assert _flags(emu, item_ids) == [1, 1]
+
+
+def test_lost_answer_with_a_single_attempt_raises_and_a_retry_finds_it(
+    emu: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_conn(monkeypatch, emu, CONN, max_attempts=1)
+    item_ids = _ids(emu, 6)
+    emu.script_faults(ENDPOINT_PACKAGE_CREATE, ["drop_after"])
+    with pytest.raises(DataArtsTransportError):
+        _create(DataArtsHook(CONN), "rel-one-try", item_ids)
+    assert emu.counters()["packages_created"] == 1
+    package_id, created = _create(DataArtsHook(CONN), "rel-one-try", item_ids)
+    assert created is False
+    assert [p["package_id"] for p in emu.packages()] == [package_id]
+    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 1
+
+
+def test_create_with_already_packaged_items_is_refused_by_the_server(emu: Any, hook: DataArtsHook) -> None:
+    item_ids = _ids(emu, 8, 9)
+    _create(hook, "rel-first", item_ids)
+    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6302"):
+        _create(hook, "rel-second", item_ids)
+    assert emu.counters()["packages_created"] == 1
+
+
+# ------------------------------------------------------------------------------------------ list
+
+
+@pytest.fixture
+def clocked(dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Clock, Any]:
+    clock = Clock()
+    emu = start(dataarts_emulator_factory, release_clock=clock, release_duration_s=10)
+    set_conn(monkeypatch, emu, CONN)
+    return emu, clock, DataArtsHook(CONN)
+
+
+def test_list_filters(clocked: tuple[Any, Clock, Any]) -> None:
+    emu, clock, hook = clocked
+    a, _ = _create(hook, "nightly-alpha", _ids(emu, 0))
+    clock.now = T0 + 100
+    b, _ = _create(hook, "nightly-beta", _ids(emu, 1))
+    clock.now = T0 + 200
+    c, _ = _create(hook, "weekly-gamma", _ids(emu, 2))
+    hook.deploy_release_packages([b])  # releasing (10 s on the frozen clock)
+
+    def listed(**filters: Any) -> list[str]:
+        return sorted(p["package_id"] for p in hook.list_release_packages(**filters))
+
+    assert listed() == sorted([a, b, c])
+    assert listed(key_word="nightly") == sorted([a, b])
+    assert listed(key_word="gamma") == [c]
+    assert listed(key_word="nothing-like-this") == []
+    assert listed(deploy_status_filter=5) == [b]
+    assert listed(deploy_status_filter="releasing") == [b]
+    assert listed(deploy_status_filter=["PENDING_APPROVAL"]) == sorted([a, c])
+    assert listed(deploy_status_filter=[1, "5"]) == sorted([a, b, c])
+    assert listed(deploy_status_filter="success") == []
+    mid = datetime.fromtimestamp(T0 + 50, tz=timezone.utc)
+    late = datetime.fromtimestamp(T0 + 150, tz=timezone.utc)
+    assert listed(apply_begin_time=mid) == sorted([b, c])
+    assert listed(apply_end_time=mid.isoformat()) == [a]
+    assert listed(apply_begin_time=mid.isoformat(), apply_end_time=late) == [b]
+    assert listed(apply_begin_time=int((T0 + 150) * 1000)) == [c]
+    assert listed(apply_begin_time=mid, key_word="nightly") == [b]
+    # exact bounds are inclusive (13-digit epoch ms on the wire)
+    exact = datetime.fromtimestamp(T0 + 100, tz=timezone.utc)
+    assert listed(apply_begin_time=exact, apply_end_time=exact) == [b]
+    deployed_at = datetime.fromtimestamp(T0 + 200, tz=timezone.utc)
+    assert listed(deploy_begin_time=deployed_at - timedelta(seconds=1)) == [b]
+    assert hits(emu, ENDPOINT_PACKAGES_LIST) >= 15
+    # every list answer was a 200: the emulator refuses times that are not 13-digit epoch ms
+    assert set(emu.counters()["by_endpoint_status"][ENDPOINT_PACKAGES_LIST]) == {"200"}
+
+
+def test_list_walks_more_than_one_page(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = start(dataarts_emulator_factory, seed_items=130)
+    set_conn(monkeypatch, emu, CONN)
+    hook = DataArtsHook(CONN)
+    ids = [i["pending_item_id"] for i in emu.items()]
+    for n, item_id in enumerate(ids[:105]):
+        _create(hook, f"bulk-{n:03d}", [item_id])
+    emu.clear_request_log()
+    before = hits(emu, ENDPOINT_PACKAGES_LIST)
+    listed = hook.list_release_packages(key_word="bulk-")
+    assert len(listed) == 105
+    assert len({p["package_id"] for p in listed}) == 105
+    assert hits(emu, ENDPOINT_PACKAGES_LIST) - before >= 2
+    assert len(hook.list_release_packages(key_word="bulk-", max_items=10)) == 10
+
+
+# ---------------------------------------------------------------------------- detail, deploy, cancel
+
+
+def test_detail_deploy_and_cancel(emu: Any, hook: DataArtsHook) -> None:
+    first_ids, second_ids = _ids(emu, 10, 11), _ids(emu, 12)
+    first, _ = _create(hook, "rel-deploy", first_ids)
+    second, _ = _create(hook, "rel-cancel", second_ids)
+
+    detail = hook.get_release_package(first)
+    assert set(detail) == {"release_package", "task_details"}
+    assert detail["release_package"]["package_id"] == first
+    assert detail["release_package"]["deploy_status"] == 1
+    assert sorted(t["pending_item_id"] for t in detail["task_details"]) == sorted(first_ids)
+
+    details = hook.deploy_release_packages([first], startup_mode=0)
+    assert [str(d["package_id"]) for d in details] == [first]
+    assert emu.counters()["packages_deploy_requests"] == 1
+    assert emu.package(first)["startup_mode"] == 0
+    assert hook.get_release_package(first)["release_package"]["deploy_status"] in (5, 2)
+
+    hook.cancel_release_packages([second])
+    assert emu.counters()["packages_cancelled"] == 1
+    assert _flags(emu, second_ids) == [0]
+    assert emu.package(second)["delete_flag"] == 1
+    assert second not in [p["package_id"] for p in hook.list_release_packages()]
+    assert hook.find_release_package("rel-cancel") is None
+    # the released package cannot be cancelled any more: the server refuses, nothing changes
+    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6304"):
+        hook.cancel_release_packages([first])
+    assert _flags(emu, first_ids) == [1, 1]
+
+
+def test_cancelled_items_can_be_packaged_again(emu: Any, hook: DataArtsHook) -> None:
+    item_ids = _ids(emu, 13, 14)
+    first, _ = _create(hook, "rel-repack", item_ids)
+    hook.cancel_release_packages(first)
+    second, created = _create(hook, "rel-repack", item_ids)
+    assert created is True and second != first
+    assert _flags(emu, item_ids) == [1, 1]
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+def _bad_calls(hook: DataArtsHook, item: str) -> list[tuple[str, Any]]:
+    def create(**over: Any) -> Any:
+        kwargs: dict[str, Any] = {
+            "package_name": "ok",
+            "pending_item_ids": [item],
+            "approver_ids": [APPROVER],
+            "apply_user_id": SUBMITTERS[0][0],
+            **over,
+        }
+        return lambda: hook.create_release_package(**kwargs)
+
+    many = [f"id-{n}" for n in range(101)]
+    return [
+        ("empty item ids", create(pending_item_ids=[])),
+        ("101 item ids", create(pending_item_ids=many)),
+        ("bad item id", create(pending_item_ids=["a/b"])),
+        ("empty approvers", create(approver_ids=[])),
+        ("two applicants", create(apply_user_id=["u1", "u2"])),
+        ("empty name", create(package_name="")),
+        ("long name", create(package_name="x" * 129)),
+        ("padded name", create(package_name=" name")),
+        ("control char name", create(package_name="a\nb")),
+        ("non-str name", create(package_name=5)),
+        ("deploy no ids", lambda: hook.deploy_release_packages([])),
+        ("deploy 101 ids", lambda: hook.deploy_release_packages(many)),
+        ("startup_mode 2", lambda: hook.deploy_release_packages(["1000001"], startup_mode=2)),
+        ("startup_mode True", lambda: hook.deploy_release_packages(["1000001"], startup_mode=True)),
+        ("startup_mode str", lambda: hook.deploy_release_packages(["1000001"], startup_mode="1")),
+        ("cancel no ids", lambda: hook.cancel_release_packages([])),
+        ("cancel 101 ids", lambda: hook.cancel_release_packages(many)),
+        ("detail bad id", lambda: hook.get_release_package("../x")),
+        ("detail empty id", lambda: hook.get_release_package("")),
+        ("unknown filter", lambda: hook.list_release_packages(status=2)),
+        ("bad status int", lambda: hook.list_release_packages(deploy_status_filter=4)),
+        ("bad status name", lambda: hook.list_release_packages(deploy_status_filter="deployed")),
+        ("bool status", lambda: hook.list_release_packages(deploy_status_filter=True)),
+        ("bad time", lambda: hook.list_release_packages(apply_begin_time="yesterday-ish")),
+        ("bad key_word", lambda: hook.list_release_packages(key_word=3)),
+    ]
+
+
+def test_invalid_inputs_are_refused_before_any_request(emu: Any, hook: DataArtsHook) -> None:
+    item = _ids(emu, 0)[0]
+    accepted = []
+    for label, call in _bad_calls(hook, item):
+        try:
+            call()
+        except DataArtsConfigError:
+            pass
+        else:
+            accepted.append(label)
+    assert accepted == []
+    assert release_requests(emu) == 0, emu.counters()["by_endpoint"]
+    assert emu.packages() == []
+
+
+def test_101_duplicate_ids_are_one_id(emu: Any, hook: DataArtsHook) -> None:
+    item = _ids(emu, 0)[0]
+    package_id, created = _create(hook, "rel-dedup", [item] * 101)
+    assert created and emu.package(package_id)["pending_item_ids"] == [item]
+
+
+def test_unknown_package_is_an_error_not_none(emu: Any, hook: DataArtsHook) -> None:
+    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6303"):
+        hook.get_release_package("999")
+    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6303"):
+        hook.deploy_release_packages(["999"])
+    assert hits(emu, ENDPOINT_PACKAGE_DETAIL) == 1
+    assert hits(emu, ENDPOINT_PACKAGES_DEPLOY) == 1  # a 400 is not retried
+    assert hits(emu, ENDPOINT_PACKAGES_UNPACK) == 0
