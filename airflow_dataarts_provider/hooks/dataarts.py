@@ -316,7 +316,9 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     # ------------------------------------------------------------------ pending items, async
 
     async def _arun(self, config: ClientConfig, flow: Flow[T]) -> T:
-        transport = aio.AsyncTransport(timeout=config.timeout, verify=config.verify, proxies=config.proxies)
+        transport = await aio.AsyncTransport.open(
+            timeout=config.timeout, verify=config.verify, proxies=config.proxies
+        )
         try:
             return await aio.run(flow, transport)
         finally:
@@ -326,7 +328,9 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Async twin of :meth:`iter_pending_items`, for triggers."""
         config = await self.aget_config()
         client, query, workspace = self._listing(config, filters)
-        transport = aio.AsyncTransport(timeout=config.timeout, verify=config.verify, proxies=config.proxies)
+        transport = await aio.AsyncTransport.open(
+            timeout=config.timeout, verify=config.verify, proxies=config.proxies
+        )
         try:
             async for item in aio.iterate(
                 pending_items_flow(client, filters_query=query, workspace=workspace), transport

@@ -3,25 +3,53 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import certifi
 import httpx
 
 from airflow_dataarts_provider.core.effects import Emit, Flow, Outcome, Parallel, Send, Sleep, T, resume
-from airflow_dataarts_provider.core.errors import DataArtsTransportError
+from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.transport import describe
 
 
+@functools.lru_cache(maxsize=8)
+def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """One TLS context per verify setting and process: loading CA certificates blocks for tens of ms."""
+    if verify is False:
+        return False
+    return ssl.create_default_context(cafile=verify if isinstance(verify, str) else certifi.where())
+
+
 class AsyncTransport:
-    """Sends :class:`HttpRequest` values byte for byte over one ``httpx.AsyncClient``."""
+    """Sends :class:`HttpRequest` values byte for byte over one ``httpx.AsyncClient``.
+
+    Build it with :meth:`open` inside an event loop: the TLS context is prepared off the loop.
+    """
+
+    @classmethod
+    async def open(
+        cls,
+        *,
+        timeout: tuple[float, float],
+        verify: bool | str = True,
+        proxies: Mapping[str, str] | None = None,
+    ) -> AsyncTransport:
+        try:
+            context = await asyncio.to_thread(_ssl_context, verify)
+        except (OSError, ssl.SSLError) as exc:
+            raise DataArtsConfigError("verify", f"cannot load the CA bundle {verify!r}: {exc}") from exc
+        return cls(timeout=timeout, verify=context, proxies=proxies)
 
     def __init__(
         self,
         *,
         timeout: tuple[float, float],
-        verify: bool | str = True,
+        verify: bool | ssl.SSLContext,
         proxies: Mapping[str, str] | None = None,
     ) -> None:
         connect, read = timeout
