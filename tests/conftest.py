@@ -6,6 +6,8 @@ executor are set here, before any test module imports airflow.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
 import tempfile
@@ -30,6 +32,34 @@ if AIRFLOW_2:
 
 # `dataarts_emulator` and `dataarts_emulator_factory`: a real emulator on an ephemeral loopback port.
 pytest_plugins = ["airflow_dataarts_provider.emulator.pytest_plugin"]
+
+
+def clear_process_state() -> None:
+    """Forget the process-wide client state: cached credentials, rate-limit buckets, learned offset
+    semantics, and the secrets the masker learned. Tests run many emulators in one process: without this,
+    caches leak between tests and the masker's one regex of every secret (each emulator issues new
+    random tokens) grows with every test and slows every log line."""
+    from airflow_dataarts_provider.core import auth, flows, ratelimit
+
+    auth.CREDENTIAL_CACHE.clear()
+    ratelimit.reset_limiters()
+    flows._LEARNED_OFFSET_SEMANTICS.clear()
+    for name in ("airflow.sdk._shared.secrets_masker", "airflow._shared.secrets_masker"):
+        with contextlib.suppress(ImportError, AttributeError):
+            importlib.import_module(name).reset_secrets_masker()
+    if AIRFLOW_2:
+        from airflow.utils.log import secrets_masker
+
+        masker = secrets_masker._secrets_masker()
+        masker.patterns = set()
+        masker.replacer = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    clear_process_state()
+    yield
+    clear_process_state()
 
 
 @pytest.fixture(scope="session")
@@ -58,14 +88,21 @@ def connection_json(info: dict[str, Any], **extra: Any) -> str:
     )
 
 
-@pytest.fixture
-def run_dag(airflow_db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
-    """``run_dag(dag_id, emulator, run_conf=None, **extra)`` runs a DAG of tests/dags with ``dag.test()``
-    against ``emulator`` (connection ``dataarts_default``) and returns the DagRun."""
+@pytest.fixture(scope="session")
+def dag_bag(airflow_db: None) -> Any:
+    """The DAGs of tests/dags, parsed once per session (and without import errors)."""
     from airflow.models import DagBag
 
     bag = DagBag(str(TESTS / "dags"), include_examples=False) if AIRFLOW_2 else DagBag(str(TESTS / "dags"))
     assert not bag.import_errors, bag.import_errors
+    return bag
+
+
+@pytest.fixture
+def run_dag(dag_bag: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+    """``run_dag(dag_id, emulator, run_conf=None, **extra)`` runs a DAG of tests/dags with ``dag.test()``
+    against ``emulator`` (connection ``dataarts_default``) and returns the DagRun."""
+    bag = dag_bag
 
     def _run(dag_id: str, emulator: Any, run_conf: dict[str, Any] | None = None, **extra: Any) -> Any:
         monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emulator.info(), **extra))

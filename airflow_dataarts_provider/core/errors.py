@@ -248,6 +248,24 @@ def api_error_class(status: int) -> type[DataArtsAPIError]:
     return DataArtsInvalidRequestError
 
 
+#: Above this difference between our signature date and the server's clock, a 401 is blamed on the clock.
+CLOCK_SKEW_WARNING = 300.0
+
+
+def clock_skew_seconds(sdk_date: str | None, server_date: str | None) -> float | None:
+    """Our ``X-Sdk-Date`` minus the server's ``Date`` header, in seconds (None if either is missing)."""
+    if not sdk_date or not server_date:
+        return None
+    try:
+        ours = datetime.strptime(sdk_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        theirs = parsedate_to_datetime(server_date)
+    except (ValueError, TypeError):
+        return None
+    if theirs.tzinfo is None:
+        theirs = theirs.replace(tzinfo=timezone.utc)
+    return (ours - theirs).total_seconds()
+
+
 def parse_api_error(
     response: HttpResponse,
     method: str,
@@ -255,13 +273,16 @@ def parse_api_error(
     *,
     our_canonical_request: str | None = None,
     now: datetime | None = None,
+    sdk_date: str | None = None,
 ) -> DataArtsAPIError:
     """Turn an error response into the matching :class:`DataArtsAPIError` subclass (returned, not raised).
 
     Reads ``error_code``/``error_msg``, ``errorCode``/``errorMsg``, ``code``/``message``, IAM's
     ``{"error": {"code", "message"}}``, gateway bodies with ``request_id``, and non-JSON or empty bodies
     (a bounded excerpt). For a 401 whose message quotes the server's canonical request (``|`` for
-    newlines), ``detail`` shows it beside ``our_canonical_request``, security tokens masked.
+    newlines), ``detail`` shows it beside ``our_canonical_request``, security tokens masked; when our
+    ``sdk_date`` (the signed ``X-Sdk-Date``) is more than 5 minutes from the server's ``Date`` header,
+    ``detail`` names the clock skew first.
     """
     status = response.status
     text = response.body.decode("utf-8", errors="replace")
@@ -309,6 +330,14 @@ def parse_api_error(
             msg = msg[: match.start()].rstrip(" ,;:") or msg
         elif our_canonical_request is not None and code == "APIGW.0301":
             detail = "Our canonical request:\n" + mask_secrets(our_canonical_request)
+        skew = clock_skew_seconds(sdk_date, response.header("date"))
+        if skew is not None and abs(skew) > CLOCK_SKEW_WARNING:
+            note = (
+                f"Clock skew: the local clock is {abs(skew) / 60:.0f} minutes "
+                f"{'ahead of' if skew > 0 else 'behind'} the server's (signatures are refused beyond 15"
+                " minutes); synchronise this machine's clock (NTP)."
+            )
+            detail = f"{note}\n{detail}" if detail else note
     cls = api_error_class(status)
     return cls(
         status=status,

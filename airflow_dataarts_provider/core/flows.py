@@ -189,6 +189,7 @@ def _attempts(
                     request.method,
                     request.path,
                     our_canonical_request=canonical_request_of(request),
+                    sdk_date=request.headers.get("X-Sdk-Date"),
                 )
                 if error.status == 429:
                     client.limiter.penalize(

@@ -215,3 +215,24 @@ def test_apigw_0301_without_canonical_in_message() -> None:
 
 def test_retry_after_only_for_throttling() -> None:
     assert err(400, b"", {"retry-after": "5"}).retry_after is None
+
+
+def test_clock_skew_seconds_compares_our_signature_date_with_the_servers() -> None:
+    from airflow_dataarts_provider.core.errors import clock_skew_seconds
+
+    assert clock_skew_seconds("20260101T002000Z", "Thu, 01 Jan 2026 00:00:00 GMT") == 1200.0
+    assert clock_skew_seconds("20260101T000000Z", "Thu, 01 Jan 2026 00:00:30 GMT") == -30.0
+    assert clock_skew_seconds(None, "Thu, 01 Jan 2026 00:00:00 GMT") is None
+    assert clock_skew_seconds("20260101T000000Z", "not a date") is None
+
+
+def test_a_401_within_tolerance_does_not_blame_the_clock() -> None:
+    from airflow_dataarts_provider.core.errors import parse_api_error
+    from airflow_dataarts_provider.core.http import HttpResponse
+
+    body = b'{"error_code": "APIGW.0301", "error_msg": "verify aksk signature fail"}'
+    response = HttpResponse(401, {"date": "Thu, 01 Jan 2026 00:00:00 GMT"}, body)
+    near = parse_api_error(response, "GET", "/p", sdk_date="20260101T000100Z")
+    far = parse_api_error(response, "GET", "/p", sdk_date="20251231T233000Z")
+    assert "clock skew" not in str(near).lower()
+    assert "Clock skew: the local clock is 30 minutes behind the server's" in str(far)

@@ -1,0 +1,302 @@
+"""Helpers of the reliability and security suites (a plain module: tests/ is not a package).
+
+Everything here talks real loopback HTTP to the emulator, except :class:`ScriptedTransport`, which
+drives the pure protocol flows of :mod:`airflow_dataarts_provider.core.flows` with canned responses
+(no sockets, no sleeping) for fast property-based tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from conftest import clear_process_state
+
+from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep
+from airflow_dataarts_provider.core.errors import DataArtsTransportError
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.emulator import (
+    ENDPOINT_IAM_TOKENS,
+    ENDPOINT_PENDING_ITEMS,
+    ENDPOINT_SECURITYKEY,
+    Emulator,
+)
+from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
+CONN_TYPE = "huaweicloud_dataarts"
+DEFAULT_CONN = "dataarts_default"
+METADATA_PATH = "/openstack/latest/securitykey"
+PROJECT_ID = "5f9c2b7e1a4d4c8b9e3f6a1d2c7b8e90"
+WORKSPACE = "a0b1c2d3e4f5061728394a5b6c7d8e9f"
+
+#: Short timeouts and back-offs; no client-side rate limit (the emulator's is off too).
+FAST: dict[str, Any] = {
+    "max_attempts": 3,
+    "backoff_initial": 0.01,
+    "backoff_max": 0.02,
+    "max_retry_wait": 10,
+    "timeout": [2, 5],
+    "max_requests_per_second": 0,
+    "offset_mode": "page",
+}
+
+STDLIB_LOGGER = "dataarts.reliability.hook"
+
+
+# ---------------------------------------------------------------------------------------------- caches
+
+
+def clear_process_caches() -> None:
+    """Credential cache, rate limiters, learned offset semantics and the secrets masker."""
+    clear_process_state()
+
+
+def fresh_caches() -> Iterator[None]:
+    """Body of each module's autouse fixture."""
+    clear_process_caches()
+    yield
+    clear_process_caches()
+
+
+# ---------------------------------------------------------------------------------------------- emulator
+
+
+def start_emulator(factory: Any, count: int = 150, **config: Any) -> Emulator:
+    """An emulator with ``count`` seeded items and no server-side rate limit."""
+    config.setdefault("rate_limit_per_user", None)
+    return factory(seed_items=count, **config)
+
+
+def connection_fields(emu: Emulator, auth: str = "aksk", **extra: Any) -> dict[str, Any]:
+    """The JSON connection for ``auth`` (``aksk``, ``aksk_sts``, ``token``, ``agency``).
+
+    ``extra`` entries override (``None`` removes) the extras; ``host``, ``login``, ``password`` and
+    ``port`` keys override the standard fields.
+    """
+    info = emu.info()
+    fields: dict[str, Any] = {"conn_type": CONN_TYPE, "host": emu.url}
+    extras: dict[str, Any] = {
+        "region": info["region"],
+        "project_id": info["project_id"],
+        "workspace": info["workspace"],
+        **FAST,
+    }
+    if auth == "aksk":
+        fields.update(login=info["ak"], password=info["sk"])
+    elif auth == "aksk_sts":
+        creds = emu.issue_temporary_credentials()
+        fields.update(login=creds["access"], password=creds["secret"])
+        extras["security_token"] = creds["securitytoken"]
+    elif auth == "token":
+        fields.update(login=info["iam"]["user_name"], password=info["iam"]["password"])
+        extras.update(auth_type="token", domain_name=info["iam"]["domain_name"], iam_endpoint=emu.url)
+    elif auth == "agency":
+        extras.update(auth_type="agency", metadata_url=emu.url + METADATA_PATH)
+    else:  # pragma: no cover - test bug
+        raise ValueError(auth)
+    for key in ("host", "login", "password", "port"):
+        if key in extra:
+            value = extra.pop(key)
+            if value is None:
+                fields.pop(key, None)
+            else:
+                fields[key] = value
+    for key, value in extra.items():
+        if value is None:
+            extras.pop(key, None)
+        else:
+            extras[key] = value
+    fields["extra"] = extras
+    return fields
+
+
+def set_connection(
+    monkeypatch: pytest.MonkeyPatch,
+    emu: Emulator,
+    auth: str = "aksk",
+    conn_id: str = DEFAULT_CONN,
+    **extra: Any,
+) -> dict[str, Any]:
+    fields = connection_fields(emu, auth, **extra)
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+    return fields
+
+
+def set_raw_connection(
+    monkeypatch: pytest.MonkeyPatch, fields: dict[str, Any], conn_id: str = DEFAULT_CONN
+) -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+
+
+def make_hook(conn_id: str = DEFAULT_CONN, **kwargs: Any) -> DataArtsHook:
+    """A hook logging to a plain stdlib logger (Airflow 3 hooks log through structlog, which caplog
+    cannot see); the hook's own log calls are unchanged."""
+    hook = DataArtsHook(conn_id, **kwargs)
+    logger = logging.getLogger(STDLIB_LOGGER)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = True
+    hook._log = logger
+    return hook
+
+
+def endpoint_count(emu: Emulator, endpoint: str) -> int:
+    return int(emu.counters()["by_endpoint"].get(endpoint, 0))
+
+
+def pending_requests(emu: Emulator) -> int:
+    return endpoint_count(emu, ENDPOINT_PENDING_ITEMS)
+
+
+def iam_requests(emu: Emulator) -> int:
+    return endpoint_count(emu, ENDPOINT_IAM_TOKENS)
+
+
+def metadata_requests(emu: Emulator) -> int:
+    return endpoint_count(emu, ENDPOINT_SECURITYKEY)
+
+
+def total_requests(emu: Emulator) -> int:
+    return int(emu.counters()["requests_total"])
+
+
+def settled_count(read: Callable[[], int], *, quiet_s: float = 0.15, limit_s: float = 5.0) -> int:
+    """``read()`` once it stopped changing for ``quiet_s`` (the emulator counts a request only when it
+    has answered it: a client that timed out returns before the emulator's slow answer is counted)."""
+    deadline = time.monotonic() + limit_s
+    value = read()
+    stable_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        current = read()
+        if current != value:
+            value, stable_since = current, time.monotonic()
+        elif time.monotonic() - stable_since >= quiet_s:
+            break
+    return value
+
+
+def expire_tokens_after_successes(monkeypatch: pytest.MonkeyPatch, emu: Emulator, successes: int = 1) -> None:
+    """Expire every issued IAM token right after the ``successes``-th successful listing page."""
+    original = emu._after_success
+    seen = [0]
+
+    def after_success(workspace: str) -> None:
+        original(workspace)
+        seen[0] += 1
+        if seen[0] == successes:
+            emu.expire_tokens()
+
+    monkeypatch.setattr(emu, "_after_success", after_success)
+
+
+def ids(items: Iterable[dict[str, Any]]) -> list[str]:
+    return [str(i["pending_item_id"]) for i in items]
+
+
+def run_async(coro: Any, limit_s: float = 30.0) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, limit_s))
+
+
+# ---------------------------------------------------------------------------------------------- flows
+
+
+def flow_config(**extra: Any) -> ClientConfig:
+    """A loopback AK/SK config for the pure flows (never contacted: responses are scripted)."""
+    extras = {
+        "region": "cn-north-4",
+        "project_id": PROJECT_ID,
+        "workspace": WORKSPACE,
+        **FAST,
+        **extra,
+    }
+    return ClientConfig.from_connection(
+        "http://127.0.0.1:9", "AKFLOWTEST0000000000", "SkFlowTest-0123456789abcdef", extras
+    )
+
+
+class ScriptedTransport:
+    """Drives a flow: each ``Send`` takes the next scripted outcome (an :class:`HttpResponse`, a
+    :class:`DataArtsTransportError`, or a callable ``request -> outcome``); ``Sleep`` is recorded, not
+    slept. Running out of script fails the test (it would mean an unbounded retry loop)."""
+
+    def __init__(self, script: Sequence[Any], *, max_sends: int = 10_000) -> None:
+        self.script = list(script)
+        self.requests: list[HttpRequest] = []
+        self.sleeps: list[float] = []
+        self.emitted: list[dict[str, Any]] = []
+        self.max_sends = max_sends
+        self.now = 1000.0  # a fake monotonic clock, advanced by the recorded sleeps
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def _outcome(self, request: HttpRequest) -> HttpResponse | DataArtsTransportError:
+        self.requests.append(request)
+        if len(self.requests) > self.max_sends:
+            raise AssertionError(f"more than {self.max_sends} requests: a retry or paging storm")
+        if not self.script:
+            raise AssertionError(f"script exhausted at request {len(self.requests)} ({request.url})")
+        outcome = self.script.pop(0)
+        if callable(outcome):
+            outcome = outcome(request)
+        return outcome
+
+    def run(self, flow: Flow[Any]) -> Any:
+        """Drive ``flow`` to its result; ``Parallel`` sub-flows run one after the other."""
+        from airflow_dataarts_provider.core import effects
+
+        parallel = getattr(effects, "Parallel", None)
+        try:
+            effect = next(flow)
+            while True:
+                outcome: Any
+                if isinstance(effect, Send):
+                    outcome = self._outcome(effect.request)
+                elif isinstance(effect, Sleep):
+                    assert effect.seconds >= 0
+                    self.sleeps.append(effect.seconds)
+                    self.now += effect.seconds
+                    outcome = None
+                elif parallel is not None and isinstance(effect, parallel):
+                    results: list[Any] = []
+                    failure: BaseException | None = None
+                    for sub in effect.flows:
+                        try:
+                            results.append(self.run(sub))
+                        except AssertionError:
+                            raise
+                        except Exception as exc:  # the driver contract: first failure, after all ran
+                            failure = failure or exc
+                    outcome = failure if failure is not None else results
+                else:
+                    assert isinstance(effect, Emit), effect
+                    self.emitted.extend(effect.items)
+                    outcome = None
+                failed = isinstance(outcome, BaseException)
+                effect = flow.throw(outcome) if failed else flow.send(outcome)
+        except StopIteration as stop:
+            return stop.value
+
+
+def fixed_clock(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc]
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return HttpResponse(
+        status,
+        {"content-type": "application/json", "x-request-id": "req-0001", **(headers or {})},
+        raw,
+    )
