@@ -1,0 +1,1 @@
+"""Benchmarks of the provider (see benchmarks/README.md); run them with ``make bench``."""
