@@ -75,7 +75,7 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
         for label, width, _ in VARIANTS[1:3]:
             trips = 1 + -(-(pages - 1) // width)
             result.notes.append(
-                f"{label}: the batch plan needs {trips} round trips for {pages} pages: "
+                f"{label}: the lane plan needs {trips} round trips for {pages} pages: "
                 f"ideal ratio {trips / pages:.2f} with a server that takes no CPU"
             )
         result.counts = {"items": items, "requests_needed": pages_for(items), "runs": counts}

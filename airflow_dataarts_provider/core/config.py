@@ -26,7 +26,7 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
   ``verify``                    ``true``/``false`` (bool or string) or a CA bundle path; default true
   ``proxies``                   ``{"http": url, "https": url}`` (requests style); scheme http/https/socks5(h)
   ``max_attempts``              int 1..20, default 5
-  ``max_concurrency``           int 1..16, default 4: pages fetched at once after the first one (the
+  ``max_concurrency``           int 1..16, default 8: pages fetched at once after the first one (the
                                 rate limiter still spaces the requests)
   ``max_retry_wait``            total seconds spent waiting between retries, (0, 3600], default 120
   ``backoff_initial``           seconds, (0, 300], default 1.0
@@ -365,7 +365,7 @@ class ClientConfig:
     verify: bool | str = True
     proxies: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
     max_attempts: int = 5
-    max_concurrency: int = 4
+    max_concurrency: int = 8
     max_retry_wait: float = 120.0
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
@@ -490,7 +490,7 @@ class ClientConfig:
 
         max_attempts = int(num("max_attempts", 5, minimum=1, maximum=20, min_inclusive=True, integer=True))
         max_concurrency = int(
-            num("max_concurrency", 4, minimum=1, maximum=16, min_inclusive=True, integer=True)
+            num("max_concurrency", 8, minimum=1, maximum=16, min_inclusive=True, integer=True)
         )
         max_retry_wait = num("max_retry_wait", 120.0, minimum=0, maximum=3600)
         backoff_initial = num("backoff_initial", 1.0, minimum=0, maximum=300)

@@ -10,12 +10,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.effects import Flow
-from airflow_dataarts_provider.core.flows import Client, gate_flow, package_detail_flow
 from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking
+
+if TYPE_CHECKING:  # the flows load with the first check, not when a DAG file imports a sensor
+    from airflow_dataarts_provider.core.flows import Client
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class PendingItemsCondition(Condition):
         return {"kind": self.kind, **self.spec.to_json()}
 
     def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
+        from airflow_dataarts_provider.core.flows import gate_flow
+
         items = yield from gate_flow(client, self.spec, workspace)
         return self.evaluate(items)
 
@@ -72,6 +76,8 @@ class ReleasePackageCondition(Condition):
         return {"kind": self.kind, "package_id": self.package_id}
 
     def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
+        from airflow_dataarts_provider.core.flows import package_detail_flow
+
         detail = yield from package_detail_flow(client, self.package_id, workspace)
         status = detail["release_package"].get("deploy_status")
         label = _status_label(status)

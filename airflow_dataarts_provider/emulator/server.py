@@ -1193,9 +1193,11 @@ class Emulator:
             return not (end_time is not None and item.submit_timestamp > end_time)
 
         with self._lock:
-            selected = [i.to_api(path_project) for i in self._items if keep(i)]
+            selected = [i for i in self._items if keep(i)]
             start = offset * limit if self.config.offset_mode == "page" else offset
-            page = selected[start : start + limit]
+            # Only the page is converted to API shape: converting every match cost ~150 ms per request
+            # at 10,000 items, which made the emulator, not the client, the bottleneck in benchmarks.
+            page = [i.to_api(path_project) for i in selected[start : start + limit]]
             self._after_success(workspace)
         return Response(200, _json_bytes({"data": page, "total": len(selected)}))
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking
-from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.links.dataarts import (
     DataArtsReleaseManagementLink,
     DataArtsReleasePackageLink,
@@ -19,6 +18,9 @@ from airflow_dataarts_provider.links.dataarts import (
 )
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
 from airflow_dataarts_provider.version_compat import AirflowFailException, AirflowSkipException, BaseOperator
+
+if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at DAG parse time
+    from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 IF_NOTHING_PENDING = ("skip", "fail")
 
@@ -111,6 +113,8 @@ class DataArtsCreateReleasePackageOperator(BaseOperator):  # type: ignore[misc]
     def execute(self, context: Any) -> str:
         approvers = release.ids("approver_ids", self.approver_ids)
         name = release.package_name(self.package_name or default_package_name(context))
+        from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
         push_console_link(context, hook)
         items = [i for i in self._select(hook) if not i.get("package_flag")]

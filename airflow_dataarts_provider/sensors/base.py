@@ -11,7 +11,6 @@ from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.gate import is_permanent
 from airflow_dataarts_provider.core.waiting import Condition, validate_event
-from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.version_compat import (
     AirflowException,
     AirflowFailException,
@@ -22,7 +21,10 @@ from airflow_dataarts_provider.version_compat import (
     conf,
 )
 
-if TYPE_CHECKING:  # triggers (and airflow.triggers) are imported only when a sensor defers
+if TYPE_CHECKING:
+    from airflow_dataarts_provider.hooks.dataarts import (
+        DataArtsHook,  # triggers (and airflow.triggers) are imported only when a sensor defers
+    )
     from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 
@@ -73,6 +75,8 @@ class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
             raise AirflowFailException(str(exc)) from exc
 
     def _hook(self) -> DataArtsHook:
+        from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
         return DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
 
     def poke(self, context: Any) -> PokeReturnValue:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.waiting import Condition, PendingItemsCondition
-from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.links.dataarts import DataArtsReleaseManagementLink, push_console_link
 from airflow_dataarts_provider.sensors.base import DataArtsConditionSensor
 
 if TYPE_CHECKING:
+    from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
     from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.waiting import Condition, ReleasePackageCondition
-from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.links.dataarts import DataArtsReleasePackageLink, push_package_link
 from airflow_dataarts_provider.sensors.base import DataArtsConditionSensor
 
 if TYPE_CHECKING:
+    from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
     from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 

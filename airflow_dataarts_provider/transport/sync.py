@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -27,11 +28,31 @@ class SyncTransport:
     ) -> None:
         self._timeout = timeout
         self._verify = verify
+        self._proxies = dict(proxies or {})
         self._session = requests.Session()
-        if proxies:
-            self._session.proxies.update(proxies)
+        # requests reads proxy and CA settings from the environment on every request (most of its CPU
+        # per request here); they are resolved once per origin instead (_settings), same semantics.
+        self._session.trust_env = False
+        self._origins: dict[tuple[str, str], tuple[dict[str, str], bool | str]] = {}
+
+    def _settings(self, url: str) -> tuple[dict[str, str], bool | str]:
+        """Proxies (environment, NO_PROXY, then the connection's) and CA bundle for ``url``'s origin."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc)
+        if origin not in self._origins:
+            with requests.Session() as probe:  # trust_env=True: what requests itself would use
+                merged = probe.merge_environment_settings(
+                    f"{parts.scheme}://{parts.netloc}/", dict(self._proxies), None, self._verify, None
+                )
+            verify = merged["verify"]
+            self._origins[origin] = (
+                dict(merged["proxies"] or {}),
+                self._verify if verify is None else verify,
+            )
+        return self._origins[origin]
 
     def send(self, request: HttpRequest) -> HttpResponse:
+        proxies, verify = self._settings(request.url)
         try:
             response = self._session.request(
                 request.method,
@@ -39,7 +60,8 @@ class SyncTransport:
                 headers=dict(request.headers),
                 data=request.body or None,
                 timeout=self._timeout,
-                verify=self._verify,
+                verify=verify,
+                proxies=proxies,
                 allow_redirects=False,
             )
             body = response.content
