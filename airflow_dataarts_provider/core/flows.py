@@ -308,11 +308,18 @@ def _walk_flow(
     Pages are fed in order; if the walk changes course (the listing changed), the rest are dropped.
     """
     fed = 0
+    rounds = 0  # concurrent rounds in the current pass
+    restarts = walk.restarts
     while max_pages is None or fed < max_pages:
         width = client.config.max_concurrency
-        # Plan ahead: everything left for a list, a few pages per lane for a lazy iterator (items flow).
-        ahead = width * (2 if emit else 10_000)
+        if walk.restarts != restarts:
+            rounds, restarts = 0, walk.restarts
+        # One page per lane in a pass's first concurrent round, then up to four: the plan trusts the
+        # server's ``total``, so a server that lies about it costs at most one round before it is noticed.
+        ahead = width * (1 if rounds == 0 else 4)
         planned = walk.upcoming(ahead if max_pages is None else min(ahead, max_pages - fed))
+        if len(planned) > 1:
+            rounds += 1
         if not planned:
             break
         if len(planned) == 1 or width == 1:

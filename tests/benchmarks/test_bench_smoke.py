@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,10 +21,15 @@ from benchmarks.common import clear_process_caches, pages_for
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
+def _restore_environment():
+    """The benchmark scripts set AIRFLOW_CONN_* (and AIRFLOW_HOME) in os.environ, as a user would: put
+    the environment back so later tests do not see a connection to a stopped emulator."""
+    saved = dict(os.environ)
     clear_process_caches()
     yield
     clear_process_caches()
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def test_b1_hook_and_sdk_list_every_item_with_one_request_per_page() -> None:

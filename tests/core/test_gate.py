@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core import auth, flows, ratelimit
+from airflow_dataarts_provider.core import flows
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.enums import TaskType
 from airflow_dataarts_provider.core.errors import (
@@ -23,13 +23,6 @@ from airflow_dataarts_provider.core.gate import GateSpec, choose_plan, describe_
 from airflow_dataarts_provider.transport import sync
 
 ITEM = {"item_name": "job a", "task_id": "11", "task_type": 1, "package_flag": 0}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_process_state() -> None:
-    auth.CREDENTIAL_CACHE.clear()
-    ratelimit.reset_limiters()
-    flows._LEARNED_OFFSET_SEMANTICS.clear()
 
 
 def test_exact_names_ids_and_type() -> None:

@@ -11,14 +11,11 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core import auth as core_auth
-from airflow_dataarts_provider.core import flows as core_flows
-from airflow_dataarts_provider.core import ratelimit as core_ratelimit
 from airflow_dataarts_provider.emulator import (
     ENDPOINT_IAM_TOKENS,
     ENDPOINT_PENDING_ITEMS,
@@ -45,19 +42,6 @@ FAST_EXTRAS: dict[str, Any] = {
 }
 
 HOOK_LOGGER = "dataarts.acceptance.hook"
-
-
-def clear_process_caches() -> None:
-    core_auth.CREDENTIAL_CACHE.clear()
-    core_ratelimit.reset_limiters()
-    core_flows._LEARNED_OFFSET_SEMANTICS.clear()
-
-
-def process_caches_cleared(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Body of the autouse fixture of each test module (process-wide caches leak between tests)."""
-    clear_process_caches()
-    yield
-    clear_process_caches()
 
 
 def start_emulator(factory: Any, count: int = 250, **config: Any) -> Emulator:

@@ -16,7 +16,6 @@ from hook_helpers import (
     metadata_requests,
     pages_for,
     pending_requests,
-    process_caches_cleared,
     set_connection,
     start_emulator,
     total_requests,
@@ -25,11 +24,6 @@ from hook_helpers import (
 from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError, DataArtsConfigError
 
 N = 250
-
-
-@pytest.fixture(autouse=True)
-def _clean_caches(monkeypatch):
-    yield from process_caches_cleared(monkeypatch)
 
 
 async def _collect(hook, **filters):

@@ -10,7 +10,6 @@ from hook_helpers import (
     metadata_requests,
     pages_for,
     pending_requests,
-    process_caches_cleared,
     set_connection,
     start_emulator,
     total_requests,
@@ -20,11 +19,6 @@ from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError, D
 
 N = 250
 WRONG_SK = "Wr0ngSecretKeyValue-0123456789abcdefABCD"
-
-
-@pytest.fixture(autouse=True)
-def _clean_caches(monkeypatch):
-    yield from process_caches_cleared(monkeypatch)
 
 
 def _last_request_id(emu) -> str:

@@ -10,7 +10,6 @@ from hook_helpers import (
     CONN_TYPE,
     connection_fields,
     make_hook,
-    process_caches_cleared,
     set_connection,
     set_raw_connection,
     start_emulator,
@@ -20,11 +19,6 @@ from hook_helpers import (
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 
 N = 150
-
-
-@pytest.fixture(autouse=True)
-def _clean_caches(monkeypatch):
-    yield from process_caches_cleared(monkeypatch)
 
 
 @pytest.fixture

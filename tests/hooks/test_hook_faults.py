@@ -14,7 +14,6 @@ from hook_helpers import (
     metadata_requests,
     pages_for,
     pending_requests,
-    process_caches_cleared,
     set_connection,
     start_emulator,
     wait_for,
@@ -39,11 +38,6 @@ RETRYABLE_FAULTS: list[Any] = [
 FAULT_IDS = ["503", "500", "429-retry-after", "drop", "malformed", "truncated", "html"]
 QUICK_FAULTS = [f for f in RETRYABLE_FAULTS if not isinstance(f, dict)]
 QUICK_IDS = [i for i in FAULT_IDS if i != "429-retry-after"]
-
-
-@pytest.fixture(autouse=True)
-def _clean_caches(monkeypatch):
-    yield from process_caches_cleared(monkeypatch)
 
 
 FIXED_CASES = [

@@ -19,7 +19,6 @@ from hook_helpers import (
     metadata_requests,
     pages_for,
     pending_requests,
-    process_caches_cleared,
     set_connection,
     start_emulator,
 )
@@ -28,11 +27,6 @@ from airflow_dataarts_provider.core.enums import TaskType, UpdateType
 from airflow_dataarts_provider.core.errors import DataArtsPaginationError
 
 N = 250
-
-
-@pytest.fixture(autouse=True)
-def _clean_caches(monkeypatch):
-    yield from process_caches_cleared(monkeypatch)
 
 
 # ---------------------------------------------------------------------------------------------- point 1

@@ -11,7 +11,6 @@ import pytest
 from hook_helpers import (
     assert_same_items,
     make_hook,
-    process_caches_cleared,
     set_connection,
     start_emulator,
 )
@@ -30,11 +29,6 @@ CANARY_WRONG_PASSWORD = "CANARYpwWRONG-0f1e2d3c"
 CANARY_TOKEN = "CANARYst-3c5e7a9b1d2f4a6b"
 CANARIES = [CANARY_SK, CANARY_WRONG_SK, CANARY_PASSWORD, CANARY_WRONG_PASSWORD, CANARY_TOKEN]
 IAM_TOKEN_PREFIX = "MIIEemu"  # every IAM token the emulator issues starts with it
-
-
-@pytest.fixture(autouse=True)
-def _clean_caches(monkeypatch):
-    yield from process_caches_cleared(monkeypatch)
 
 
 @pytest.fixture

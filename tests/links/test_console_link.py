@@ -4,42 +4,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import AIRFLOW_2, TESTS
+from conftest import AIRFLOW_2
 
-from airflow_dataarts_provider.core import auth as core_auth
-from airflow_dataarts_provider.core import flows as core_flows
-from airflow_dataarts_provider.core import ratelimit as core_ratelimit
 from airflow_dataarts_provider.links.dataarts import DataArtsReleaseManagementLink, release_management_url
 
 XCOM_KEY = "_link_DataArtsReleaseManagementLink"
 FAST = {"max_attempts": 1, "backoff_initial": 0.01, "backoff_max": 0.05, "max_requests_per_second": 0}
 
 
-def _clear() -> None:
-    core_auth.CREDENTIAL_CACHE.clear()
-    core_ratelimit.reset_limiters()
-    core_flows._LEARNED_OFFSET_SEMANTICS.clear()
-
-
-@pytest.fixture(autouse=True)
-def _process_caches() -> Iterator[None]:
-    _clear()
-    yield
-    _clear()
-
-
 @pytest.fixture(scope="module")
-def bag(airflow_db: None) -> Any:
-    from airflow.models import DagBag
-
-    dagbag = DagBag(str(TESTS / "dags"), include_examples=False) if AIRFLOW_2 else DagBag(str(TESTS / "dags"))
-    assert not dagbag.import_errors, dagbag.import_errors
-    return dagbag
+def bag(dag_bag: Any) -> Any:
+    return dag_bag
 
 
 def _run(

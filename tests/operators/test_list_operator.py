@@ -5,33 +5,16 @@ emulator over loopback HTTP. The DAG ``dataarts_acc_list`` (tests/dags) takes ev
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, TESTS, connection_json
+from conftest import AIRFLOW_2, connection_json
 
-from airflow_dataarts_provider.core import auth as core_auth
-from airflow_dataarts_provider.core import flows as core_flows
-from airflow_dataarts_provider.core import ratelimit as core_ratelimit
 from airflow_dataarts_provider.emulator import ENDPOINT_PENDING_ITEMS
 
 DAG_ID = "dataarts_acc_list"
 FAST = {"max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.05, "max_requests_per_second": 0}
-
-
-def _clear() -> None:
-    core_auth.CREDENTIAL_CACHE.clear()
-    core_ratelimit.reset_limiters()
-    core_flows._LEARNED_OFFSET_SEMANTICS.clear()
-
-
-@pytest.fixture(autouse=True)
-def _process_caches() -> Iterator[None]:
-    _clear()
-    yield
-    _clear()
 
 
 @pytest.fixture
@@ -41,12 +24,8 @@ def emu(dataarts_emulator_factory: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def list_dag(airflow_db: None) -> Any:
-    from airflow.models import DagBag
-
-    bag = DagBag(str(TESTS / "dags"), include_examples=False) if AIRFLOW_2 else DagBag(str(TESTS / "dags"))
-    assert not bag.import_errors, bag.import_errors
-    dag = bag.get_dag(DAG_ID)
+def list_dag(dag_bag: Any) -> Any:
+    dag = dag_bag.get_dag(DAG_ID)
     assert dag is not None
     return dag
 

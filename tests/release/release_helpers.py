@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core import auth as core_auth
-from airflow_dataarts_provider.core import flows as core_flows
-from airflow_dataarts_provider.core import ratelimit as core_ratelimit
 from airflow_dataarts_provider.emulator import (
     ENDPOINT_PACKAGE_CREATE,
     ENDPOINT_PACKAGE_DETAIL,
@@ -47,18 +44,6 @@ FAST: dict[str, Any] = {
     "timeout": [2, 5],
     "max_requests_per_second": 0,
 }
-
-
-def clear_process_caches() -> None:
-    core_auth.CREDENTIAL_CACHE.clear()
-    core_ratelimit.reset_limiters()
-    core_flows._LEARNED_OFFSET_SEMANTICS.clear()
-
-
-def caches_cleared() -> Iterator[None]:
-    clear_process_caches()
-    yield
-    clear_process_caches()
 
 
 def start(factory: Any, **config: Any) -> Emulator:
@@ -138,16 +123,6 @@ class Later:
     def stop(self) -> None:
         for stop in self._stops:
             stop.set()
-
-
-def make_bag() -> Any:
-    from airflow.models import DagBag
-    from conftest import AIRFLOW_2, TESTS
-
-    kwargs = {"include_examples": False} if AIRFLOW_2 else {}
-    bag = DagBag(str(TESTS / "dags"), **kwargs)
-    assert not bag.import_errors, bag.import_errors
-    return bag
 
 
 def dag_runner(bag: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:

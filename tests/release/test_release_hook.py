@@ -4,14 +4,12 @@ cancel, and input validation before any request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from release_helpers import (
     APPROVER,
-    caches_cleared,
     hits,
     release_requests,
     set_conn,
@@ -43,11 +41,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(autouse=True)
-def _caches() -> Iterator[None]:
-    yield from caches_cleared()
 
 
 @pytest.fixture

@@ -5,16 +5,13 @@ HTTP."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from release_helpers import (
     APPROVER,
-    caches_cleared,
     dag_runner,
     hits,
-    make_bag,
     set_conn,
     start,
     state,
@@ -34,14 +31,9 @@ LINK_KEY = "_link_DataArtsReleasePackageLink"
 HOOK_CONN = "dataarts_release_ops"
 
 
-@pytest.fixture(autouse=True)
-def _caches() -> Iterator[None]:
-    yield from caches_cleared()
-
-
 @pytest.fixture(scope="module")
-def bag(airflow_db: None) -> Any:
-    return make_bag()
+def bag(dag_bag: Any) -> Any:
+    return dag_bag
 
 
 @pytest.fixture

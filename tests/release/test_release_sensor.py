@@ -14,10 +14,8 @@ from release_helpers import (
     APPROVER,
     WRONG_SK,
     Later,
-    caches_cleared,
     dag_runner,
     hits,
-    make_bag,
     set_conn,
     start,
     state,
@@ -33,14 +31,9 @@ POKE_S = 0.5
 HOOK_CONN = "dataarts_release_sensor_hook"
 
 
-@pytest.fixture(autouse=True)
-def _caches() -> Iterator[None]:
-    yield from caches_cleared()
-
-
 @pytest.fixture(scope="module")
-def bag(airflow_db: None) -> Any:
-    return make_bag()
+def bag(dag_bag: Any) -> Any:
+    return dag_bag
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ import asyncio
 import importlib
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from release_helpers import APPROVER, WRONG_SK, caches_cleared, hits, set_conn, start
+from release_helpers import APPROVER, WRONG_SK, hits, set_conn, start
 
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -25,11 +24,6 @@ from airflow_dataarts_provider.version_compat import (
 
 CONN = "dataarts_release_trigger"
 CLASSPATH = "airflow_dataarts_provider.triggers.release_package.DataArtsReleasePackageTrigger"
-
-
-@pytest.fixture(autouse=True)
-def _caches() -> Iterator[None]:
-    yield from caches_cleared()
 
 
 @pytest.fixture

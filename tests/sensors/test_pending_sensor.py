@@ -12,11 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, TESTS
 
-from airflow_dataarts_provider.core import auth as core_auth
-from airflow_dataarts_provider.core import flows as core_flows
-from airflow_dataarts_provider.core import ratelimit as core_ratelimit
 from airflow_dataarts_provider.emulator import ENDPOINT_PENDING_ITEMS
 
 MODES = ("poke", "reschedule", "deferrable")
@@ -26,31 +22,14 @@ WRONG_SK = "Wr0ngSecretKeyWr0ngSecretKeyWr0ngSecret1"
 OTHER_PROJECT = "0123456789abcdef0123456789abcdef"
 
 
-def _clear() -> None:
-    core_auth.CREDENTIAL_CACHE.clear()
-    core_ratelimit.reset_limiters()
-    core_flows._LEARNED_OFFSET_SEMANTICS.clear()
-
-
-@pytest.fixture(autouse=True)
-def _process_caches() -> Iterator[None]:
-    _clear()
-    yield
-    _clear()
-
-
 @pytest.fixture
 def emu(dataarts_emulator_factory: Any) -> Any:
     return dataarts_emulator_factory(seed_items=25, rate_limit_per_user=None)
 
 
 @pytest.fixture(scope="module")
-def bag(airflow_db: None) -> Any:
-    from airflow.models import DagBag
-
-    dagbag = DagBag(str(TESTS / "dags"), include_examples=False) if AIRFLOW_2 else DagBag(str(TESTS / "dags"))
-    assert not dagbag.import_errors, dagbag.import_errors
-    return dagbag
+def bag(dag_bag: Any) -> Any:
+    return dag_bag
 
 
 @pytest.fixture

@@ -7,14 +7,10 @@ import asyncio
 import importlib
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core import auth as core_auth
-from airflow_dataarts_provider.core import flows as core_flows
-from airflow_dataarts_provider.core import ratelimit as core_ratelimit
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.emulator import ENDPOINT_PENDING_ITEMS
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
@@ -29,19 +25,6 @@ from airflow_dataarts_provider.version_compat import (
 CONN_ID = "dataarts_trigger_test"
 FAST = {"max_attempts": 1, "backoff_initial": 0.01, "backoff_max": 0.05, "max_requests_per_second": 0}
 WRONG_SK = "Wr0ngSecretKeyWr0ngSecretKeyWr0ngSecret1"
-
-
-def _clear() -> None:
-    core_auth.CREDENTIAL_CACHE.clear()
-    core_ratelimit.reset_limiters()
-    core_flows._LEARNED_OFFSET_SEMANTICS.clear()
-
-
-@pytest.fixture(autouse=True)
-def _process_caches() -> Iterator[None]:
-    _clear()
-    yield
-    _clear()
 
 
 @pytest.fixture

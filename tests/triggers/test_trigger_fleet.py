@@ -10,19 +10,11 @@ from typing import Any
 import pytest
 from conftest import connection_json
 
-from airflow_dataarts_provider.core import auth, flows, ratelimit
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.emulator import DEFAULT_AK, DEFAULT_SK, AkSkCredential
 from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger
 
 OTHER_AK, OTHER_SK = "OTHERAK0000000000001", "OtherSecretKey-0123456789abcdefghijklmn"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_process_state() -> None:
-    auth.CREDENTIAL_CACHE.clear()
-    ratelimit.reset_limiters()
-    flows._LEARNED_OFFSET_SEMANTICS.clear()
 
 
 def _trigger(conn_id: str, name: str, deadline: float) -> DataArtsPendingItemsTrigger:
