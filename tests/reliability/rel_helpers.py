@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
@@ -17,15 +16,18 @@ from typing import Any
 
 import pytest
 from conftest import clear_process_state
+from hook_helpers import iam_requests, metadata_requests, pending_requests, total_requests
+from hook_helpers import make_hook as _make_hook
+from hook_helpers import set_raw_connection as _set_raw_connection
+
+# Re-exported for the reliability modules (the counters are the same as the hook suite's).
+__all__ = ["iam_requests", "metadata_requests", "pending_requests", "total_requests"]
 
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.emulator import (
-    ENDPOINT_IAM_TOKENS,
-    ENDPOINT_PENDING_ITEMS,
-    ENDPOINT_SECURITYKEY,
     Emulator,
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -46,8 +48,6 @@ FAST: dict[str, Any] = {
     "max_requests_per_second": 0,
     "offset_mode": "page",
 }
-
-STDLIB_LOGGER = "dataarts.reliability.hook"
 
 
 # ---------------------------------------------------------------------------------------------- caches
@@ -117,6 +117,16 @@ def connection_fields(emu: Emulator, auth: str = "aksk", **extra: Any) -> dict[s
     return fields
 
 
+def set_raw_connection(
+    monkeypatch: pytest.MonkeyPatch, fields: dict[str, Any], conn_id: str = DEFAULT_CONN
+) -> None:
+    _set_raw_connection(monkeypatch, fields, conn_id)
+
+
+def make_hook(conn_id: str = DEFAULT_CONN, **kwargs: Any) -> DataArtsHook:
+    return _make_hook(conn_id, **kwargs)
+
+
 def set_connection(
     monkeypatch: pytest.MonkeyPatch,
     emu: Emulator,
@@ -127,43 +137,6 @@ def set_connection(
     fields = connection_fields(emu, auth, **extra)
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
     return fields
-
-
-def set_raw_connection(
-    monkeypatch: pytest.MonkeyPatch, fields: dict[str, Any], conn_id: str = DEFAULT_CONN
-) -> None:
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
-
-
-def make_hook(conn_id: str = DEFAULT_CONN, **kwargs: Any) -> DataArtsHook:
-    """A hook logging to a plain stdlib logger (Airflow 3 hooks log through structlog, which caplog
-    cannot see); the hook's own log calls are unchanged."""
-    hook = DataArtsHook(conn_id, **kwargs)
-    logger = logging.getLogger(STDLIB_LOGGER)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = True
-    hook._log = logger
-    return hook
-
-
-def endpoint_count(emu: Emulator, endpoint: str) -> int:
-    return int(emu.counters()["by_endpoint"].get(endpoint, 0))
-
-
-def pending_requests(emu: Emulator) -> int:
-    return endpoint_count(emu, ENDPOINT_PENDING_ITEMS)
-
-
-def iam_requests(emu: Emulator) -> int:
-    return endpoint_count(emu, ENDPOINT_IAM_TOKENS)
-
-
-def metadata_requests(emu: Emulator) -> int:
-    return endpoint_count(emu, ENDPOINT_SECURITYKEY)
-
-
-def total_requests(emu: Emulator) -> int:
-    return int(emu.counters()["requests_total"])
 
 
 def settled_count(read: Callable[[], int], *, quiet_s: float = 0.15, limit_s: float = 5.0) -> int:
