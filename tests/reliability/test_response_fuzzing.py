@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rel_helpers import (
     ScriptedTransport,
+    clear_process_caches,
     connection_fields,
     flow_config,
     fresh_caches,
@@ -40,7 +42,7 @@ from airflow_dataarts_provider.core.http import HttpResponse
 from airflow_dataarts_provider.core.pages import parse_pending_items_page
 from airflow_dataarts_provider.core.pagination import PendingItemsWalk
 
-EXAMPLES = 250
+EXAMPLES = int(os.environ.get("DATAARTS_FUZZ_EXAMPLES", "0")) or 250
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
@@ -206,6 +208,8 @@ def test_flow_on_arbitrary_answers_ends_classified(script: list[Any], statuses: 
         for body, status in zip(script * 50, statuses * 50, strict=False)
     ]
     transport = ScriptedTransport(responses[:300], max_sends=300)
+    clear_process_caches()  # per example: fixtures run once per test, not per example
+
     client = Client(flow_config(max_attempts=3), monotonic=transport.monotonic)
     try:
         result = transport.run(pending_items_flow(client, filters_query=[], workspace=None, emit=True))
@@ -227,6 +231,8 @@ def test_listing_ending_before_total_is_never_returned_as_complete(short: int, g
     config = flow_config()
     bound = 3 * (1 + config.max_concurrency)  # three passes (two restarts): first page + one round each
     transport = ScriptedTransport([first, tail] * bound)
+    clear_process_caches()  # per example: fixtures run once per test, not per example
+
     client = Client(config, monotonic=transport.monotonic)
     with pytest.raises(DataArtsPaginationError):
         transport.run(pending_items_flow(client, filters_query=[], workspace=None, emit=False))
@@ -238,6 +244,8 @@ def test_listing_ending_before_total_is_never_returned_as_complete(short: int, g
 def test_pages_longer_than_the_limit_are_not_trusted_blindly(extra: int) -> None:
     body = {"data": [{"pending_item_id": f"x{i}"} for i in range(100 + extra)], "total": 100 + extra}
     transport = ScriptedTransport([json_response(body)] * 10)
+    clear_process_caches()  # per example: fixtures run once per test, not per example
+
     client = Client(flow_config(), monotonic=transport.monotonic)
     try:
         result = transport.run(pending_items_flow(client, filters_query=[], workspace=None, emit=False))
