@@ -53,8 +53,8 @@ def start_emulator(factory: Any, count: int = 250, **config: Any) -> Emulator:
 def connection_fields(emu: Emulator, auth: str = "aksk", **extra: Any) -> dict[str, Any]:
     """The JSON connection for ``auth`` (``aksk``, ``aksk_sts``, ``token``, ``agency``).
 
-    ``extra`` entries override (``None`` removes) the extras; ``host``, ``login`` and ``password`` keys
-    override the standard fields.
+    ``extra`` entries override (``None`` removes) the extras; ``host``, ``login``, ``password`` and
+    ``port`` keys override the standard fields.
     """
     info = emu.info()
     fields: dict[str, Any] = {"conn_type": CONN_TYPE, "host": emu.url}
@@ -79,7 +79,7 @@ def connection_fields(emu: Emulator, auth: str = "aksk", **extra: Any) -> dict[s
         extras.update(auth_type="agency", metadata_url=emu.url + METADATA_PATH)
     else:  # pragma: no cover - test bug
         raise ValueError(auth)
-    for key in ("host", "login", "password"):
+    for key in ("host", "login", "password", "port"):
         if key in extra:
             value = extra.pop(key)
             if value is None:

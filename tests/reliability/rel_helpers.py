@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import clear_process_state
+from hook_helpers import connection_fields as _connection_fields
 from hook_helpers import iam_requests, metadata_requests, pending_requests, total_requests
 from hook_helpers import make_hook as _make_hook
 from hook_helpers import set_raw_connection as _set_raw_connection
@@ -32,9 +33,7 @@ from airflow_dataarts_provider.emulator import (
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
-CONN_TYPE = "huaweicloud_dataarts"
 DEFAULT_CONN = "dataarts_default"
-METADATA_PATH = "/openstack/latest/securitykey"
 PROJECT_ID = "5f9c2b7e1a4d4c8b9e3f6a1d2c7b8e90"
 WORKSPACE = "a0b1c2d3e4f5061728394a5b6c7d8e9f"
 
@@ -75,46 +74,9 @@ def start_emulator(factory: Any, count: int = 150, **config: Any) -> Emulator:
 
 
 def connection_fields(emu: Emulator, auth: str = "aksk", **extra: Any) -> dict[str, Any]:
-    """The JSON connection for ``auth`` (``aksk``, ``aksk_sts``, ``token``, ``agency``).
-
-    ``extra`` entries override (``None`` removes) the extras; ``host``, ``login``, ``password`` and
-    ``port`` keys override the standard fields.
-    """
-    info = emu.info()
-    fields: dict[str, Any] = {"conn_type": CONN_TYPE, "host": emu.url}
-    extras: dict[str, Any] = {
-        "region": info["region"],
-        "project_id": info["project_id"],
-        "workspace": info["workspace"],
-        **FAST,
-    }
-    if auth == "aksk":
-        fields.update(login=info["ak"], password=info["sk"])
-    elif auth == "aksk_sts":
-        creds = emu.issue_temporary_credentials()
-        fields.update(login=creds["access"], password=creds["secret"])
-        extras["security_token"] = creds["securitytoken"]
-    elif auth == "token":
-        fields.update(login=info["iam"]["user_name"], password=info["iam"]["password"])
-        extras.update(auth_type="token", domain_name=info["iam"]["domain_name"], iam_endpoint=emu.url)
-    elif auth == "agency":
-        extras.update(auth_type="agency", metadata_url=emu.url + METADATA_PATH)
-    else:  # pragma: no cover - test bug
-        raise ValueError(auth)
-    for key in ("host", "login", "password", "port"):
-        if key in extra:
-            value = extra.pop(key)
-            if value is None:
-                fields.pop(key, None)
-            else:
-                fields[key] = value
-    for key, value in extra.items():
-        if value is None:
-            extras.pop(key, None)
-        else:
-            extras[key] = value
-    fields["extra"] = extras
-    return fields
+    """The hook suite's connection for ``auth``, with this suite's fast extras (fixed page offsets,
+    three attempts, short waits); ``extra`` overrides as there (``None`` removes)."""
+    return _connection_fields(emu, auth, **{**FAST, **extra})
 
 
 def set_raw_connection(

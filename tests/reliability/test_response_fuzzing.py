@@ -8,7 +8,6 @@ through the emulator's ``{"status": 200, "body": ...}`` fault entries and the re
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from typing import Any
@@ -116,8 +115,13 @@ def test_page_parser_accepts_only_well_formed_pages(body: Any, content_type: str
 @FUZZ
 @given(raw=st.binary(max_size=300), content_type=content_types)
 def test_page_parser_on_arbitrary_bytes(raw: bytes, content_type: str) -> None:
-    with contextlib.suppress(DataArtsResponseError):
-        parse_pending_items_page(_response(raw, content_type), "GET", PATH)
+    """Either a classified refusal or a well-formed page: never another exception, never a bad shape."""
+    try:
+        page = parse_pending_items_page(_response(raw, content_type), "GET", PATH)
+    except DataArtsResponseError:
+        return
+    assert all(isinstance(i, dict) and isinstance(i["pending_item_id"], str) for i in page.items)
+    assert page.total is None or (not isinstance(page.total, bool) and page.total >= 0)
 
 
 # ---------------------------------------------------------------------------------------------- error bodies
