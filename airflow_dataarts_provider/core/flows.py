@@ -522,19 +522,37 @@ def create_package_flow(
 def deploy_flow(
     client: Client, *, workspace: str | None, package_ids: list[str], startup_mode: int
 ) -> Flow[list[dict[str, Any]]]:
-    """Deploy packages (``POST .../release-packages/deploy``). Not retried after it may have reached the
-    server: a lost answer surfaces as an error, and the package sensor shows the real state."""
+    """Deploy packages (``POST .../release-packages/deploy``), at most once: packages already releasing
+    or deployed are left out (their state is read first), so a retried task never deploys twice. The
+    POST is not retried once it may have reached the server; the package sensor shows the outcome."""
     pids = release.ids("package_ids", package_ids)
+    release.check_startup_mode(startup_mode)  # before any request
     ws = resolve_workspace(client.config, workspace)
     config = client.config
     path = _path(config, RELEASE_PACKAGES, "deploy")
+    pending = []
+    for pid in pids:
+        detail = yield from package_detail_flow(client, pid, ws)
+        if detail["release_package"].get("deploy_status") not in _DEPLOYED_OR_DEPLOYING:
+            pending.append(pid)
+    if not pending:
+        return []
 
     def build(credentials: auth.Credentials, now: datetime) -> HttpRequest:
         return release.build_deploy(
-            config, credentials, workspace=ws, package_ids=pids, startup_mode=startup_mode, now=now
+            config, credentials, workspace=ws, package_ids=pending, startup_mode=startup_mode, now=now
         )
 
     return (yield from call_flow(client, "POST", build, lambda r: release.parse_deploy(r, path)))
+
+
+_DEPLOYED_OR_DEPLOYING = (release.DeployStatus.RELEASING, release.DeployStatus.SUCCESS)
+
+
+def probe_flow(client: Client, workspace: str | None = None) -> Flow[Page]:
+    """The cheapest authenticated read (one pending-items page of one item), e.g. for a connection test."""
+    ws = resolve_workspace(client.config, workspace)
+    return (yield from _pending_items_pages(client, [], ws)(1, 0))
 
 
 def cancel_flow(client: Client, *, workspace: str | None, package_ids: list[str]) -> Flow[None]:

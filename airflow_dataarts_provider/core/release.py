@@ -168,6 +168,12 @@ def parse_package_detail(response: HttpResponse, path: str) -> dict[str, Any]:
     return {"release_package": package, "task_details": details}
 
 
+def check_startup_mode(value: object) -> int:
+    if value not in (0, 1) or isinstance(value, bool):
+        raise DataArtsConfigError("startup_mode", f"{value!r}", "0 (don't start jobs) or 1 (start jobs)")
+    return int(value)  # type: ignore[call-overload]
+
+
 def build_deploy(
     config: ClientConfig,
     credentials: Credentials,

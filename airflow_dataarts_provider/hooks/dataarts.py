@@ -8,7 +8,6 @@ lives in :mod:`airflow_dataarts_provider.core`, the I/O in :mod:`airflow_dataart
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
@@ -20,7 +19,6 @@ from airflow_dataarts_provider.core.filters import build_filter_query
 from airflow_dataarts_provider.core.flows import (
     Client,
     PendingItems,
-    call_flow,
     cancel_flow,
     create_package_flow,
     deploy_flow,
@@ -28,19 +26,17 @@ from airflow_dataarts_provider.core.flows import (
     gate_flow,
     package_detail_flow,
     pending_items_flow,
+    probe_flow,
     release_packages_flow,
 )
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.pages import parse_pending_items_page
-from airflow_dataarts_provider.core.request import build_pending_items_request
 from airflow_dataarts_provider.core.retry import RetryEvent
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
 from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 
 if TYPE_CHECKING:
-    from airflow_dataarts_provider.core.auth import Credentials
     from airflow_dataarts_provider.transport.sync import SyncTransport
 
 __all__ = ["DataArtsHook", "GateSpec", "PendingItems", "TaskType", "UpdateType"]
@@ -303,8 +299,9 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     def deploy_release_packages(
         self, package_ids: list[str], *, startup_mode: int = 1, workspace: str | None = None
     ) -> list[dict[str, Any]]:
-        """Deploy packages; returns ``deploy_package_details``. Never retried once it may have reached the
-        server (watch the outcome with :class:`DataArtsReleasePackageSensor`)."""
+        """Deploy packages; returns ``deploy_package_details`` (empty when every package was already
+        releasing or deployed: those are never deployed again). Never retried once it may have reached
+        the server (watch the outcome with :class:`DataArtsReleasePackageSensor`)."""
         return self._run(
             lambda c: deploy_flow(c, workspace=workspace, package_ids=package_ids, startup_mode=startup_mode)
         )
@@ -383,19 +380,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """One cheap read (``limit=1``). Never raises; the message carries no secret."""
         try:
             config = self.get_config()
-            client = self._client(config)
-
-            def build(credentials: Credentials, now: datetime) -> HttpRequest:
-                return build_pending_items_request(
-                    config, credentials=credentials, limit=1, offset=0, now=now
-                )
-
-            page = self._sync_run(
-                call_flow(
-                    client, "GET", build, lambda r: parse_pending_items_page(r, "GET", "pending-items")
-                ),
-                config,
-            )
+            page = self._run(probe_flow)
         except DataArtsError as exc:
             return False, str(exc)
         except Exception as exc:  # the Test button must never see a traceback

@@ -193,19 +193,16 @@ class DataArtsDeployReleasePackageOperator(DataArtsReleasePackageSensor):
         if self.wait_for_completion and len(ids) != 1:
             raise AirflowFailException("wait_for_completion needs exactly one package id")
         hook = self._hook()
-        to_deploy = []
-        for package_id in ids:
-            status = hook.get_release_package(package_id, self.workspace)["release_package"].get(
-                "deploy_status"
-            )
-            if status in (release.DeployStatus.RELEASING, release.DeployStatus.SUCCESS):
-                self.log.info("Release package %s is already %s: not deployed again", package_id, status)
-            else:
-                to_deploy.append(package_id)
-        details = (
-            hook.deploy_release_packages(to_deploy, startup_mode=int(self.startup_mode)) if to_deploy else []
+        details = hook.deploy_release_packages(
+            ids, startup_mode=int(self.startup_mode), workspace=self.workspace
         )
-        self.log.info("Deployed release packages %s: %s", to_deploy, details)
+        deployed = {str(d.get("package_id")) for d in details}
+        self.log.info(
+            "Deployed release packages %s (already releasing or deployed, not deployed again: %s): %s",
+            sorted(deployed),
+            sorted(set(ids) - deployed) or "none",
+            details,
+        )
         if not self.wait_for_completion:
             push_package_link(context, hook, ids[0])
             return details

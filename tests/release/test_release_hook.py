@@ -314,6 +314,7 @@ def test_unknown_package_is_an_error_not_none(emu: Any, hook: DataArtsHook) -> N
         hook.get_release_package("999")
     with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6303"):
         hook.deploy_release_packages(["999"])
-    assert hits(emu, ENDPOINT_PACKAGE_DETAIL) == 1
-    assert hits(emu, ENDPOINT_PACKAGES_DEPLOY) == 1  # a 400 is not retried
+    # The deploy reads the package's state first: an unknown package fails there, nothing is POSTed.
+    assert hits(emu, ENDPOINT_PACKAGE_DETAIL) == 2
+    assert hits(emu, ENDPOINT_PACKAGES_DEPLOY) == 0
     assert hits(emu, ENDPOINT_PACKAGES_UNPACK) == 0
