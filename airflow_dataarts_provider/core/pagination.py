@@ -21,9 +21,10 @@ exceeding them raises :class:`DataArtsPaginationError` (never a silent truncatio
 Consistency. A *pass* reads the listing from offset 0 to its end. A pass is disturbed (an *anomaly*)
 when ``total`` changes between its pages, when a page repeats ids already read in the pass (rows were
 inserted before the read position, or the server ignores ``offset``), when the offset-1 probe matches
-neither semantics, or when the listing ends before ``total`` rows. Then the walk restarts from offset
-0 (at most ``max_restarts`` times, else :class:`DataArtsPaginationError`). The anomalous page's items
-are not yielded; later passes yield only ids not yielded before. Ids are deduplicated on ``id_key``.
+neither semantics, or when the listing ends before ``total`` rows or has more. Then the walk restarts
+from offset 0 (at most ``max_restarts`` times, else :class:`DataArtsPaginationError`). The anomalous
+page's items are not yielded; later passes yield only ids not yielded before. Ids are deduplicated
+on ``id_key``.
 
 Guarantees, when the walk ends normally (not by ``max_items``):
 
@@ -285,9 +286,11 @@ class PendingItemsWalk:
 
         short = len(ids) < self._limit
         total = self._pass_total
-        if short and total is not None and rows < total:
+        if total is not None and (rows > total or (short and rows < total)):
             return self._anomaly(
-                f"the listing ended after {rows} rows but total is {total}"
+                f"the listing has at least {rows} rows but total is {total}"
+                if rows > total
+                else f"the listing ended after {rows} rows but total is {total}"
                 f" (offset semantics {self._semantics()!r} may be wrong for this server)"
             )
         self._rows = rows

@@ -285,11 +285,14 @@ def test_duplicates_within_a_page_are_dropped() -> None:
     assert walk.items == 3
 
 
-def test_total_smaller_than_items_seen_stops() -> None:
-    walk = PendingItemsWalk(3)
+def test_total_smaller_than_items_seen_restarts_then_raises() -> None:
+    """More rows than ``total`` is as inconsistent as fewer: never returned as a complete listing."""
+    walk = PendingItemsWalk(3, max_restarts=1)
     walk.next_offset()
-    got = walk.feed(make_page(["a", "b", "c"], total=1))
-    assert len(got) == 3 and walk.done and walk.next_offset() is None
+    assert walk.feed(make_page(["a", "b", "c"], total=1)) == []  # anomaly: not yielded, restart
+    assert walk.restarts == 1 and walk.next_offset() == PageRequest(3, 0)
+    with pytest.raises(DataArtsPaginationError, match="at least 3 rows but total is 1"):
+        walk.feed(make_page(["a", "b", "c"], total=1))
 
 
 def test_listing_shorter_than_total_restarts_then_raises() -> None:
