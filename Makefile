@@ -1,21 +1,62 @@
 # Two commands are the contract: `make demo` and `make test`. Everything else is a helper.
 # Both create (or reuse) a virtualenv with a pinned Airflow and this provider installed.
 
+# From any directory (`make -f path/to/Makefile test`): run in the checkout this Makefile belongs to.
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+ifneq ($(abspath $(CURDIR)),$(ROOT))
+GOALS := $(or $(MAKECMDGOALS),demo)
+.PHONY: $(GOALS)
+$(firstword $(GOALS)):
+	@$(MAKE) --no-print-directory -C $(ROOT) $(MAKECMDGOALS)
+$(wordlist 2,99,$(GOALS)):
+	@:
+else
+
 PYTHON ?= python3
 AIRFLOW_VERSION ?= 3.3.2
 UV_VERSION := 0.13.9
 
-ifeq ($(AIRFLOW_VERSION),3.3.2)
+# One virtualenv per cell of the support matrix (Airflow line x interpreter). The default cell keeps `.venv`.
+PYTHON_TAG := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifeq ($(PYTHON_TAG),)
+$(error PYTHON=$(PYTHON) is not a working Python interpreter)
+endif
+ifeq ($(AIRFLOW_VERSION)-$(PYTHON_TAG),3.3.2-3.11)
 VENV ?= .venv
 else
-VENV ?= .venv-airflow-$(AIRFLOW_VERSION)
+VENV ?= .venv-airflow-$(AIRFLOW_VERSION)-py$(PYTHON_TAG)
 endif
+
+# `make lock` resolves each line as of a few days after its release (what the line's official constraints
+# pinned: an old line with today's libraries breaks inside Airflow itself). Exempt from the cut-off: this
+# provider's own compat dependency and the test oracles, released independently of Airflow (users of an
+# old line install today's), and asgiref (the compat provider needs a newer one on Python 3.14).
+LOCK_DATE_2.11.2 := 2026-03-20
+LOCK_DATE_3.0.6 := 2025-09-03
+LOCK_DATE_3.1.8 := 2026-03-20
+LOCK_DATE_3.2.2 := 2026-06-05
+LOCK_DATE_3.3.2 := 2026-09-24
+LOCK_EXEMPT_DATE := 2026-12-01
+LOCK_EXEMPT := apache-airflow-providers-common-compat asgiref huaweicloudsdkcore huaweicloudsdkdataartsstudio huaweicloudsdkdlf
 
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 CONSTRAINTS := constraints/airflow-$(AIRFLOW_VERSION).txt
 STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
 PYTEST_ARGS ?=
+# SUITE=compat: the compatibility subset CI runs on the extra cells of the support matrix (provider
+# registration and schema, the connection form, hook acceptance, operators, sensors and triggers in real
+# DAG runs, console links, the release workflow and the example DAGs). SUITE=full (default): every test.
+SUITE ?= full
+COMPAT_TESTS := tests/registration tests/hooks tests/operators tests/sensors tests/triggers tests/links \
+    tests/release tests/example_dags
+ifeq ($(SUITE),compat)
+TEST_PATHS := $(COMPAT_TESTS)
+else ifeq ($(SUITE),full)
+TEST_PATHS :=
+else
+$(error SUITE=$(SUITE): use SUITE=full or SUITE=compat)
+endif
 
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
@@ -39,9 +80,11 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/python scripts/demo.py
 
-## Every test, on the selected Airflow line (default 3.3.2; e.g. `make test AIRFLOW_VERSION=2.11.2`).
+## Every test, on one cell of the support matrix: `make test AIRFLOW_VERSION=3.1.8 PYTHON=python3.12`
+## (default Airflow 3.3.2 on python3; SUITE=compat for the compatibility subset).
 test: $(STAMP)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@echo "Airflow $(AIRFLOW_VERSION), Python $$($(VENV)/bin/python -c 'import sys; print(sys.version.split()[0])') ($(VENV)), suite $(SUITE)"
+	$(VENV)/bin/pytest $(PYTEST_ARGS) $(TEST_PATHS)
 
 ## Benchmarks (benchmarks/README.md): figures and ratios against baselines measured in the same run.
 bench: $(STAMP)
@@ -60,9 +103,12 @@ typecheck: $(STAMP)
 
 ## Regenerate the pinned dependency set of one Airflow line.
 lock: | $(UV)
-	echo "apache-airflow==$(AIRFLOW_VERSION)" > $(TOOLS)/airflow-pin.in
-	$(UV) pip compile --quiet --universal --python-version 3.10 pyproject.toml $(TOOLS)/airflow-pin.in \
-	    --extra test -o $(CONSTRAINTS) --no-header
+	@test -n "$(LOCK_DATE_$(AIRFLOW_VERSION))" || { echo "No LOCK_DATE_$(AIRFLOW_VERSION) in the Makefile: add the line's cut-off date"; exit 2; }
+	echo "apache-airflow==$(AIRFLOW_VERSION)" > $(TOOLS)/airflow-pin-$(AIRFLOW_VERSION).in
+	$(UV) pip compile --quiet --universal --python-version 3.10 pyproject.toml $(TOOLS)/airflow-pin-$(AIRFLOW_VERSION).in \
+	    --extra test -o $(CONSTRAINTS) --no-header --exclude-newer $(LOCK_DATE_$(AIRFLOW_VERSION)) \
+	    $(foreach p,$(LOCK_EXEMPT),--exclude-newer-package $(p)=$(LOCK_EXEMPT_DATE))
 
 clean:
 	rm -rf $(TOOLS) .venv .venv-airflow-* build dist .pytest_cache .mypy_cache .ruff_cache
+endif

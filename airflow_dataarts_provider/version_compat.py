@@ -1,51 +1,60 @@
-"""Imports that differ between Airflow 2.11 and Airflow 3.x, in one place."""
+"""Imports that differ between Airflow lines (2.11, 3.0, 3.1, 3.2, 3.3), in one place.
+
+``airflow.sdk`` exports differ by line (3.0 has no ``BaseHook`` there, 3.1 no ``conf``), so the Airflow
+classes come from ``airflow.providers.common.compat.sdk``, the shim the official providers use: it
+resolves each name to the right object on every line. Version flags for behaviour that differs by line
+live here too; no other module compares Airflow versions.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from airflow import __version__ as _airflow_version
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    BaseHook,
+    BaseOperator,
+    BaseOperatorLink,
+    BaseSensorOperator,
+    PokeReturnValue,
+    XCom,
+    conf,
+)
 from packaging.version import Version
 
-AIRFLOW_V_3_0_PLUS = Version(Version(_airflow_version).base_version) >= Version("3.0.0")
+AIRFLOW_VERSION = Version(Version(_airflow_version).base_version)
+AIRFLOW_V_3_0_PLUS = Version("3.0.0") <= AIRFLOW_VERSION
+#: From 3.2 the connection form is read from provider info (hook methods are a deprecated fallback).
+AIRFLOW_V_3_2_PLUS = Version("3.2.0") <= AIRFLOW_VERSION
 
-if AIRFLOW_V_3_0_PLUS:
-    from airflow.sdk import (
-        BaseHook,
-        BaseOperator,
-        BaseOperatorLink,
-        BaseSensorOperator,
-        PokeReturnValue,
-        conf,
-    )
-    from airflow.sdk.exceptions import (
-        AirflowException,
-        AirflowFailException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-    )
-    from airflow.sdk.execution_time.xcom import XCom
-    from airflow.sdk.log import mask_secret
-else:  # pragma: no cover - exercised by the Airflow 2.11 test run
-    from airflow.configuration import conf  # type: ignore[no-redef,attr-defined,assignment,misc,unused-ignore]
-    from airflow.exceptions import (  # type: ignore[no-redef,attr-defined,assignment,misc,unused-ignore]
-        AirflowException,
-        AirflowFailException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-    )
-    from airflow.hooks.base import BaseHook  # type: ignore[no-redef,attr-defined,assignment,misc,unused-ignore]
-    from airflow.models import (  # type: ignore[no-redef,attr-defined,assignment,misc,unused-ignore]
-        BaseOperator,
-        BaseOperatorLink,
-        XCom,
-    )
-    from airflow.sensors.base import (  # type: ignore[no-redef,attr-defined,assignment,misc,unused-ignore]
-        BaseSensorOperator,
-        PokeReturnValue,
-    )
-    from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef,attr-defined,assignment,misc,unused-ignore]
+
+def _load_mask_secret() -> Callable[..., Any]:
+    # common-compat has ``mask_secret`` only from 1.21 (Python >= 3.11); on Python 3.10 the newest is 1.20.
+    import importlib
+
+    for module in (
+        "airflow.providers.common.compat.sdk",
+        "airflow.sdk.log",  # 3.x
+        "airflow.utils.log.secrets_masker",  # 2.11
+    ):
+        try:
+            return importlib.import_module(module).mask_secret  # type: ignore[no-any-return]
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"mask_secret is not available on Airflow {_airflow_version}")
+
+
+mask_secret = _load_mask_secret()
 
 __all__ = [
+    "AIRFLOW_VERSION",
     "AIRFLOW_V_3_0_PLUS",
+    "AIRFLOW_V_3_2_PLUS",
     "AirflowException",
     "AirflowFailException",
     "AirflowSensorTimeout",

@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from importlib.metadata import version
@@ -20,6 +21,23 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 AIRFLOW_2 = version("apache-airflow").startswith("2.")
+AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
+# Airflow 3.0 renders task exceptions as Rich tracebacks: colour codes, frames, and messages wrapped at the
+# terminal width. Tests that look for a message in task output read it through plain_text().
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_FRAME = re.compile(r"[\u2500-\u257f]")  # box-drawing characters
+
+
+def plain_text(text: str) -> str:
+    """Task output without colour codes and Rich frames, every run of white space folded to one space."""
+    return " ".join(_FRAME.sub(" ", _ANSI.sub("", text)).split())
+
+
+def task_output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+    """What the tasks of a dag.test() run printed and logged so far, as plain_text()."""
+    out, err = capfd.readouterr()
+    return plain_text(out + err + caplog.text)
+
 
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="dataarts-test-airflow-home-")
 os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
@@ -53,6 +71,17 @@ def clear_process_state() -> None:
         masker = secrets_masker._secrets_masker()
         masker.patterns = set()
         masker.replacer = None
+
+
+def upstream_reschedule_timeout_bug(request: pytest.FixtureRequest, mode: str = "reschedule") -> None:
+    """Mark a test that times out a reschedule-mode sensor under dag.test() as a strict xfail on 3.0.
+
+    UPSTREAM (Airflow 3.0.x, dag.test() only): the in-process supervisor hands the sensor the first
+    reschedule date as a string (``TaskRescheduleStartDate.model_construct`` skips validation), and
+    ``BaseSensorOperator`` fails with ``TypeError: datetime - str`` at its timeout check. Real task runs
+    decode the date over the supervisor socket and are not affected; 3.1 and later are fixed."""
+    if AIRFLOW_3_0 and mode == "reschedule":
+        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError, reason="UPSTREAM 3.0"))
 
 
 @pytest.fixture(autouse=True)

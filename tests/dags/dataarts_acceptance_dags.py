@@ -20,7 +20,7 @@ from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItems
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 #: The data interval of a run is the 7 days before its logical date (DeltaDataIntervalTimetable).
 LIST_SCHEDULE = timedelta(days=7)
-SENSOR_TIMEOUT_S = 2.0
+SENSOR_TIMEOUT_S = 4.0  # the deadline counts from the task start: 3.0 spends ~1.2 s before execute()
 SENSOR_POKE_INTERVAL_S = 0.5
 
 

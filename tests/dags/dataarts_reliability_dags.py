@@ -3,7 +3,7 @@
 * ``dataarts_rel_list``: the list operator alone (fault matrix, secret canaries).
 * ``dataarts_rel_gate``: list + deferrable sensor + a task echoing the sensor's XCom (secret canaries).
 * ``dataarts_rel_sensor_reschedule``: a reschedule-mode sensor (restarts: the deadline survives reschedules).
-* ``release_gate`` and ``daily_pending_report``: the example DAGs of ``example_dags/``, loaded here
+* ``release_gate`` and ``daily_pending_report``: the example DAGs of the package, loaded here
   unchanged so that ``dag.test()`` can run them in-process (Airflow 3 only runs DAGs of the DAGs folder).
 """
 
@@ -23,7 +23,7 @@ from airflow_dataarts_provider.operators.pending_items import DataArtsListPendin
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
-EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
+EXAMPLES = Path(__file__).resolve().parents[2] / "airflow_dataarts_provider" / "example_dags"
 RESCHEDULE_TIMEOUT_S = 3.0
 RESCHEDULE_POKE_S = 0.4
 

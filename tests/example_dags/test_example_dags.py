@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, connection_json
+from conftest import AIRFLOW_2, connection_json, plain_text
 
 from airflow_dataarts_provider.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "example_dags"
+EXAMPLES = REPO / "airflow_dataarts_provider" / "example_dags"
 AIRFLOW = Path(sys.executable).with_name("airflow")
 
 pytestmark = pytest.mark.slow
@@ -97,7 +97,7 @@ def test_daily_pending_report_reports_the_interval_and_fails_on_old_items(
     # Generous threshold: nothing has waited too long -> success, and the summary counts the interval.
     conf = json.dumps({"max_wait_hours": 24 * 365 * 100})
     result = _dags_test(airflow_env, emu, "daily_pending_report", end.isoformat(), "-c", conf)
-    out = result.stdout + result.stderr
+    out = plain_text(result.stdout + result.stderr)
     assert _task_states(airflow_env, "daily_pending_report") == {
         "pending_submitted_in_interval": "success",
         "summarise": "success",
@@ -116,7 +116,7 @@ def test_daily_pending_report_reports_the_interval_and_fails_on_old_items(
         "-c",
         json.dumps({"max_wait_hours": 1}),
     )
-    out = result.stdout + result.stderr
+    out = plain_text(result.stdout + result.stderr)
     assert "waited more than 1 h to be released" in out, out[-3000:]
     runs = _task_states(airflow_env, "daily_pending_report", latest=True)
     assert runs["check_waiting_time"] == "failed"
@@ -140,7 +140,7 @@ def test_release_pipeline_packages_deploys_and_empties_the_pending_list(
     _seed_jobs(emu)
     others = {i["pending_item_id"] for i in emu.items() if i["item_name"] not in JOBS}
     result = _dags_test(airflow_env, emu, "release_pipeline")
-    out = result.stdout + result.stderr
+    out = plain_text(result.stdout + result.stderr)
     assert _task_states(airflow_env, "release_pipeline") == {
         "list_pending_items": "success",
         "package": "success",

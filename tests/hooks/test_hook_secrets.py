@@ -17,7 +17,6 @@ from hook_helpers import (
 
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.emulator import AkSkCredential, IamUser
-from airflow_dataarts_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
 N = 150
 CANARY_AK = "CANARYAK7F3E9A1B2C4D"
@@ -172,12 +171,9 @@ def test_invalid_secret_shape_is_not_echoed(emu, monkeypatch, caplog):
 def test_secrets_are_registered_with_airflows_real_masker(emu, monkeypatch):
     """The oracle is Airflow's own masker: after a token-mode listing it redacts the IAM password and
     the token the hook fetched (which never was in the connection)."""
-    from airflow_dataarts_provider.core.auth import CREDENTIAL_CACHE, TokenCredentials, cache_key
+    from airflow.providers.common.compat.sdk import redact
 
-    if AIRFLOW_V_3_0_PLUS:
-        from airflow.sdk.log import redact
-    else:
-        from airflow.utils.log.secrets_masker import redact
+    from airflow_dataarts_provider.core.auth import CREDENTIAL_CACHE, TokenCredentials, cache_key
 
     set_connection(monkeypatch, emu, "token", login=CANARY_USER, password=CANARY_PASSWORD)
     hook = make_hook()

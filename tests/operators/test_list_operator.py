@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, connection_json
+from conftest import AIRFLOW_2, connection_json, task_output
 
 from airflow_dataarts_provider.emulator import ENDPOINT_PENDING_ITEMS
 
@@ -142,8 +142,7 @@ def test_max_items_returns_exactly_that_many_and_says_it_cut(
     got = _pull(dr)
     assert got == emu.items()[:7]
     assert _pull(dr, "total") == 250
-    out, err = capfd.readouterr()
-    text = out + err + caplog.text
+    text = task_output(capfd, caplog)
     assert "max_items=7: returning 7 of 250 pending items" in text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import AIRFLOW_3_0
 from packaging.utils import canonicalize_name
 
 from airflow_dataarts_provider import connection_form
@@ -179,11 +181,16 @@ def test_airflow_cli_lists_provider_and_connection_type() -> None:
     assert ours_hooks[0]["hook_name"] == "Huawei Cloud DataArts Studio"
 
 
-def test_ui_metadata_service_exposes_custom_fields() -> None:
+def test_ui_metadata_service_exposes_custom_fields(request: pytest.FixtureRequest) -> None:
     services = pytest.importorskip(
         "airflow.api_fastapi.core_api.services.ui.connections",
         reason="the FastAPI UI metadata service exists on Airflow 3 only",
     )
+    if AIRFLOW_3_0 and importlib.util.find_spec("wtforms") is None:
+        # UPSTREAM (Airflow 3.0): the providers manager imports wtforms before it reads any hook's form
+        # methods, so without wtforms (the FAB provider brings it) the UI shows no provider's extra fields
+        # or relabelled fields. 3.1 stubs wtforms itself. docs/installation.md says so.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="UPSTREAM 3.0 without wtforms"))
     metas = {m.connection_type: m for m in services.HookMetaService.hook_meta_data()}
     meta = metas["huaweicloud_dataarts"]
     assert meta.hook_name == "Huawei Cloud DataArts Studio"

@@ -135,8 +135,3 @@ def dag_runner(bag: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
         return dag.test(run_conf=conf or {})
 
     return _run
-
-
-def task_output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
-    out, err = capfd.readouterr()
-    return out + err + caplog.text

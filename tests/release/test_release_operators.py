@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from conftest import task_output
 from release_helpers import (
     APPROVER,
     dag_runner,
@@ -15,7 +16,6 @@ from release_helpers import (
     set_conn,
     start,
     state,
-    task_output,
 )
 
 from airflow_dataarts_provider.core.errors import DataArtsConfigError

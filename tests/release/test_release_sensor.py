@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import task_output, upstream_reschedule_timeout_bug
 from release_helpers import (
     APPROVER,
     WRONG_SK,
@@ -19,7 +20,6 @@ from release_helpers import (
     set_conn,
     start,
     state,
-    task_output,
 )
 
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
@@ -165,7 +165,10 @@ def test_manual_approval_keeps_it_waiting(
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_timeout_with_soft_fail_is_skipped(mode: str, emu: Any, hook: DataArtsHook, run: Any) -> None:
+def test_timeout_with_soft_fail_is_skipped(
+    mode: str, emu: Any, hook: DataArtsHook, run: Any, request: pytest.FixtureRequest
+) -> None:
+    upstream_reschedule_timeout_bug(request, mode)
     package_id = _package(hook, emu, [emu.items()[3]["item_name"]], f"sensor-soft-{mode}")  # never deployed
     dr = run(mode, emu, package_id, soft=True)
     assert state(_ti(dr)) == "skipped"

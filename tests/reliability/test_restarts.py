@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, TESTS
+from conftest import AIRFLOW_2, TESTS, upstream_reschedule_timeout_bug
 from rel_helpers import fresh_caches, pending_requests, set_connection, start_emulator
 
 from airflow_dataarts_provider.core.gate import GateSpec
@@ -174,10 +174,15 @@ def bag(airflow_db: None) -> Any:
 
 
 def test_rescheduled_sensor_times_out_from_its_first_start(
-    emu: Any, bag: Any, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    emu: Any,
+    bag: Any,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Every reschedule is a new task run (a new sensor instance); the timeout still counts from the
     first one (``timeout`` 3 s, ``poke_interval`` 0.4 s in ``dataarts_rel_sensor_reschedule``)."""
+    upstream_reschedule_timeout_bug(request)
     from datetime import datetime
 
     timeout_s = 3.0

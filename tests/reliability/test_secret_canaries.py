@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import traceback
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, TESTS
+from conftest import AIRFLOW_2, TESTS, plain_text
 from rel_helpers import clear_process_caches, connection_fields, fresh_caches, make_hook, set_raw_connection
 
 from airflow_dataarts_provider.core.errors import DataArtsError
@@ -73,9 +75,20 @@ def _log_files() -> str:
     return "\n".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
 
 
+# UPSTREAM (Airflow 3.0.x only): dag.test()'s in-process supervisor logs every MaskSecret request it is
+# sent, value included, at DEBUG ("Sending request msg=MaskSecret(value='...')"). The provider's
+# mask_secret() call is what it must do; 3.1 and later no longer log the value. Those lines are set
+# aside on 3.0 (docs/reliability.md); every other line is searched.
+_AIRFLOW_30_MASK_REQUEST = re.compile(r"^.*Sending request\s+msg=MaskSecret\(.*$", re.MULTILINE)
+AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
+
+
 def _find(canaries: dict[str, str], haystacks: dict[str, str]) -> list[str]:
     leaks = []
-    for where, text in haystacks.items():
+    for where, raw in haystacks.items():
+        searched = _AIRFLOW_30_MASK_REQUEST.sub("", raw) if AIRFLOW_3_0 else raw
+        # Also without white space and frames: a Rich traceback (3.0) may wrap a value over lines.
+        text = searched + "\n" + "".join(plain_text(searched).split())
         for kind, value in canaries.items():
             probes = {value}
             if len(value) > 40:  # a truncated leak of a long token still counts

@@ -17,18 +17,15 @@ from typing import Any
 
 import pendulum
 
+# The same names on Airflow 2.11 and every 3.x line (the compatibility layer official providers use).
+from airflow.providers.common.compat.sdk import DAG, task
+
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 from airflow_dataarts_provider.operators.release_package import (
     DataArtsCreateReleasePackageOperator,
     DataArtsDeployReleasePackageOperator,
 )
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
-
-try:  # Airflow 3
-    from airflow.sdk import DAG, task
-except ImportError:  # Airflow 2.11
-    from airflow import DAG
-    from airflow.decorators import task
 
 with DAG(
     dag_id="release_pipeline",

@@ -11,17 +11,11 @@ from typing import Any
 
 import pendulum
 
-from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
+# The same names on Airflow 2.11 and every 3.x line (the compatibility layer official providers use).
+from airflow.providers.common.compat.sdk import DAG, AirflowFailException, task
+from airflow.timetables.interval import CronDataIntervalTimetable  # every line
 
-try:  # Airflow 3
-    from airflow.sdk import DAG, task
-    from airflow.sdk.definitions.timetables.interval import CronDataIntervalTimetable
-    from airflow.sdk.exceptions import AirflowFailException
-except ImportError:  # Airflow 2.11
-    from airflow import DAG
-    from airflow.decorators import task
-    from airflow.exceptions import AirflowFailException
-    from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 
 TASK_TYPES = {1: "job", 2: "script"}
 
