@@ -261,6 +261,13 @@ class PendingItemsWalk:
                     f"total changed from {self._pass_total} to {page.total} (offset {request.offset})"
                 )
 
+        repeats = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
+        if repeats:
+            # A page that repeats a row hides another one (rows shifted while it was read): counting
+            # it as `limit` rows would return a listing one short of `total` as complete.
+            return self._anomaly(
+                f"the page at offset {request.offset} lists {_some(repeats)} more than once"
+            )
         if first:
             rows = len(ids)
             self._first_ids = ids
@@ -275,12 +282,12 @@ class PendingItemsWalk:
             self._mode = self._detected = verdict
             rows = self._rows + len(ids) if verdict == "page" else 1 + len(ids)
         else:
-            repeated = sum(1 for item_id in set(ids) if item_id in self._pass_ids)
+            repeated = sorted(item_id for item_id in set(ids) if item_id in self._pass_ids)
             if repeated:
                 return self._anomaly(
-                    f"{repeated} of the {len(ids)} items at offset {request.offset} were already"
-                    f" listed in this pass (rows were inserted, or the server ignores 'offset' or"
-                    f" uses other offset semantics than {self._semantics()!r})"
+                    f"{len(repeated)} of the {len(ids)} items at offset {request.offset} were already"
+                    f" listed in this pass ({_some(repeated)}; rows were inserted, or the server ignores"
+                    f" 'offset' or uses other offset semantics than {self._semantics()!r})"
                 )
             rows = self._rows + len(ids)
 
@@ -293,12 +300,16 @@ class PendingItemsWalk:
                 else f"the listing ended after {rows} rows but total is {total}"
                 f" (offset semantics {self._semantics()!r} may be wrong for this server)"
             )
+        if total is not None and rows >= total and len(self._pass_ids | set(ids)) != total:
+            # The invariant, whatever path led here: complete means exactly `total` distinct ids.
+            distinct = len(self._pass_ids | set(ids))
+            return self._anomaly(f"{distinct} distinct items but total is {total}")
         self._rows = rows
 
         fresh: list[dict[str, Any]] = []
         for item, item_id in zip(page.items, ids, strict=True):
             if item_id in self._pass_ids:
-                continue  # a duplicate within the page, or the probe's expected overlap
+                continue  # the record-semantics probe's expected overlap with the first page
             self._pass_ids.add(item_id)
             self._pass_items.append(item)
             if item_id not in self._yielded_ids:
@@ -377,3 +388,9 @@ class PendingItemsWalk:
             self._mode = None  # a cached known_mode may be stale: detect again
         self._reset_pass()
         return []
+
+
+def _some(ids: list[str], limit: int = 5) -> str:
+    """Ids for an error message: the first few, and how many more."""
+    shown = ", ".join(repr(i) for i in ids[:limit])
+    return f"{shown} and {len(ids) - limit} more" if len(ids) > limit else shown

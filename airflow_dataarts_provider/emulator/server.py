@@ -92,7 +92,10 @@ _PACKAGES_ACTION_RE = re.compile(r"^/v2/([^/]+)/factory/release-packages/(deploy
 _PACKAGE_DETAIL_RE = re.compile(r"^/v2/([^/]+)/factory/release-packages/([^/]+)/?$")
 _FIRST_PACKAGE_ID = 1_000_001
 _DIGITS_RE = re.compile(r"^[0-9]+$")
-_FAULT_KINDS = ("drop", "drop_after", "malformed", "truncated", "html")
+# repeat_row: answered normally, then the page's second row is replaced by a copy of its first (a
+# listing whose rows shifted under an unstable sort: one row shown twice, another hidden, same total).
+_FAULT_KINDS = ("drop", "drop_after", "malformed", "truncated", "html", "repeat_row")
+_POST_FAULTS = ("drop_after", "repeat_row")  # applied to the processed answer
 
 Position = Literal["front", "back"]
 
@@ -172,7 +175,7 @@ class _TempCredential:
 
 @dataclass
 class _Fault:
-    kind: str  # status | drop | drop_after | malformed | truncated | html | sleep
+    kind: str  # status | drop | drop_after | malformed | truncated | html | repeat_row | sleep
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -194,6 +197,17 @@ class _Mutation:
     position: Position
     workspace: str
     seen: int = 0
+
+
+def _repeat_first_row(resp: Response) -> Response:
+    if resp.status != 200:
+        return resp
+    body = json.loads(resp.body)
+    rows = body.get("data")
+    if isinstance(rows, list) and len(rows) >= 2:
+        rows[1] = rows[0]
+        resp.body = _json_bytes(body)
+    return resp
 
 
 def _parse_fault(entry: Any) -> _Fault:
@@ -832,7 +846,7 @@ class Emulator:
         if fault is not None:
             if fault.kind == "sleep":
                 self._sleep(fault.seconds)
-            elif fault.kind != "drop_after":
+            elif fault.kind not in _POST_FAULTS:
                 resp = self._fault_response(req, fault)
         if resp is None:
             if endpoint in DATAARTS_ENDPOINTS and match is not None:
@@ -852,6 +866,8 @@ class Emulator:
             if fault.kind == "drop_after":  # processed (state changed), then the connection is closed
                 resp.processed_status = resp.status
                 resp.drop = True
+            elif fault.kind == "repeat_row":
+                resp = _repeat_first_row(resp)
             resp.fault = fault.describe()
         resp.endpoint = endpoint
         return resp

@@ -276,13 +276,27 @@ def test_page_longer_than_limit_is_tolerated() -> None:
             assert walk.learned_mode == semantics
 
 
-def test_duplicates_within_a_page_are_dropped() -> None:
-    walk = PendingItemsWalk(4)
+def test_a_row_repeated_within_a_page_restarts_then_raises_naming_offset_and_ids() -> None:
+    """A page that repeats a row hides another: never counted as complete (it used to be: 3 of 4)."""
+    walk = PendingItemsWalk(4, max_restarts=1)
     assert walk.next_offset() == PageRequest(4, 0)
-    got = walk.feed(make_page(["a", "b", "a", "c"], total=4))
-    assert [i["pending_item_id"] for i in got] == ["a", "b", "c"]
-    assert walk.done and walk.stop_reason == "reached total"
-    assert walk.items == 3
+    assert walk.feed(make_page(["a", "b", "a", "c"], total=4)) == []  # anomaly: restart
+    assert walk.restarts == 1 and walk.next_offset() == PageRequest(4, 0)
+    with pytest.raises(DataArtsPaginationError, match=r"offset 0 lists 'a' more than once"):
+        walk.feed(make_page(["a", "b", "a", "c"], total=4))
+
+
+def test_a_repeat_on_a_later_page_is_caught_and_the_next_pass_is_exact() -> None:
+    walk = PendingItemsWalk(2, offset_mode="page")
+    walk.next_offset()
+    assert [i["pending_item_id"] for i in walk.feed(make_page(["a", "b"], total=4))] == ["a", "b"]
+    assert walk.next_offset() == PageRequest(2, 1)
+    assert walk.feed(make_page(["c", "c"], total=4)) == []  # "d" hidden behind a repeated "c"
+    assert walk.restarts == 1
+    for offset, page in ((0, ["a", "b"]), (1, ["c", "d"])):
+        assert walk.next_offset() == PageRequest(2, offset)
+        walk.feed(make_page(page, total=4))
+    assert walk.done and [i["pending_item_id"] for i in walk.snapshot] == ["a", "b", "c", "d"]
 
 
 def test_total_smaller_than_items_seen_restarts_then_raises() -> None:

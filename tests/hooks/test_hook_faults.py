@@ -20,6 +20,7 @@ from hook_helpers import (
 )
 
 from airflow_dataarts_provider.core.errors import (
+    DataArtsPaginationError,
     DataArtsResponseError,
     DataArtsServerError,
     DataArtsTransportError,
@@ -225,3 +226,31 @@ def test_two_mutations_two_restarts(dataarts_emulator_factory, monkeypatch):
     items = make_hook().list_pending_items()
     assert_same_items(items, emu.items())
     assert len(items) == N
+
+
+# ------------------------------------------------- a page that repeats a row (hides another): never "complete"
+
+
+@pytest.mark.parametrize("server_mode", SERVER_MODES)
+def test_a_page_repeating_a_row_once_is_read_again_and_the_listing_is_exact(
+    dataarts_emulator_factory, monkeypatch, server_mode
+):
+    """1,234 items; the third page repeats a row and hides another (total unchanged). The walk notices,
+    restarts and returns exactly the 1,234 (before the fix: 1,233 returned as complete)."""
+    emu = start_emulator(dataarts_emulator_factory, 1234, offset_mode=server_mode)
+    set_connection(monkeypatch, emu, offset_mode=server_mode)
+    emu.script_faults("pending-items", [200, 200, "repeat_row"])
+    items = make_hook().list_pending_items()
+    assert len(items) == 1234
+    assert_same_items(items, emu.items())
+
+
+def test_pages_that_always_repeat_a_row_raise_naming_offset_and_ids(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, 1234, offset_mode="page")
+    set_connection(monkeypatch, emu, offset_mode="page")
+    emu.script_faults("pending-items", ["repeat_row"] * 50)
+    with pytest.raises(DataArtsPaginationError) as info:
+        make_hook().list_pending_items()
+    first = emu.items()[0]["pending_item_id"]
+    assert "offset 0" in str(info.value) and repr(first) in str(info.value)
+    assert pending_requests(emu) == 3  # the first pass and two restarts, each stopped at its first page

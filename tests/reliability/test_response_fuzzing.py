@@ -195,8 +195,9 @@ def test_walk_never_loops_and_never_returns_a_silent_partial(pages: list[Any], l
     assert len(set(yielded)) == len(yielded), "an id was yielded twice"
     assert len(set(snapshot)) == len(snapshot)
     if walk.total is not None and walk.stop_reason != "max_items":
-        # Done normally with a total: the final pass covered it (no silent truncation).
-        assert len(snapshot) >= min(walk.total, len(snapshot)), (walk.total, len(snapshot))
+        # Done normally with a total: the listing returned as complete holds exactly `total` distinct
+        # ids (docs/api-notes.md, "Completeness"); anything else must have raised.
+        assert len(snapshot) == walk.total, (walk.total, len(snapshot))
 
 
 @FUZZ
