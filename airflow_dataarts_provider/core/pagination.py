@@ -69,6 +69,10 @@ class PageRequest:
     offset: int
 
 
+class _Disturbed(Exception):
+    """A page showed that the listing moved under the current pass."""
+
+
 class PendingItemsWalk:
     """Walk a listing page by page; see the module docstring for the protocol and its guarantees.
 
@@ -253,57 +257,12 @@ class PendingItemsWalk:
         first = self._pass_pages == 1
         ids = [self._item_id(item) for item in page.items]
 
-        if page.total is not None:
-            if self._pass_total is None:
-                self._pass_total = page.total
-            elif page.total != self._pass_total:
-                return self._anomaly(
-                    f"total changed from {self._pass_total} to {page.total} (offset {request.offset})"
-                )
-
-        repeats = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
-        if repeats:
-            # A page that repeats a row hides another one (rows shifted while it was read): counting
-            # it as `limit` rows would return a listing one short of `total` as complete.
-            return self._anomaly(
-                f"the page at offset {request.offset} lists {_some(repeats)} more than once"
-            )
-        if first:
-            rows = len(ids)
-            self._first_ids = ids
-        elif self._probing:
-            self._probing = False
-            verdict = self._classify_probe(ids)
-            if verdict is None:
-                return self._anomaly(
-                    "the page at offset 1 matches neither page-number nor record-offset semantics"
-                    " (the listing changed, or the server ignores 'offset')"
-                )
-            self._mode = self._detected = verdict
-            rows = self._rows + len(ids) if verdict == "page" else 1 + len(ids)
-        else:
-            repeated = sorted(item_id for item_id in set(ids) if item_id in self._pass_ids)
-            if repeated:
-                return self._anomaly(
-                    f"{len(repeated)} of the {len(ids)} items at offset {request.offset} were already"
-                    f" listed in this pass ({_some(repeated)}; rows were inserted, or the server ignores"
-                    f" 'offset' or uses other offset semantics than {self._semantics()!r})"
-                )
-            rows = self._rows + len(ids)
-
+        try:
+            rows = self._rows_after(ids, page.total, request.offset, first)
+        except _Disturbed as disturbed:
+            return self._anomaly(str(disturbed))
         short = len(ids) < self._limit
         total = self._pass_total
-        if total is not None and (rows > total or (short and rows < total)):
-            return self._anomaly(
-                f"the listing has at least {rows} rows but total is {total}"
-                if rows > total
-                else f"the listing ended after {rows} rows but total is {total}"
-                f" (offset semantics {self._semantics()!r} may be wrong for this server)"
-            )
-        if total is not None and rows >= total and len(self._pass_ids | set(ids)) != total:
-            # The invariant, whatever path led here: complete means exactly `total` distinct ids.
-            distinct = len(self._pass_ids | set(ids))
-            return self._anomaly(f"{distinct} distinct items but total is {total}")
         self._rows = rows
 
         fresh: list[dict[str, Any]] = []
@@ -333,6 +292,58 @@ class PendingItemsWalk:
         return fresh
 
     # ------------------------------------------------------------------ internals
+
+    def _rows_after(self, ids: list[str], total_now: int | None, offset: int, first: bool) -> int:
+        """Rows the pass covers once this page is counted; raises _Disturbed when the page shows that
+        the listing moved under the pass (see the module docstring)."""
+        if total_now is not None:
+            if self._pass_total is None:
+                self._pass_total = total_now
+            elif total_now != self._pass_total:
+                raise _Disturbed(f"total changed from {self._pass_total} to {total_now} (offset {offset})")
+
+        repeats = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
+        if repeats:
+            # A page that repeats a row hides another one (rows shifted while it was read): counting
+            # it as `limit` rows would return a listing one short of `total` as complete.
+            raise _Disturbed(f"the page at offset {offset} lists {_some(repeats)} more than once")
+        if first:
+            rows = len(ids)
+            self._first_ids = ids
+        elif self._probing:
+            self._probing = False
+            verdict = self._classify_probe(ids)
+            if verdict is None:
+                raise _Disturbed(
+                    "the page at offset 1 matches neither page-number nor record-offset semantics"
+                    " (the listing changed, or the server ignores 'offset')"
+                )
+            self._mode = self._detected = verdict
+            rows = self._rows + len(ids) if verdict == "page" else 1 + len(ids)
+        else:
+            repeated = sorted(item_id for item_id in set(ids) if item_id in self._pass_ids)
+            if repeated:
+                raise _Disturbed(
+                    f"{len(repeated)} of the {len(ids)} items at offset {offset} were already"
+                    f" listed in this pass ({_some(repeated)}; rows were inserted, or the server ignores"
+                    f" 'offset' or uses other offset semantics than {self._semantics()!r})"
+                )
+            rows = self._rows + len(ids)
+
+        short = len(ids) < self._limit
+        total = self._pass_total
+        if total is not None and (rows > total or (short and rows < total)):
+            raise _Disturbed(
+                f"the listing has at least {rows} rows but total is {total}"
+                if rows > total
+                else f"the listing ended after {rows} rows but total is {total}"
+                f" (offset semantics {self._semantics()!r} may be wrong for this server)"
+            )
+        if total is not None and rows >= total and len(self._pass_ids | set(ids)) != total:
+            # The invariant, whatever path led here: complete means exactly `total` distinct ids.
+            distinct = len(self._pass_ids | set(ids))
+            raise _Disturbed(f"{distinct} distinct items but total is {total}")
+        return rows
 
     def _semantics(self) -> OffsetSemantics | None:
         # With limit 1 both semantics send offset = number of rows read.

@@ -228,7 +228,7 @@ def test_two_mutations_two_restarts(dataarts_emulator_factory, monkeypatch):
     assert len(items) == N
 
 
-# ------------------------------------------------- a page that repeats a row (hides another): never "complete"
+# ---------------------------------------- a page that repeats a row (and hides another): never "complete"
 
 
 @pytest.mark.parametrize("server_mode", SERVER_MODES)

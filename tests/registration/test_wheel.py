@@ -129,8 +129,9 @@ def test_wheel_runs_the_release_gate_example_against_the_emulator(
     emu = dataarts_emulator_factory(seed_items=10, rate_limit_per_user=None)
     for name in GATED_JOBS:
         emu.add_item({"item_name": name, "task_type": 1})
+    where = "import airflow_dataarts_provider as m; print(m.__file__)"
     site = subprocess.run(
-        [str(wheel_venv / "bin" / "python"), "-c", "import airflow_dataarts_provider as m; print(m.__file__)"],
+        [str(wheel_venv / "bin" / "python"), "-c", where],
         capture_output=True,
         text=True,
         check=True,
