@@ -37,7 +37,7 @@ LOCK_DATE_3.1.8 := 2026-03-20
 LOCK_DATE_3.2.2 := 2026-06-05
 LOCK_DATE_3.3.2 := 2026-09-24
 LOCK_EXEMPT_DATE := 2026-12-01
-LOCK_EXEMPT := apache-airflow-providers-common-compat asgiref huaweicloudsdkcore huaweicloudsdkdataartsstudio huaweicloudsdkdlf
+LOCK_EXEMPT := apache-airflow-providers-common-compat asgiref huaweicloudsdkcore huaweicloudsdkdataartsstudio huaweicloudsdkdlf huaweicloudsdkiam
 
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv

@@ -50,7 +50,8 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     },
     "iam_endpoint": {
         "label": "IAM endpoint",
-        "description": "For auth type 'token'. Default: https://iam.{region}.myhuaweicloud.com",
+        "description": "For auth type 'token'. Default: https://iam.{region}.myhuaweicloud.com"
+        " (.eu for eu-west-101).",
         "schema": {"type": ["string", "null"]},
     },
     "metadata_url": {

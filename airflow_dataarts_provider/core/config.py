@@ -2,7 +2,8 @@
 
 Connection mapping (:meth:`ClientConfig.from_connection`):
 
-* ``host`` (+ optional ``port``): endpoint override. Default ``https://dayu.{region}.myhuaweicloud.com``.
+* ``host`` (+ optional ``port``): endpoint override. Default from the region table (:mod:`.regions`):
+  ``https://dayu.{region}.myhuaweicloud.com``, ``.eu`` for eu-west-101.
   A bare host name means ``https://``. ``http://`` only for loopback hosts (127.0.0.0/8, ::1, localhost).
   No user info, query or fragment; path must be empty or ``/``. Stored normalised as
   ``scheme://host[:port]`` (lower-case host, default port dropped).
@@ -17,7 +18,7 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
   ``auth_type``                 ``aksk`` (default), ``token``, ``agency``
   ``security_token``            optional, temporary AK/SK only
   ``domain_name``               required for ``token`` (account name)
-  ``iam_endpoint``              ``token`` only; default ``https://iam.{region}.myhuaweicloud.com``
+  ``iam_endpoint``              ``token`` only; default from the region table (``iam.{region}.{domain}``)
   ``metadata_url``              ``agency`` only; default ``http://169.254.169.254/openstack/latest/securitykey``
                                 (``http`` allowed for 169.254.169.254 and loopback only)
   ``offset_mode``               ``auto`` (default), ``page``, ``record``
@@ -59,6 +60,7 @@ from airflow_dataarts_provider.core.filters import (
     has_control_chars,
     validate_time_format,
 )
+from airflow_dataarts_provider.core.regions import endpoints_for
 
 DEFAULT_METADATA_URL = "http://169.254.169.254/openstack/latest/securitykey"
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
@@ -424,7 +426,7 @@ class ClientConfig:
         else:
             if port is not None:
                 raise DataArtsConfigError("port", "is set but host is empty", "a host with the port")
-            endpoint = f"https://dayu.{region}.myhuaweicloud.com"
+            endpoint = endpoints_for(region).dataarts
 
         auth_type: AuthType = _choice("auth_type", get("auth_type") or "aksk", AuthType)
         login = login or None
@@ -445,7 +447,7 @@ class ClientConfig:
             iam_endpoint = (
                 normalize_url("iam_endpoint", iam_value)
                 if iam_value is not None
-                else f"https://iam.{region}.myhuaweicloud.com"
+                else endpoints_for(region).iam
             )
         else:
             if login or password:

@@ -31,6 +31,7 @@ from airflow_dataarts_provider.core.flows import (
 )
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.regions import pattern_note
 from airflow_dataarts_provider.core.retry import RetryEvent
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
@@ -386,7 +387,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         except Exception as exc:  # the Test button must never see a traceback
             return False, f"{type(exc).__name__}: {exc}"
         total = "unknown" if page.total is None else page.total
+        used = {"dataarts": config.endpoint, **({"iam": config.iam_endpoint} if config.iam_endpoint else {})}
         return True, (
             f"Connected to DataArts Studio at {config.endpoint} (project {config.project_id}, "
-            f"workspace {config.workspace}): {total} pending items."
+            f"workspace {config.workspace}): {total} pending items." + pattern_note(config.region, used)
         )
