@@ -22,7 +22,7 @@ from airflow_dataarts_provider.operators.release_package import (
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
-REL_SENSOR_TIMEOUT_S = 2.0
+REL_SENSOR_TIMEOUT_S = 4.0
 REL_POKE_INTERVAL_S = 0.5
 REL_WAIT_TIMEOUT_S = 10.0
 

@@ -24,7 +24,7 @@ from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItems
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 EXAMPLES = Path(__file__).resolve().parents[2] / "airflow_dataarts_provider" / "example_dags"
-RESCHEDULE_TIMEOUT_S = 3.0
+RESCHEDULE_TIMEOUT_S = 6.0  # a reschedule cycle of dag.test() takes over 1 s on 3.1
 RESCHEDULE_POKE_S = 0.4
 
 

@@ -26,7 +26,7 @@ from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 MODES = ("poke", "reschedule", "deferrable")
-TIMEOUT_S = 2.0
+TIMEOUT_S = 4.0  # = REL_SENSOR_TIMEOUT_S (tests/dags): 3.0 and 3.1 spend 1-2 s before execute()
 POKE_S = 0.5
 HOOK_CONN = "dataarts_release_sensor_hook"
 
