@@ -79,7 +79,23 @@ class ReleasePackageCondition(Condition):
         from airflow_dataarts_provider.core.flows import package_detail_flow
 
         detail = yield from package_detail_flow(client, self.package_id, workspace)
-        status = detail["release_package"].get("deploy_status")
+        package = detail["release_package"]
+        status = package.get("deploy_status")
+        if package.get("delete_flag"):
+            return CheckResult(
+                "failed",
+                f"release package {self.package_id} was cancelled (delete_flag={package['delete_flag']!r});"
+                " it will never deploy",
+                {"deploy_status": status, "delete_flag": package["delete_flag"]},
+            )
+        if status not in set(release.DeployStatus):
+            known = ", ".join(f"{s.value} {_status_label(s.value)}" for s in release.DeployStatus)
+            return CheckResult(
+                "failed",
+                f"release package {self.package_id} has deploy_status {status!r}, which this provider"
+                f" does not know (known: {known}); not waiting on an unknown status",
+                {"deploy_status": status},
+            )
         label = _status_label(status)
         if status == release.DeployStatus.SUCCESS:
             return CheckResult("done", f"release package {self.package_id} deployed", detail)
@@ -96,11 +112,8 @@ class ReleasePackageCondition(Condition):
         )
 
 
-def _status_label(status: object) -> str:
-    try:
-        return release.DeployStatus(status).name.lower().replace("_", " ")  # type: ignore[arg-type]
-    except ValueError:
-        return f"in deploy status {status!r}"
+def _status_label(status: int) -> str:
+    return release.DeployStatus(status).name.lower().replace("_", " ")
 
 
 def condition_from_json(data: Mapping[str, Any]) -> Condition:

@@ -170,7 +170,7 @@ def test_timeout_with_soft_fail_is_skipped(
 ) -> None:
     upstream_reschedule_timeout_bug(request, mode)
     package_id = _package(hook, emu, [emu.items()[3]["item_name"]], f"sensor-soft-{mode}")  # never deployed
-    dr = run(mode, emu, package_id, soft=True)
+    dr = run(mode, emu, package_id)
     assert state(_ti(dr)) == "skipped"
     assert _details(emu) >= 2
     assert emu.package(package_id)["deploy_status"] == 1
@@ -215,3 +215,33 @@ def test_invalid_package_id_fails_before_any_request(emu: Any, run: Any) -> None
     dr = run("poke", emu, "../etc")
     assert state(_ti(dr)) == "failed"
     assert _details(emu) == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cancelled_package_fails_at_once(
+    mode: str, emu: Any, hook: DataArtsHook, run: Any, capfd: pytest.CaptureFixture[str], caplog: Any
+) -> None:
+    """Before: the sensor waited until its deadline for a package that can never deploy."""
+    package_id = _package(hook, emu, [emu.items()[5]["item_name"]], f"sensor-cancelled-{mode}")
+    hook.cancel_release_packages([package_id])
+    dr = run(mode, emu, package_id)
+    assert state(_ti(dr)) == "failed"
+    assert _details(emu) == 1  # the first check decided
+    assert f"release package {package_id} was cancelled" in task_output(capfd, caplog)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unknown_deploy_status_fails_naming_the_value(
+    mode: str, emu: Any, hook: DataArtsHook, run: Any, capfd: pytest.CaptureFixture[str], caplog: Any
+) -> None:
+    package_id = _package(hook, emu, [emu.items()[6]["item_name"]], f"sensor-status-{mode}")
+    detail = emu.package(package_id)
+    detail["deploy_status"] = 7  # no public source lists a 7
+    body = {"release_package": detail, "task_details": []}
+    emu.script_faults(ENDPOINT_PACKAGE_DETAIL, [{"status": 200, "body": body}] * 3)
+    dr = run(mode, emu, package_id)
+    assert state(_ti(dr)) == "failed"
+    assert _details(emu) == 1
+    text = task_output(capfd, caplog)
+    assert f"release package {package_id} has deploy_status 7" in text
+    assert "2 success" in text  # the known values are listed
