@@ -392,7 +392,9 @@ def gate_flow(client: Client, spec: GateSpec, workspace: str | None) -> Flow[lis
     ws = resolve_workspace(client.config, workspace)  # before any request
 
     def pages(**filters: Any) -> PageFetcher:
-        query = build_filter_query({"task_type": spec.task_type, **filters}, time_format=time_format)
+        # The task type is matched on the client only (spec.matching): the server's task_type format
+        # is undocumented, and a filter it misread could answer "nothing pending" and open the gate.
+        query = build_filter_query(filters, time_format=time_format)
         return _pending_items_pages(client, query, ws)
 
     def per_name() -> Flow[list[dict[str, Any]]]:

@@ -225,6 +225,24 @@ def test_exact_name_matching_ignores_superstring_names(mode: str, emu: Any, run:
     assert {"sync job", "pre-sync"} <= remaining
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_the_task_type_is_matched_on_the_client_never_sent(mode: str, emu: Any, run: Any) -> None:
+    """The server's task_type format is undocumented: a server that misread it and answered an empty
+    page would open a 'released' gate. The gate never sends it and matches types itself."""
+    job = emu.add_item({"item_name": "typed_gate_job", "task_type": 1})
+    emu.add_item({"item_name": "typed_gate_job", "task_type": 2})  # a script of the same name stays
+    dr = run(
+        mode,
+        emu,
+        {"names": ["typed_gate_job"], "task_type": "JOB"},
+        at=lambda: emu.release(pending_item_ids=[job["pending_item_id"]]),
+    )
+    assert _state(_ti(dr)) == "success"
+    assert [i["task_type"] for i in emu.items() if i["item_name"] == "typed_gate_job"] == [2]
+    queries = [r["query"] for r in emu.request_log() if r["endpoint"] == ENDPOINT_PENDING_ITEMS]
+    assert queries and not [q for q in queries if "task_type" in q], queries
+
+
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
 def test_task_ids_are_watched(mode: str, emu: Any, run: Any) -> None:
     items = emu.items()
