@@ -4,7 +4,9 @@ Stages (each prints its wall time):
   1. prerequisites: PostgreSQL and Chromium from the Debian packages (apt-get, only when missing);
   2. environments: a separate venv at .work/e2e/venv (uv: apache-airflow 3.3.2, this provider,
      psycopg2-binary, asyncpg; constraints/airflow-3.3.2.txt) and playwright-core (npm) at .work/e2e/node;
-  3. PostgreSQL: its own cluster in .work/e2e/pg on 127.0.0.1 and a free non-default port, database `airflow`;
+  3. PostgreSQL: its own cluster on 127.0.0.1 and a free non-default port, database `airflow`; data, socket
+     and server log in a private temp directory owned by the server's user (the checkout may lie in a
+     directory that user cannot enter, e.g. a 0700 home), removed at cleanup (its log copied to the logs);
   4. the DataArts emulator (subprocess) seeded with the jobs `release_gate` gates on; `airflow db migrate`;
   5. Airflow as separate processes: api-server, scheduler (LocalExecutor), dag-processor, triggerer; every
      listening socket of them is checked to be on loopback;
@@ -39,6 +41,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -50,7 +53,6 @@ REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".work" / "e2e"
 LOGS = WORK / "logs"
 HOME = WORK / "airflow-home"
-PGDATA = WORK / "pg"
 VENV = WORK / "venv"
 NODE_DIR = WORK / "node"
 SCREENSHOT = WORK / "connection-form.png"
@@ -350,10 +352,13 @@ class Postgres:
     def __init__(self) -> None:
         self.port = free_port()
         self.bindir = pg_bindir()
-        self.sockdir = WORK / "pg-socket"
-        self.log = LOGS / "postgresql.log"
         self.started = False
         self.as_postgres = os.geteuid() == 0  # initdb and postgres refuse to run as root
+        # Where the server's user can reach (not the checkout: it may sit in a 0700 home directory).
+        self.root = Path(tempfile.mkdtemp(prefix="dataarts-e2e-pg-"))
+        self.data = self.root / "data"
+        self.sockdir = self.root / "socket"
+        self.log = self.root / "postgresql.log"
 
     def bin(self, name: str) -> Path:
         if self.bindir is None:
@@ -365,17 +370,17 @@ class Postgres:
 
     def start(self) -> None:
         assert self.bindir is not None
-        for path in (PGDATA, self.sockdir):
+        for path in (self.data, self.sockdir):
             path.mkdir(parents=True)
         self.log.touch()
         if self.as_postgres:
-            for path in (PGDATA, self.sockdir, self.log):
+            for path in (self.root, self.data, self.sockdir, self.log):
                 shutil.chown(path, "postgres", "postgres")
         run(
             self._cmd(
                 str(self.bin("initdb")),
                 "-D",
-                str(PGDATA),
+                str(self.data),
                 "--auth=trust",
                 "-U",
                 "postgres",
@@ -385,6 +390,7 @@ class Postgres:
                 "--locale=C",
             ),
             LOGS / "initdb.log",
+            cwd=self.root,  # the server's user may not be able to enter the current directory
         )
         opts = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.sockdir} "
@@ -395,7 +401,7 @@ class Postgres:
             self._cmd(
                 str(self.bin("pg_ctl")),
                 "-D",
-                str(PGDATA),
+                str(self.data),
                 "-l",
                 str(self.log),
                 "-o",
@@ -406,13 +412,14 @@ class Postgres:
                 "start",
             ),
             LOGS / "pg_ctl.log",
+            cwd=self.root,
         )
         self.psql("postgres", "CREATE DATABASE airflow")
-        say(f"PostgreSQL {self.bindir.parent.name} on 127.0.0.1:{self.port}, data {PGDATA}, database airflow")
+        say(f"PostgreSQL {self.bindir.parent.name} on 127.0.0.1:{self.port}, data {self.data}, db airflow")
 
     def postmaster_pid(self) -> int | None:
         with contextlib.suppress(OSError, ValueError, IndexError):
-            return int((PGDATA / "postmaster.pid").read_text().split()[0])
+            return int((self.data / "postmaster.pid").read_text().split()[0])
         return None
 
     def psql(self, db: str, sql: str) -> list[list[str]]:
@@ -448,14 +455,23 @@ class Postgres:
         return [line.split("\t") for line in proc.stdout.splitlines() if line]
 
     def stop(self) -> None:
-        if not self.started or not (PGDATA / "postmaster.pid").exists():
+        try:
+            self._stop_server()
+        finally:
+            with contextlib.suppress(OSError):
+                shutil.copyfile(self.log, LOGS / "postgresql.log")
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _stop_server(self) -> None:
+        if not self.started or not (self.data / "postmaster.pid").exists():
             return
         pid = self.postmaster_pid()
         subprocess.run(
-            self._cmd(str(self.bin("pg_ctl")), "-D", str(PGDATA), "-m", "fast", "-w", "-t", "30", "stop"),
+            self._cmd(str(self.bin("pg_ctl")), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=False,
+            cwd=self.root,
         )
         if pid and pid_alive(pid):
             with contextlib.suppress(ProcessLookupError):
@@ -761,7 +777,7 @@ def connection_form(base: str, token: str, info: dict[str, Any]) -> None:
 
 
 def clean_work() -> None:
-    leftovers = (LOGS, HOME, PGDATA, WORK / "pg-socket", WORK / "chromium-profile", WORK / "emulator.json")
+    leftovers = (LOGS, HOME, WORK / "chromium-profile", WORK / "emulator.json")
     for path in (*leftovers, SCREENSHOT, WORK / "connection-form-standard.png"):
         if path.is_dir():
             shutil.rmtree(path)
