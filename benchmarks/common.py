@@ -36,6 +36,7 @@ def clear_process_caches() -> None:
     from airflow_dataarts_provider.core import auth, flows, ratelimit
 
     auth.CREDENTIAL_CACHE.clear()
+    auth.METADATA_SESSIONS.clear()
     ratelimit.reset_limiters()
     flows._LEARNED_OFFSET_SEMANTICS.clear()
 

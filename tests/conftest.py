@@ -60,6 +60,7 @@ def clear_process_state() -> None:
     from airflow_dataarts_provider.core import auth, flows, ratelimit
 
     auth.CREDENTIAL_CACHE.clear()
+    auth.METADATA_SESSIONS.clear()
     ratelimit.reset_limiters()
     flows._LEARNED_OFFSET_SEMANTICS.clear()
     for name in ("airflow.sdk._shared.secrets_masker", "airflow._shared.secrets_masker"):

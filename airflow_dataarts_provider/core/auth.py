@@ -18,6 +18,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.enums import AuthType
@@ -27,6 +28,12 @@ from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 TOKEN_REFRESH_MARGIN = timedelta(hours=1)
 AGENCY_REFRESH_MARGIN = timedelta(minutes=40)
 IAM_TOKEN_PATH = "/v3/auth/tokens"  # noqa: S105 - a URL path
+# The metadata service's session tokens (as the SDK's MetadataAccessor): PUT the token path with a TTL,
+# send the token as X-Metadata-Token; a new one on a 401 and before the TTL ends.
+METADATA_TOKEN_PATH = "/meta-data/latest/api/token"  # noqa: S105 - a URL path
+METADATA_TOKEN_HEADER = "X-Metadata-Token"  # noqa: S105 - a header name
+METADATA_TOKEN_TTL_S = 6 * 3600  # what the SDK asks for
+METADATA_TOKEN_REFRESH_MARGIN_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -179,11 +186,39 @@ def parse_iam_token_response(response: HttpResponse) -> TokenCredentials:
 # ---------------------------------------------------------------------------------------------- agency
 
 
-def build_metadata_request(config: ClientConfig) -> HttpRequest:
-    """``GET`` the ECS/CCE metadata security key (temporary AK/SK of the instance's agency)."""
+def _metadata_url(config: ClientConfig) -> str:
     if config.auth_type is not AuthType.AGENCY or not config.metadata_url:
         raise DataArtsConfigError("auth_type", "metadata credentials need auth_type 'agency'", "agency")
-    return HttpRequest(method="GET", url=config.metadata_url, headers={})
+    return config.metadata_url
+
+
+def metadata_token_url(config: ClientConfig) -> str:
+    """The session-token URL on the metadata service's origin."""
+    parts = urlsplit(_metadata_url(config))
+    return f"{parts.scheme}://{parts.netloc}{METADATA_TOKEN_PATH}"
+
+
+def build_metadata_token_request(config: ClientConfig) -> HttpRequest:
+    """``PUT`` a metadata session token valid for :data:`METADATA_TOKEN_TTL_S` seconds."""
+    headers = {"X-Metadata-Token-Ttl-Seconds": str(METADATA_TOKEN_TTL_S)}
+    return HttpRequest(method="PUT", url=metadata_token_url(config), headers=headers)
+
+
+def parse_metadata_token_response(response: HttpResponse) -> str:
+    """The session token (the body, text). A non-2xx answer never reaches here (the caller raises)."""
+    token = response.body.decode("utf-8", "replace").strip()
+    if not token or any(ord(c) < 33 for c in token):
+        raise DataArtsResponseError(
+            "PUT", METADATA_TOKEN_PATH, response.status, "no session token in the body", response.request_id
+        )
+    return token
+
+
+def build_metadata_request(config: ClientConfig, session_token: str | None = None) -> HttpRequest:
+    """``GET`` the ECS/CCE metadata security key (temporary AK/SK of the instance's agency), with the
+    session token when the service has them (None: a service without the token API)."""
+    headers = {METADATA_TOKEN_HEADER: session_token} if session_token else {}
+    return HttpRequest(method="GET", url=_metadata_url(config), headers=headers)
 
 
 def parse_metadata_response(
@@ -303,4 +338,51 @@ class CredentialCache:
 
 
 CREDENTIAL_CACHE = CredentialCache()
+
+
+class MetadataSessions:
+    """Process-wide metadata session tokens per token URL, and the services known to have none (their
+    token PUT answered 404 or 405: only they get a bare GET). Thread-safe; times are monotonic."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._without_tokens: set[str] = set()
+
+    def get(self, url: str, now: float) -> str | None:
+        """A token still valid for :data:`METADATA_TOKEN_REFRESH_MARGIN_S`, else None."""
+        with self._lock:
+            entry = self._tokens.get(url)
+        if entry is None or entry[1] - METADATA_TOKEN_REFRESH_MARGIN_S <= now:
+            return None
+        return entry[0]
+
+    def put(self, url: str, token: str, now: float) -> None:
+        with self._lock:
+            self._tokens[url] = (token, now + METADATA_TOKEN_TTL_S)
+            self._without_tokens.discard(url)
+
+    def invalidate(self, url: str, token: str | None) -> None:
+        """Forget ``token`` (after a 401); a service remembered as token-less is asked again."""
+        with self._lock:
+            if token is not None and self._tokens.get(url, ("", 0.0))[0] == token:
+                del self._tokens[url]
+            self._without_tokens.discard(url)
+
+    def mark_without_tokens(self, url: str) -> None:
+        with self._lock:
+            self._without_tokens.add(url)
+            self._tokens.pop(url, None)
+
+    def without_tokens(self, url: str) -> bool:
+        with self._lock:
+            return url in self._without_tokens
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+            self._without_tokens.clear()
+
+
+METADATA_SESSIONS = MetadataSessions()
 """The process-wide cache shared by every hook in a worker or triggerer process."""

@@ -124,15 +124,16 @@ def credentials_flow(client: Client) -> Flow[auth.Credentials]:
     failure: BaseException | None = None
     try:
         if config.auth_type is AuthType.TOKEN:
-            build: Callable[[], HttpRequest] = lambda: auth.build_iam_token_request(  # noqa: E731
-                config, client.clock()
+            # Repeating a token request is harmless: new tokens don't revoke old ones.
+            credentials: auth.Credentials = yield from _attempts(
+                client,
+                "POST",
+                lambda _c, _n: auth.build_iam_token_request(config, client.clock()),
+                auth.parse_iam_token_response,
+                anonymous=True,
             )
-            parse: Callable[[HttpResponse], auth.Credentials] = auth.parse_iam_token_response
         else:
-            build = lambda: auth.build_metadata_request(config)  # noqa: E731
-            parse = auth.parse_metadata_response
-        # Repeating a token or metadata request is harmless: new tokens don't revoke old ones.
-        credentials = yield from _attempts(client, "POST", lambda _c, _n: build(), parse, anonymous=True)
+            credentials = yield from _agency_credentials_flow(client)
         if client.on_secret is not None:
             for secret in credentials.secrets():
                 client.on_secret(secret)
@@ -143,6 +144,60 @@ def credentials_flow(client: Client) -> Flow[auth.Credentials]:
     finally:
         cache.end_fetch(key, failure, client.monotonic())
     return credentials
+
+
+def _metadata_session_flow(client: Client, *, renew: bool) -> Flow[str | None]:
+    """The metadata service's session token (cached per process), or None for a service without the
+    token API (its PUT answered 404 or 405; remembered). ``renew``: a fresh one, after a 401."""
+    config, sessions = client.config, auth.METADATA_SESSIONS
+    url = auth.metadata_token_url(config)
+    if not renew:
+        if sessions.without_tokens(url):
+            return None
+        cached = sessions.get(url, client.monotonic())
+        if cached is not None:
+            return cached
+    try:
+        token = yield from _attempts(
+            client,
+            "PUT",
+            lambda _c, _n: auth.build_metadata_token_request(config),
+            auth.parse_metadata_token_response,
+            anonymous=True,
+        )
+    except DataArtsAPIError as exc:
+        if exc.status in (404, 405) and not renew:  # an older metadata service: a bare GET works
+            sessions.mark_without_tokens(url)
+            return None
+        raise
+    if client.on_secret is not None:
+        client.on_secret(token)
+    sessions.put(url, token, client.monotonic())
+    return token
+
+
+def _agency_credentials_flow(client: Client) -> Flow[auth.AkSkCredentials]:
+    """Temporary AK/SK from the metadata service, as the SDK's MetadataAccessor gets them: a session
+    token first, sent as X-Metadata-Token; on a 401 one new token and one more try."""
+    config = client.config
+    token = yield from _metadata_session_flow(client, renew=False)
+    for last in (False, True):
+        try:
+            return (
+                yield from _attempts(
+                    client,
+                    "GET",
+                    lambda _c, _n, t=token: auth.build_metadata_request(config, t),  # type: ignore[misc]
+                    auth.parse_metadata_response,
+                    anonymous=True,
+                )
+            )
+        except DataArtsAPIError as exc:
+            if exc.status != 401 or last or token is None:
+                raise  # a token-less service refusing us: the agency is not configured
+            auth.METADATA_SESSIONS.invalidate(auth.metadata_token_url(config), token)
+            token = yield from _metadata_session_flow(client, renew=True)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _is_stale_credential_error(error: DataArtsAPIError) -> bool:

@@ -8,6 +8,10 @@ from typing import Any, Literal
 
 OffsetMode = Literal["page", "record"]
 NameMatch = Literal["contains", "exact", "prefix"]
+# The metadata service's session tokens (PUT /meta-data/latest/api/token, then X-Metadata-Token):
+# "required" (hardened ECS/CCE nodes, the default), "optional", or "unsupported" (an old service: the
+# token PUT answers 404 and the security key is served to a bare GET).
+MetadataTokenMode = Literal["required", "optional", "unsupported"]
 
 DEFAULT_REGION = "cn-north-4"
 DEFAULT_PROJECT_ID = "5f9c2b7e1a4d4c8b9e3f6a1d2c7b8e90"
@@ -75,6 +79,7 @@ class EmulatorConfig:
     rate_limit_per_user: float | None = 10.0
     token_lifetime_s: float = 86_400.0
     temporary_credential_lifetime_s: float = 3_600.0
+    metadata_sessions: MetadataTokenMode = "required"
     latency_s: float = 0.0
     max_clock_skew_s: float = 900.0
     items: tuple[Mapping[str, Any], ...] = ()

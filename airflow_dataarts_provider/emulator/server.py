@@ -56,6 +56,7 @@ from ._release import ReleasePackage, ReleaseSettings
 ENDPOINT_PENDING_ITEMS = "pending-items"
 ENDPOINT_IAM_TOKENS = "iam-tokens"
 ENDPOINT_SECURITYKEY = "securitykey"
+ENDPOINT_METADATA_TOKEN = "metadata-token"  # noqa: S105 - an endpoint label
 ENDPOINT_PACKAGE_CREATE = "release-package-create"
 ENDPOINT_PACKAGES_LIST = "release-packages-list"
 ENDPOINT_PACKAGE_DETAIL = "release-package-detail"
@@ -70,7 +71,15 @@ RELEASE_ENDPOINTS = (
     ENDPOINT_PACKAGES_DEPLOY,
     ENDPOINT_PACKAGES_UNPACK,
 )
-FAULT_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, ENDPOINT_IAM_TOKENS, ENDPOINT_SECURITYKEY, *RELEASE_ENDPOINTS)
+FAULT_ENDPOINTS = (
+    ENDPOINT_PENDING_ITEMS,
+    ENDPOINT_IAM_TOKENS,
+    ENDPOINT_SECURITYKEY,
+    ENDPOINT_METADATA_TOKEN,
+    *RELEASE_ENDPOINTS,
+)
+METADATA_TOKEN_PATH = "/meta-data/latest/api/token"  # noqa: S105 - a URL path
+METADATA_TOKEN_MAX_TTL_S = 21_600  # the SDK asks for 6 h
 DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS)
 
 ERR_WORKSPACE_MISSING = "DLF.0137"
@@ -82,7 +91,7 @@ ERR_PENDING_ITEM_PACKAGED = "DLF.6302"
 ERR_PACKAGE_UNKNOWN = "DLF.6303"
 ERR_PACKAGE_STATE = "DLF.6304"
 
-REDACTED_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token"})
+REDACTED_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token", "x-metadata-token"})
 JSON_CT = "application/json;charset=UTF-8"
 
 _PENDING_RE = re.compile(r"^/v2/([^/]+)/factory/pending-items/?$")
@@ -369,6 +378,7 @@ class Emulator:
             self._credentials: dict[str, AkSkCredential] = {c.ak: c for c in cfg.credentials}
             self._iam_users: list[IamUser] = list(cfg.iam_users)
             self._tokens: dict[str, _Token] = {}
+            self._metadata_tokens: dict[str, float] = {}  # token -> expiry (epoch s)
             self._temp_credentials: dict[str, _TempCredential] = {}
             self._items: list[PendingItem] = [
                 item_from_mapping(m, self._workspaces[0], self._rng, BASE_TIMESTAMP_MS) for m in cfg.items
@@ -405,6 +415,7 @@ class Emulator:
             "by_endpoint_status": {},
             "tokens_issued": 0,
             "temporary_credentials_issued": 0,
+            "metadata_tokens_issued": 0,
             "throttled": 0,
             "auth_failures": 0,
             "faults_injected": 0,
@@ -733,7 +744,8 @@ class Emulator:
         }
 
     def expire_tokens(self) -> int:
-        """Expire every issued IAM token and temporary credential now; returns how many."""
+        """Expire every issued IAM token and temporary credential now (not the metadata session tokens:
+        :meth:`expire_metadata_tokens`); returns how many."""
         with self._lock:
             past = time.time() - 1
             for token in self._tokens.values():
@@ -741,6 +753,13 @@ class Emulator:
             for cred in self._temp_credentials.values():
                 cred.expires_at = past
             return len(self._tokens) + len(self._temp_credentials)
+
+    def expire_metadata_tokens(self) -> int:
+        """Expire every metadata-service session token now (the client must fetch a new one)."""
+        with self._lock:
+            for token in self._metadata_tokens:
+                self._metadata_tokens[token] = time.time() - 1
+            return len(self._metadata_tokens)
 
     # ------------------------------------------------------------------ faults & limits
     def script_faults(self, endpoint: str, entries: Sequence[Any]) -> None:
@@ -854,7 +873,9 @@ class Emulator:
             elif endpoint == ENDPOINT_IAM_TOKENS:
                 resp = self._iam_tokens(req)
             elif endpoint == ENDPOINT_SECURITYKEY:
-                resp = self._securitykey()
+                resp = self._securitykey(req)
+            elif endpoint == ENDPOINT_METADATA_TOKEN:
+                resp = self._metadata_token(req)
             else:
                 resp = self._gateway_error(
                     req,
@@ -883,6 +904,8 @@ class Emulator:
             match = _PACKAGE_DETAIL_RE.match(path)
             if match:
                 return ENDPOINT_PACKAGE_DETAIL, match
+        if method == "PUT" and path.rstrip("/") == METADATA_TOKEN_PATH:
+            return ENDPOINT_METADATA_TOKEN, None
         if method == "POST":
             if path.rstrip("/") == "/v3/auth/tokens":
                 return ENDPOINT_IAM_TOKENS, None
@@ -1500,7 +1523,33 @@ class Emulator:
             token_body["catalog"] = []
         return self._json(201, {"token": token_body}, {"X-Subject-Token": token})._named(user.name)
 
-    def _securitykey(self) -> Response:
+    def _metadata_token(self, req: Request) -> Response:
+        """``PUT /meta-data/latest/api/token`` with ``X-Metadata-Token-Ttl-Seconds``: a session token
+        (text/plain), valid for that many seconds (1..21600)."""
+        if self.config.metadata_sessions == "unsupported":
+            return Response(404, b"Not Found", content_type="text/plain")
+        ttl = req.header("x-metadata-token-ttl-seconds")
+        if ttl is None or not _DIGITS_RE.match(ttl) or not 1 <= int(ttl) <= METADATA_TOKEN_MAX_TTL_S:
+            body = f"X-Metadata-Token-Ttl-Seconds must be 1..{METADATA_TOKEN_MAX_TTL_S}".encode()
+            return Response(400, body, content_type="text/plain")
+        token = _random_secret(56)
+        with self._lock:
+            self._metadata_tokens[token] = time.time() + int(ttl)
+            self._counters["metadata_tokens_issued"] += 1
+        return Response(200, token.encode(), content_type="text/plain")
+
+    def _securitykey(self, req: Request) -> Response:
+        token = req.header("x-metadata-token")
+        mode = self.config.metadata_sessions
+        if token is not None and mode != "unsupported":
+            with self._lock:
+                expiry = self._metadata_tokens.get(token)
+            if expiry is None or expiry <= time.time():
+                return Response(
+                    401, b"Unauthorized: invalid or expired metadata token", content_type="text/plain"
+                )
+        elif mode == "required":
+            return Response(401, b"Unauthorized: X-Metadata-Token is required", content_type="text/plain")
         return self._json(200, {"credential": self.issue_temporary_credentials()})
 
     # ------------------------------------------------------------------ control surface

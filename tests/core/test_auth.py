@@ -186,3 +186,26 @@ def test_static_credentials() -> None:
     assert static_credentials(cfg) == AkSkCredentials("AK", "SK", "ST")
     with pytest.raises(DataArtsConfigError):
         static_credentials(AGENCY_CFG)
+
+
+def test_metadata_session_tokens_are_renewed_before_their_ttl_ends() -> None:
+    from airflow_dataarts_provider.core.auth import (
+        METADATA_TOKEN_REFRESH_MARGIN_S,
+        METADATA_TOKEN_TTL_S,
+        MetadataSessions,
+    )
+
+    sessions = MetadataSessions()
+    url = "http://169.254.169.254/meta-data/latest/api/token"
+    sessions.put(url, "tok-1", now=1000.0)
+    renew_at = 1000.0 + METADATA_TOKEN_TTL_S - METADATA_TOKEN_REFRESH_MARGIN_S
+    assert sessions.get(url, renew_at - 1) == "tok-1"
+    assert sessions.get(url, renew_at) is None  # renewed before the service would refuse it
+    sessions.invalidate(url, "other")  # a 401 with another token leaves this one
+    assert sessions.get(url, 1001.0) == "tok-1"
+    sessions.invalidate(url, "tok-1")
+    assert sessions.get(url, 1001.0) is None
+    sessions.mark_without_tokens(url)
+    assert sessions.without_tokens(url) and sessions.get(url, 1001.0) is None
+    sessions.put(url, "tok-2", now=1001.0)  # a service that later answers the PUT is used again
+    assert not sessions.without_tokens(url)

@@ -116,8 +116,54 @@ def test_raw_body_shape_and_content_type(dataarts_emulator: Emulator) -> None:
     assert isinstance(item["submit_timestamp"], int) and item["submit_timestamp"] > 10**12
 
 
-def test_sdk_with_security_token_from_metadata(dataarts_emulator: Emulator) -> None:
-    meta = requests.get(f"{dataarts_emulator.url}/openstack/latest/securitykey", timeout=5)
+def _sdk_metadata_accessor(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The official SDK's metadata client (huaweicloudsdkcore MetadataAccessor), pointed at the emulator."""
+    from huaweicloudsdkcore.auth.internal import MetadataAccessor
+
+    monkeypatch.setattr(MetadataAccessor, "_METADATA_ENDPOINT", emu.url)
+    return MetadataAccessor()
+
+
+def test_metadata_session_tokens_as_the_sdk_speaks_them(
+    dataarts_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The emulator's metadata service (session tokens required, the default) against the SDK's own
+    client: token PUT with a TTL, X-Metadata-Token on the GET, and a new token after a 401."""
+    url = f"{dataarts_emulator.url}/openstack/latest/securitykey"
+    assert requests.get(url, timeout=5).status_code == 401  # a bare GET is refused
+    accessor = _sdk_metadata_accessor(dataarts_emulator, monkeypatch)
+    first = accessor.get_credential()
+    assert first.access and first.secret and first.security_token
+    assert dataarts_emulator.counters()["metadata_tokens_issued"] == 1
+    dataarts_emulator.expire_metadata_tokens()
+    second = accessor.get_credential()  # 401 -> the SDK fetches a new token and asks again
+    assert second.access != first.access
+    assert dataarts_emulator.counters()["metadata_tokens_issued"] == 2
+    log = [r for r in dataarts_emulator.request_log() if r["endpoint"] in ("metadata-token", "securitykey")]
+    assert [(r["method"], r["status"]) for r in log] == [
+        ("GET", 401), ("PUT", 200), ("GET", 200), ("GET", 401), ("PUT", 200), ("GET", 200)
+    ]  # fmt: skip
+    bad_ttl = requests.put(
+        f"{dataarts_emulator.url}/meta-data/latest/api/token",
+        headers={"X-Metadata-Token-Ttl-Seconds": "0"},
+        timeout=5,
+    )
+    assert bad_ttl.status_code == 400
+
+
+def test_sdk_with_security_token_from_metadata(
+    dataarts_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = requests.put(
+        f"{dataarts_emulator.url}/meta-data/latest/api/token",
+        headers={"X-Metadata-Token-Ttl-Seconds": "600"},
+        timeout=5,
+    ).text
+    meta = requests.get(
+        f"{dataarts_emulator.url}/openstack/latest/securitykey",
+        headers={"X-Metadata-Token": token},
+        timeout=5,
+    )
     assert meta.status_code == 200
     cred = meta.json()["credential"]
     assert set(cred) == {"access", "secret", "securitytoken", "expires_at"}

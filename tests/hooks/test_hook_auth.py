@@ -15,7 +15,11 @@ from hook_helpers import (
     total_requests,
 )
 
-from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError, DataArtsPermissionError
+from airflow_dataarts_provider.core.errors import (
+    DataArtsAuthenticationError,
+    DataArtsError,
+    DataArtsPermissionError,
+)
 
 N = 250
 WRONG_SK = "Wr0ngSecretKeyValue-0123456789abcdefABCD"
@@ -196,3 +200,72 @@ def test_concurrent_listings_share_a_refused_login(dataarts_emulator_factory, mo
     results = asyncio.run(many())
     assert all(isinstance(r, DataArtsAuthenticationError) for r in results)
     assert iam_requests(emu) == 1
+
+
+# ------------------------------------------ agency: metadata session tokens (as the SDK's MetadataAccessor)
+
+
+def _metadata_log(emu):
+    return [
+        (
+            r["method"],
+            r["status"],
+            "X-Metadata-Token" in r["header_names"] or "x-metadata-token" in r["header_names"],
+        )
+        for r in emu.request_log()
+        if r["endpoint"] in ("metadata-token", "securitykey")
+    ]
+
+
+def test_agency_fetches_a_session_token_then_the_security_key_with_it(
+    dataarts_emulator_factory, monkeypatch, caplog
+):
+    """The emulator's default metadata service requires session tokens (hardened ECS/CCE nodes): a bare
+    GET would get a 401. The token is fetched once per process and never logged."""
+    caplog.set_level("DEBUG")
+    emu = start_emulator(dataarts_emulator_factory, 30)
+    set_connection(monkeypatch, emu, "agency")
+    assert len(make_hook().list_pending_items()) == 30
+    assert len(make_hook().list_pending_items()) == 30  # cached credentials: no second fetch
+    assert _metadata_log(emu) == [("PUT", 200, False), ("GET", 200, True)]
+    put = next(r for r in emu.request_log() if r["endpoint"] == "metadata-token")
+    assert put["headers"]["X-Metadata-Token-Ttl-Seconds"] == "21600"
+    assert emu.counters()["metadata_tokens_issued"] == 1
+    # After the temporary credentials expire: a new GET with the same (still valid) session token.
+    emu.expire_tokens()
+    assert len(make_hook().list_pending_items()) == 30
+    assert _metadata_log(emu)[2:] == [("GET", 200, True)]
+    (session_token,) = emu._metadata_tokens
+    assert session_token not in caplog.text
+
+
+def test_a_refused_session_token_is_replaced_once(dataarts_emulator_factory, monkeypatch):
+    emu = start_emulator(dataarts_emulator_factory, 30)
+    set_connection(monkeypatch, emu, "agency")
+    make_hook().list_pending_items()
+    emu.expire_tokens()  # the credentials...
+    emu.expire_metadata_tokens()  # ...and the session token
+    assert len(make_hook().list_pending_items()) == 30
+    assert _metadata_log(emu)[2:] == [("GET", 401, True), ("PUT", 200, False), ("GET", 200, True)]
+
+
+def test_a_metadata_service_without_session_tokens_gets_a_bare_get(dataarts_emulator_factory, monkeypatch):
+    """Only where the token PUT answers 404 (or 405): remembered, so later fetches skip the PUT."""
+    emu = start_emulator(dataarts_emulator_factory, 30, metadata_sessions="unsupported")
+    set_connection(monkeypatch, emu, "agency")
+    make_hook().list_pending_items()
+    emu.expire_tokens()
+    make_hook().list_pending_items()
+    assert _metadata_log(emu) == [("PUT", 404, False), ("GET", 200, False), ("GET", 200, False)]
+
+
+@pytest.mark.parametrize("status", [401, 403, 500])
+def test_a_failing_token_put_is_not_taken_for_a_token_less_service(
+    dataarts_emulator_factory, monkeypatch, status
+):
+    emu = start_emulator(dataarts_emulator_factory, 30)
+    set_connection(monkeypatch, emu, "agency")
+    emu.script_faults("metadata-token", [status] * 50)
+    with pytest.raises(DataArtsError):
+        make_hook().list_pending_items()
+    assert not [m for m in _metadata_log(emu) if m[0] == "GET"]  # never a bare GET
