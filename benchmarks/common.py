@@ -39,6 +39,7 @@ def clear_process_caches() -> None:
     auth.METADATA_SESSIONS.clear()
     ratelimit.reset_limiters()
     flows._LEARNED_OFFSET_SEMANTICS.clear()
+    flows._LEARNED_RELEASE_PAGE_SIZE.clear()
 
 
 def connection_json(info: dict[str, Any], **extra: Any) -> str:

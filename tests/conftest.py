@@ -63,6 +63,7 @@ def clear_process_state() -> None:
     auth.METADATA_SESSIONS.clear()
     ratelimit.reset_limiters()
     flows._LEARNED_OFFSET_SEMANTICS.clear()
+    flows._LEARNED_RELEASE_PAGE_SIZE.clear()
     for name in ("airflow.sdk._shared.secrets_masker", "airflow._shared.secrets_masker"):
         with contextlib.suppress(ImportError, AttributeError):
             importlib.import_module(name).reset_secrets_masker()

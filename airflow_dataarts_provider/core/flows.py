@@ -20,6 +20,7 @@ from airflow_dataarts_provider.core.effects import Emit, Flow, Parallel, Send, S
 from airflow_dataarts_provider.core.enums import AuthType
 from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
+    DataArtsInvalidRequestError,
     DataArtsResponseError,
     DataArtsServerError,
     DataArtsTransportError,
@@ -44,6 +45,10 @@ RATE_MARGIN = 0.95  # share of max_requests_per_second the client actually uses
 
 # What ``offset_mode="auto"`` learned, per (endpoint, project, listing): later walks skip the probe.
 _LEARNED_OFFSET_SEMANTICS: dict[tuple[str, str, str], OffsetSemantics] = {}
+#: The release-package listing's maximum page size is undocumented: tried in this order, and the size
+#: that worked (or the cap the server applied) is remembered per (endpoint, project) in the process.
+RELEASE_PAGE_SIZES = (100, 50, 10)
+_LEARNED_RELEASE_PAGE_SIZE: dict[tuple[str, str], int] = {}
 
 
 def _utcnow() -> datetime:
@@ -335,11 +340,15 @@ def _release_packages_pages(client: Client, body: dict[str, Any], workspace: str
 
 
 def _new_walk(
-    client: Client, listing: str, max_items: int | None = None, id_key: str = "pending_item_id"
+    client: Client,
+    listing: str,
+    max_items: int | None = None,
+    id_key: str = "pending_item_id",
+    page_size: int = PAGE_SIZE,
 ) -> PendingItemsWalk:
     config = client.config
     return PendingItemsWalk(
-        page_size=PAGE_SIZE,
+        page_size=page_size,
         offset_mode=config.offset_mode.value,
         known_mode=_LEARNED_OFFSET_SEMANTICS.get((config.endpoint, config.project_id, listing)),
         max_items=max_items,
@@ -481,11 +490,42 @@ def release_packages_flow(
     """Every release package matching ``filters`` (see :data:`.release.LIST_FILTERS`), paged."""
     body = release.list_packages_body(filters)
     ws = resolve_workspace(client.config, workspace)
-    walk = _new_walk(client, RELEASE_PACKAGES, max_items, id_key="package_id")
-    yield from _walk_flow(
-        client, walk, _release_packages_pages(client, body, ws), RELEASE_PACKAGES, emit=False
-    )
-    return _listing_result(walk)
+    key = (client.config.endpoint, client.config.project_id)
+    fetch = _release_packages_pages(client, body, ws)
+    while True:
+        size = _LEARNED_RELEASE_PAGE_SIZE.get(key, RELEASE_PAGE_SIZES[0])
+        walk = _new_walk(client, RELEASE_PACKAGES, max_items, id_key="package_id", page_size=size)
+        try:
+            yield from _walk_flow(client, walk, _detect_capped_pages(fetch), RELEASE_PACKAGES, emit=False)
+        except DataArtsInvalidRequestError:
+            smaller = [s for s in RELEASE_PAGE_SIZES if s < size]
+            if walk.pages or not smaller:
+                raise  # not the page size (a later page failed), or even the smallest was refused
+            _LEARNED_RELEASE_PAGE_SIZE[key] = smaller[0]
+        except _CappedPage as capped:
+            _LEARNED_RELEASE_PAGE_SIZE[key] = capped.size
+        else:
+            return _listing_result(walk)
+
+
+class _CappedPage(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _detect_capped_pages(fetch: PageFetcher) -> PageFetcher:
+    """A first page with fewer rows than asked for while ``total`` says there are more: the server caps
+    the page size (silently) at that many rows."""
+
+    def capped(limit: int, offset: int) -> Flow[Page]:
+        page = yield from fetch(limit, offset)
+        rows = len(page.items)
+        if offset == 0 and page.total is not None and 0 < rows < min(limit, page.total):
+            raise _CappedPage(rows)
+        return page
+
+    return capped
 
 
 def package_detail_flow(client: Client, package_id: str, workspace: str | None) -> Flow[dict[str, Any]]:

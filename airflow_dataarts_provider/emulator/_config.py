@@ -12,6 +12,9 @@ NameMatch = Literal["contains", "exact", "prefix"]
 # "required" (hardened ECS/CCE nodes, the default), "optional", or "unsupported" (an old service: the
 # token PUT answers 404 and the security key is served to a bare GET).
 MetadataTokenMode = Literal["required", "optional", "unsupported"]
+# What the release-package listing does with a limit above its maximum (no public source gives one):
+# "refuse" (DLF.3051) or "cap" (answer at most that many rows, silently).
+OverLimit = Literal["refuse", "cap"]
 
 DEFAULT_REGION = "cn-north-4"
 DEFAULT_PROJECT_ID = "5f9c2b7e1a4d4c8b9e3f6a1d2c7b8e90"
@@ -80,6 +83,8 @@ class EmulatorConfig:
     token_lifetime_s: float = 86_400.0
     temporary_credential_lifetime_s: float = 3_600.0
     metadata_sessions: MetadataTokenMode = "required"
+    release_list_max_limit: int = 100
+    release_list_over_limit: OverLimit = "refuse"
     latency_s: float = 0.0
     max_clock_skew_s: float = 900.0
     items: tuple[Mapping[str, Any], ...] = ()

@@ -938,6 +938,8 @@ class Emulator:
             "endpoint": resp.endpoint,
             "user": resp.user,
             "fault": resp.fault,
+            # DataArts bodies only (ids, names, paging): IAM and metadata bodies may hold passwords.
+            "body": req.body.decode("utf-8", "replace") if resp.endpoint in DATAARTS_ENDPOINTS else None,
         }
         if resp.processed_status is not None:
             entry["processed_status"] = resp.processed_status
@@ -1344,8 +1346,11 @@ class Emulator:
         if order_column not in ("apply_timestamp", "deploy_timestamp"):
             raise _invalid("order_column", "apply_timestamp or deploy_timestamp")
         limit, offset = body.get("limit", 10), body.get("offset", 0)
-        if not _is_int(limit) or not 1 <= limit <= 100:
-            raise _invalid("limit", "an integer 1..100 is required")
+        maximum = self.config.release_list_max_limit
+        if _is_int(limit) and limit > maximum and self.config.release_list_over_limit == "cap":
+            limit = maximum  # silently: the client sees short pages with a larger total
+        if not _is_int(limit) or not 1 <= limit <= maximum:
+            raise _invalid("limit", f"an integer 1..{maximum} is required")
         if not _is_int(offset) or offset < 0:
             raise _invalid("offset", "an integer >= 0 is required")
         with self._lock:

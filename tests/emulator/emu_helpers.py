@@ -77,3 +77,15 @@ def signed_get(
     )
     signed = Signer(BasicCredentials(ak, sk)).sign(req)
     return requests.get(f"{emu.url}{signed.uri}", headers=dict(signed.header_params), timeout=timeout)
+
+
+def metadata_credential(emu: Emulator) -> dict[str, Any]:
+    """The metadata service's ``credential``, asked for with a session token (as the SDK does)."""
+    token = requests.put(
+        f"{emu.url}/meta-data/latest/api/token", headers={"X-Metadata-Token-Ttl-Seconds": "600"}, timeout=5
+    ).text
+    response = requests.get(
+        f"{emu.url}/openstack/latest/securitykey", headers={"X-Metadata-Token": token}, timeout=5
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["credential"]  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from emu_helpers import PENDING_PATH, sdk_client, signed_get
+from emu_helpers import PENDING_PATH, metadata_credential, sdk_client, signed_get
 from huaweicloudsdkcore.exceptions import exceptions as sdk_exc
 from huaweicloudsdkdataartsstudio.v1 import ListFactoryPendingItemsRequest
 
@@ -151,21 +151,8 @@ def test_metadata_session_tokens_as_the_sdk_speaks_them(
     assert bad_ttl.status_code == 400
 
 
-def test_sdk_with_security_token_from_metadata(
-    dataarts_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    token = requests.put(
-        f"{dataarts_emulator.url}/meta-data/latest/api/token",
-        headers={"X-Metadata-Token-Ttl-Seconds": "600"},
-        timeout=5,
-    ).text
-    meta = requests.get(
-        f"{dataarts_emulator.url}/openstack/latest/securitykey",
-        headers={"X-Metadata-Token": token},
-        timeout=5,
-    )
-    assert meta.status_code == 200
-    cred = meta.json()["credential"]
+def test_sdk_with_security_token_from_metadata(dataarts_emulator: Emulator) -> None:
+    cred = metadata_credential(dataarts_emulator)
     assert set(cred) == {"access", "secret", "securitytoken", "expires_at"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", cred["expires_at"])
     client = sdk_client(dataarts_emulator, cred["access"], cred["secret"], cred["securitytoken"])
@@ -191,7 +178,7 @@ def test_temporary_credentials_short_lifetime(dataarts_emulator_factory: Any) ->
     assert signed_get(emu, **kw).status_code == 200
     time.sleep(0.4)
     assert signed_get(emu, **kw).status_code == 401
-    fresh = requests.get(f"{emu.url}/openstack/latest/securitykey", timeout=5).json()["credential"]
+    fresh = metadata_credential(emu)
     assert fresh["access"] != cred["access"]
     kw2 = {"ak": fresh["access"], "sk": fresh["secret"], "security_token": fresh["securitytoken"]}
     assert signed_get(emu, **kw2).status_code == 200

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from conftest import clear_process_state
 from release_helpers import (
     APPROVER,
     hits,
@@ -318,3 +319,81 @@ def test_unknown_package_is_an_error_not_none(emu: Any, hook: DataArtsHook) -> N
     assert hits(emu, ENDPOINT_PACKAGE_DETAIL) == 2
     assert hits(emu, ENDPOINT_PACKAGES_DEPLOY) == 0
     assert hits(emu, ENDPOINT_PACKAGES_UNPACK) == 0
+
+
+# ------------------------------------------- the listing's undocumented maximum page size (#13.4)
+
+
+def _make_packages(hook: DataArtsHook, emu: Any, count: int) -> list[str]:
+    ids = []
+    for n, item in enumerate(emu.items()[:count]):
+        package_id, _ = hook.create_release_package(
+            package_name=f"size-{n}",
+            pending_item_ids=[item["pending_item_id"]],
+            approver_ids=[APPROVER],
+            apply_user_id="u-1",
+        )
+        ids.append(package_id)
+    return ids
+
+
+def _limits(emu: Any) -> list[int]:
+    import json
+
+    return [
+        json.loads(r["body"])["limit"] for r in emu.request_log() if r["endpoint"] == ENDPOINT_PACKAGES_LIST
+    ]
+
+
+@pytest.mark.parametrize(("maximum", "learned"), [(50, 50), (20, 10)])
+def test_a_refused_page_size_falls_back_and_is_remembered(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch, maximum: int, learned: int
+) -> None:
+    """A server whose maximum is below 100 answers DLF.3051; before, every listing (and so every
+    create-package run, which looks for its package first) failed."""
+    emu = start(dataarts_emulator_factory, seed_items=60, release_list_max_limit=maximum)
+    set_conn(monkeypatch, emu, CONN)
+    hook = DataArtsHook(CONN)
+    created = _make_packages(hook, emu, 55)
+    clear_process_state()  # a new worker process: nothing learned yet
+    emu.clear_request_log()
+    listed = DataArtsHook(CONN).list_release_packages()
+    assert sorted(p["package_id"] for p in listed) == sorted(created)
+    tried = [s for s in (100, 50, 10) if s > learned]
+    assert _limits(emu)[: len(tried)] == tried  # each refused once
+    assert set(_limits(emu)[len(tried) :]) == {learned}
+    emu.clear_request_log()
+    assert len(DataArtsHook(CONN).list_release_packages()) == 55  # remembered: no refused request
+    assert set(_limits(emu)) == {learned}
+
+
+def test_a_silently_capped_page_size_is_recognised(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that answers at most 30 rows whatever the limit: the walk used to see a short page
+    below total and raise; now it pages by 30."""
+    emu = start(
+        dataarts_emulator_factory, seed_items=80, release_list_max_limit=30, release_list_over_limit="cap"
+    )
+    set_conn(monkeypatch, emu, CONN)
+    hook = DataArtsHook(CONN)
+    created = _make_packages(hook, emu, 75)
+    clear_process_state()
+    emu.clear_request_log()
+    listed = DataArtsHook(CONN).list_release_packages()
+    assert sorted(p["package_id"] for p in listed) == sorted(created)
+    assert _limits(emu)[0] == 100 and set(_limits(emu)[1:]) == {30}
+    assert len(_limits(emu)) == 1 + 3  # the capped first page, then ceil(75/30) pages
+
+
+def test_a_bad_filter_is_not_mistaken_for_the_page_size(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = start(dataarts_emulator_factory)
+    set_conn(monkeypatch, emu, CONN)
+    emu.script_faults(
+        ENDPOINT_PACKAGES_LIST, [{"status": 400, "body": {"error_code": "DLF.3051", "error_msg": "bad"}}] * 3
+    )
+    with pytest.raises(DataArtsInvalidRequestError):
+        DataArtsHook(CONN).list_release_packages()
+    assert _limits(emu) == [100, 50, 10]  # tried each size once, then the error

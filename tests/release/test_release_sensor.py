@@ -170,7 +170,7 @@ def test_timeout_with_soft_fail_is_skipped(
 ) -> None:
     upstream_reschedule_timeout_bug(request, mode)
     package_id = _package(hook, emu, [emu.items()[3]["item_name"]], f"sensor-soft-{mode}")  # never deployed
-    dr = run(mode, emu, package_id)
+    dr = run(mode, emu, package_id, soft=True)
     assert state(_ti(dr)) == "skipped"
     assert _details(emu) >= 2
     assert emu.package(package_id)["deploy_status"] == 1
