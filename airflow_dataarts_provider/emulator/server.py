@@ -9,19 +9,21 @@ response):
 * project id in the path unknown, token scoped to another project, or ``X-Project-Id`` different from
   the path project: 403 ``APIGW.0302``;
 * throttled: 429 ``APIGW.0308`` with ``Retry-After``;
-* ``workspace`` header missing: 400 ``DLF.0137``; unknown workspace: 400 ``DLF.0138``
-  (DataArts shape ``{"error_code", "error_msg"}``);
+* ``workspace`` header missing: 400 ``APIGW.0106`` "Orchestration error." (gateway shape); unknown
+  workspace: 400 ``EMU.1001`` (invented; DataArts shape ``{"error_code", "error_msg"}``);
+* AK/SK call without ``X-Project-Id`` when the account has several projects (``extra_project_ids``):
+  400 ``EMU.1002`` (invented);
 * invalid query parameter (limit, offset, types, times): 400 ``DLF.3051`` "The request parameter is invalid.".
 
-Release workflow (all 400, DataArts shape; the codes other than ``DLF.3051`` are the emulator's own choice,
-the real ones are undocumented):
+Release workflow (all 400, DataArts shape; the codes other than ``DLF.3051`` are invented, in the
+``EMU.*`` range: the real ones are undocumented). The catalogue and its sources are at ``ERR_*`` below.
 
 * invalid body field: ``DLF.3051`` "The request parameter is invalid. <field>: <reason>";
-* unknown pending item id (in the ``workspace``): ``DLF.6301``; pending item already packaged: ``DLF.6302``;
-* unknown (or cancelled, for deploy/unpack) release package id, in the path or the body: ``DLF.6303``
+* unknown pending item id (in the ``workspace``): ``EMU.1101``; pending item already packaged: ``EMU.1102``;
+* unknown (or cancelled, for deploy/unpack) release package id, in the path or the body: ``EMU.1103``
   (the detail of an unknown package is a 400, like other DataArts "not found" errors);
 * operation not allowed in the package's state (deploy of a releasing/released package, cancel of a
-  releasing/released package): ``DLF.6304``.
+  releasing/released package): ``EMU.1104``.
 
 Order of checks on the DataArts API: route, scripted fault, authentication, rate limit, project,
 workspace, parameters.
@@ -82,14 +84,25 @@ METADATA_TOKEN_PATH = "/meta-data/latest/api/token"  # noqa: S105 - a URL path
 METADATA_TOKEN_MAX_TTL_S = 21_600  # the SDK asks for 6 h
 DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS)
 
-ERR_WORKSPACE_MISSING = "DLF.0137"
-ERR_WORKSPACE_UNKNOWN = "DLF.0138"
+# Error codes. Public sources only:
+# - API Gateway error-code table (Huawei Cloud API usage guide, "Error Codes"): APIGW.0101 API not
+#   published (404), APIGW.0106 orchestration error (400), APIGW.0301 incorrect IAM authentication
+#   information (401), APIGW.0302 the IAM user is not authorized to access the API (403), APIGW.0308
+#   throttling threshold reached (429).
+# - DataArts Studio API reference, error codes: DLF.3051 "The request parameter is invalid." (also
+#   DLF.0100 job, DLF.0137 job instance and DLF.0113 supplement data not found: the job-run APIs).
+# - A missing ``workspace`` header answered APIGW.0106 to the Kestra plugin (kestra-io/plugin-huawei,
+#   AGENTS.md; ../shared/reference/dataarts-job-runs.md section 1).
+# INVENTED where no public source gives a code: the EMU.* range, which no Huawei service uses.
+ERR_WORKSPACE_MISSING = "APIGW.0106"
 ERR_PARAM_INVALID = "DLF.3051"
 MSG_PARAM_INVALID = "The request parameter is invalid."
-ERR_PENDING_ITEM_UNKNOWN = "DLF.6301"
-ERR_PENDING_ITEM_PACKAGED = "DLF.6302"
-ERR_PACKAGE_UNKNOWN = "DLF.6303"
-ERR_PACKAGE_STATE = "DLF.6304"
+ERR_WORKSPACE_UNKNOWN = "EMU.1001"  # INVENTED
+ERR_PROJECT_HEADER_MISSING = "EMU.1002"  # INVENTED: X-Project-Id missing on AK/SK, several projects
+ERR_PENDING_ITEM_UNKNOWN = "EMU.1101"  # INVENTED
+ERR_PENDING_ITEM_PACKAGED = "EMU.1102"  # INVENTED
+ERR_PACKAGE_UNKNOWN = "EMU.1103"  # INVENTED
+ERR_PACKAGE_STATE = "EMU.1104"  # INVENTED
 
 REDACTED_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token", "x-metadata-token"})
 JSON_CT = "application/json;charset=UTF-8"
@@ -1171,6 +1184,14 @@ class Emulator:
                 req, 403, "APIGW.0302", "The IAM user is not authorized to access the API (project mismatch)."
             )
         x_project = req.header("x-project-id")
+        if x_project is None and token_project is None and self.config.extra_project_ids:
+            # AK/SK in an account with several projects: the project must be named (the retry guide).
+            return self._gateway_error(
+                req,
+                400,
+                ERR_PROJECT_HEADER_MISSING,
+                "X-Project-Id is required: the account has several projects.",
+            )
         if x_project is not None and x_project.strip() != path_project:
             return self._gateway_error(
                 req,
@@ -1180,7 +1201,7 @@ class Emulator:
             )
         workspace = (req.header("workspace") or "").strip()
         if not workspace:
-            return self._dlf_error(ERR_WORKSPACE_MISSING, "The workspace header is missing.")
+            return self._gateway_error(req, 400, ERR_WORKSPACE_MISSING, "Orchestration error.")
         with self._lock:
             if workspace not in self._workspaces:
                 return self._dlf_error(ERR_WORKSPACE_UNKNOWN, f"The workspace {workspace} does not exist.")

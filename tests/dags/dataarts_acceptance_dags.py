@@ -20,7 +20,11 @@ from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItems
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 #: The data interval of a run is the 7 days before its logical date (DeltaDataIntervalTimetable).
 LIST_SCHEDULE = timedelta(days=7)
-SENSOR_TIMEOUT_S = 4.0  # the deadline counts from the task start: 3.0 spends ~1.2 s before execute()
+# Timeouts count from the task start, which dag.test() sets 1-3 s before execute() (more on a busy
+# machine): DAGs whose sensor must succeed get a long one; the "_short" and "_soft" variants, used by
+# the tests that wait for the deadline, a short one.
+SENSOR_TIMEOUT_S = 60.0
+SENSOR_SHORT_TIMEOUT_S = 4.0
 SENSOR_POKE_INTERVAL_S = 0.5
 
 
@@ -50,9 +54,9 @@ with DAG(
 
 
 for _mode in ("poke", "reschedule", "deferrable"):
-    for _soft in (False, True):
+    for _variant in ("", "_short", "_soft"):
         with DAG(
-            dag_id=f"dataarts_acc_sensor_{_mode}{'_soft' if _soft else ''}",
+            dag_id=f"dataarts_acc_sensor_{_mode}{_variant}",
             schedule=None,
             start_date=START,
             catchup=False,
@@ -68,7 +72,7 @@ for _mode in ("poke", "reschedule", "deferrable"):
                 mode="reschedule" if _mode == "reschedule" else "poke",
                 deferrable=_mode == "deferrable",
                 poke_interval=SENSOR_POKE_INTERVAL_S,
-                timeout=SENSOR_TIMEOUT_S,
-                soft_fail=_soft,
+                timeout=SENSOR_SHORT_TIMEOUT_S if _variant else SENSOR_TIMEOUT_S,
+                soft_fail=_variant == "_soft",
                 max_consecutive_failures=1,
             )

@@ -22,7 +22,8 @@ from airflow_dataarts_provider.operators.release_package import (
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
-REL_SENSOR_TIMEOUT_S = 4.0
+REL_SENSOR_TIMEOUT_S = 60.0  # sensors that must succeed (see dataarts_acceptance_dags)
+REL_SENSOR_SHORT_TIMEOUT_S = 4.0  # the "_short" and "_soft" variants: tests that wait for the deadline
 REL_POKE_INTERVAL_S = 0.5
 REL_WAIT_TIMEOUT_S = 10.0
 
@@ -93,16 +94,16 @@ for _name, _wait, _deferrable in (
 
 # ---------------------------------------------------------------- sensor
 for _mode in ("poke", "reschedule", "deferrable"):
-    for _soft in (False, True):
-        with _dag(f"dataarts_release_sensor_{_mode}{'_soft' if _soft else ''}"):
+    for _variant in ("", "_short", "_soft"):
+        with _dag(f"dataarts_release_sensor_{_mode}{_variant}"):
             DataArtsReleasePackageSensor(
                 task_id="s",
                 package_id=conf("package_id"),
                 mode="reschedule" if _mode == "reschedule" else "poke",
                 deferrable=_mode == "deferrable",
                 poke_interval=REL_POKE_INTERVAL_S,
-                timeout=REL_SENSOR_TIMEOUT_S,
-                soft_fail=_soft,
+                timeout=REL_SENSOR_SHORT_TIMEOUT_S if _variant else REL_SENSOR_TIMEOUT_S,
+                soft_fail=_variant == "_soft",
                 max_consecutive_failures=1,
             )
 

@@ -415,10 +415,10 @@ def test_default_limit_and_bounds(dataarts_emulator: Emulator) -> None:
 def test_workspace_header_checks(dataarts_emulator: Emulator) -> None:
     missing = signed_get(dataarts_emulator, headers={"Content-Type": "application/json"})
     assert missing.status_code == 400
-    assert missing.json()["error_code"] == "DLF.0137"
+    assert missing.json()["error_code"] == "APIGW.0106"
     unknown = signed_get(dataarts_emulator, headers={"workspace": "0" * 32})
     assert unknown.status_code == 400
-    assert unknown.json()["error_code"] == "DLF.0138"
+    assert unknown.json()["error_code"] == "EMU.1001"
 
 
 def test_project_checks(dataarts_emulator: Emulator) -> None:
@@ -430,6 +430,26 @@ def test_project_checks(dataarts_emulator: Emulator) -> None:
     unknown = signed_get(dataarts_emulator, path="/v2/" + "d" * 32 + "/factory/pending-items")
     assert unknown.status_code == 403
     assert unknown.json()["error_code"] == "APIGW.0302"
+
+
+def test_several_projects_require_x_project_id_on_aksk_calls(dataarts_emulator_factory: Any) -> None:
+    """The official SDK always sends X-Project-Id (and signs it): it works. A bare signed call does not
+    name the project, which an account with several projects cannot resolve."""
+    emu = dataarts_emulator_factory(seed_items=5, extra_project_ids=("c" * 32,))
+    bare = signed_get(emu)  # no X-Project-Id
+    assert (bare.status_code, bare.json()["error_code"]) == (400, "EMU.1002")
+    named = signed_get(
+        emu,
+        headers={
+            "Content-Type": "application/json",
+            "workspace": DEFAULT_WORKSPACE_ID,
+            "X-Project-Id": DEFAULT_PROJECT_ID,
+        },
+    )
+    assert named.status_code == 200
+    assert _list(sdk_client(emu), limit=5).total == 5
+    # a single-project account does not need it (the emulator's default)
+    assert signed_get(dataarts_emulator_factory(seed_items=1)).status_code == 200
 
 
 def test_unknown_path_404_and_request_id_everywhere(dataarts_emulator: Emulator) -> None:

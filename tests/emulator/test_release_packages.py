@@ -168,12 +168,12 @@ def test_create_package_validation(emu: Emulator, change: dict[str, Any], field:
 def test_create_package_unknown_or_packaged_items(emu: Emulator) -> None:
     ids = item_ids(emu, 2)
     bad = create(emu, [ids[0], "no-such-id"])
-    assert (bad.status_code, bad.json()["error_code"]) == (400, "DLF.6301")
+    assert (bad.status_code, bad.json()["error_code"]) == (400, "EMU.1101")
     assert "no-such-id" in bad.json()["error_msg"]
     assert all(i["package_flag"] == 0 for i in emu.items())  # nothing half-done
     assert create(emu, [ids[0]]).status_code == 200
     again = create(emu, [ids[1], ids[0]])
-    assert (again.status_code, again.json()["error_code"]) == (400, "DLF.6302")
+    assert (again.status_code, again.json()["error_code"]) == (400, "EMU.1102")
     dup = create(emu, [ids[1], ids[1]])
     assert (dup.status_code, dup.json()["error_code"]) == (400, "DLF.3051")
     broken = call(emu, "POST", "pending-items/package", raw="{not json")
@@ -183,7 +183,7 @@ def test_create_package_unknown_or_packaged_items(emu: Emulator) -> None:
 def test_gateway_checks_apply(emu: Emulator) -> None:
     ids = item_ids(emu, 1)
     no_ws = call(emu, "POST", "release-packages", {}, headers={"workspace": ""})
-    assert no_ws.json()["error_code"] == "DLF.0137"
+    assert no_ws.json()["error_code"] == "APIGW.0106"
     other = call(emu, "POST", "release-packages", {}, headers={"X-Project-Id": "x" * 32})
     assert other.status_code == 403
     unsigned = requests.post(f"{emu.url}{BASE}/pending-items/package", json={}, timeout=5)
@@ -266,7 +266,7 @@ def test_auto_approval_release_success_removes_items(emu: Emulator, clock: Clock
     remaining = {i["pending_item_id"] for i in emu.items()}
     assert remaining.isdisjoint(ids) and len(remaining) == 10
     again = call(emu, "POST", "release-packages/deploy", {"package_ids": [pkg_id]})
-    assert (again.status_code, again.json()["error_code"]) == (400, "DLF.6304")
+    assert (again.status_code, again.json()["error_code"]) == (400, "EMU.1104")
     assert emu.counters()["packages_released"] == 1
 
 
@@ -320,7 +320,7 @@ def test_forced_outcome_and_cancel_restores_flags(emu: Emulator, clock: Clock) -
     emu.set_package_outcome(pkg_id, "failed", "quota exceeded")
     call(emu, "POST", "release-packages/deploy", {"package_ids": [pkg_id]})
     busy = call(emu, "POST", "release-packages/unpack", {"package_ids": [pkg_id]})
-    assert (busy.status_code, busy.json()["error_code"]) == (400, "DLF.6304")
+    assert (busy.status_code, busy.json()["error_code"]) == (400, "EMU.1104")
     clock.now += 5
     assert {t["error_msg"] for t in detail(emu, pkg_id)["task_details"]} == {"quota exceeded"}
     resp = call(emu, "POST", "release-packages/unpack", {"package_ids": [pkg_id]})
@@ -329,7 +329,7 @@ def test_forced_outcome_and_cancel_restores_flags(emu: Emulator, clock: Clock) -
     assert call(emu, "POST", "release-packages", {}).json()["total"] == 0
     assert detail(emu, pkg_id)["release_package"]["delete_flag"] == 1
     gone = call(emu, "POST", "release-packages/unpack", {"package_ids": [pkg_id]})
-    assert gone.json()["error_code"] == "DLF.6303"
+    assert gone.json()["error_code"] == "EMU.1103"
     assert create(emu, ids).status_code == 200  # the items can be packaged again
 
 
@@ -340,13 +340,13 @@ def test_pending_package_cancel_and_deploy_validation(emu: Emulator) -> None:
         ({"package_ids": []}, "DLF.3051"),
         ({"package_ids": [str(n) for n in range(101)]}, "DLF.3051"),
         ({"package_ids": [pkg_id], "startup_mode": 2}, "DLF.3051"),
-        ({"package_ids": [pkg_id, "999"]}, "DLF.6303"),
+        ({"package_ids": [pkg_id, "999"]}, "EMU.1103"),
     ):
         resp = call(emu, "POST", "release-packages/deploy", body)
         assert (resp.status_code, resp.json()["error_code"]) == (400, code), body
     assert emu.package(pkg_id)["deploy_requested"] is False  # all-or-nothing
     unknown = call(emu, "GET", "release-packages/424242")
-    assert (unknown.status_code, unknown.json()["error_code"]) == (400, "DLF.6303")
+    assert (unknown.status_code, unknown.json()["error_code"]) == (400, "EMU.1103")
     assert call(emu, "POST", "release-packages/unpack", {"package_ids": [pkg_id]}).status_code == 200
     assert emu.items()[0]["package_flag"] == 0
 
@@ -359,7 +359,7 @@ def test_drop_after_creates_then_closes(emu: Emulator) -> None:
     (pkg,) = emu.packages()
     assert pkg["pending_item_ids"] == ids
     retry = create(emu, ids)  # a blind retry is refused: the items are already packaged
-    assert retry.json()["error_code"] == "DLF.6302"
+    assert retry.json()["error_code"] == "EMU.1102"
     log = [e for e in emu.request_log() if e["endpoint"] == "release-package-create"]
     assert [(e["status"], e.get("processed_status"), e["fault"]) for e in log] == [
         (None, 200, "drop_after"),
@@ -453,7 +453,7 @@ def test_official_sdk_reads_the_packages(emu: Emulator, clock: Clock) -> None:
         client.show_factory_package_detail(
             ShowFactoryPackageDetailRequest(package_id="999", workspace=DEFAULT_WORKSPACE_ID)
         )
-    assert (err.value.status_code, err.value.error_code) == (400, "DLF.6303")
+    assert (err.value.status_code, err.value.error_code) == (400, "EMU.1103")
     other = create(emu, item_ids(emu, 1)).json()["release_package_id"]
     client.cancel_factory_packages(
         CancelFactoryPackagesRequest(

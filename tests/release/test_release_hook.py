@@ -132,7 +132,7 @@ def test_lost_answer_with_a_single_attempt_raises_and_a_retry_finds_it(
 def test_create_with_already_packaged_items_is_refused_by_the_server(emu: Any, hook: DataArtsHook) -> None:
     item_ids = _ids(emu, 8, 9)
     _create(hook, "rel-first", item_ids)
-    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6302"):
+    with pytest.raises(DataArtsInvalidRequestError, match=r"EMU\.1102"):
         _create(hook, "rel-second", item_ids)
     assert emu.counters()["packages_created"] == 1
 
@@ -231,7 +231,7 @@ def test_detail_deploy_and_cancel(emu: Any, hook: DataArtsHook) -> None:
     assert second not in [p["package_id"] for p in hook.list_release_packages()]
     assert hook.find_release_package("rel-cancel") is None
     # the released package cannot be cancelled any more: the server refuses, nothing changes
-    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6304"):
+    with pytest.raises(DataArtsInvalidRequestError, match=r"EMU\.1104"):
         hook.cancel_release_packages([first])
     assert _flags(emu, first_ids) == [1, 1]
 
@@ -311,9 +311,9 @@ def test_101_duplicate_ids_are_one_id(emu: Any, hook: DataArtsHook) -> None:
 
 
 def test_unknown_package_is_an_error_not_none(emu: Any, hook: DataArtsHook) -> None:
-    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6303"):
+    with pytest.raises(DataArtsInvalidRequestError, match=r"EMU\.1103"):
         hook.get_release_package("999")
-    with pytest.raises(DataArtsInvalidRequestError, match=r"DLF\.6303"):
+    with pytest.raises(DataArtsInvalidRequestError, match=r"EMU\.1103"):
         hook.deploy_release_packages(["999"])
     # The deploy reads the package's state first: an unknown package fails there, nothing is POSTed.
     assert hits(emu, ENDPOINT_PACKAGE_DETAIL) == 2

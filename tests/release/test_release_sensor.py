@@ -26,7 +26,7 @@ from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 MODES = ("poke", "reschedule", "deferrable")
-TIMEOUT_S = 4.0  # = REL_SENSOR_TIMEOUT_S (tests/dags): 3.0 and 3.1 spend 1-2 s before execute()
+TIMEOUT_S = 4.0  # = REL_SENSOR_SHORT_TIMEOUT_S (tests/dags)
 POKE_S = 0.5
 HOOK_CONN = "dataarts_release_sensor_hook"
 
@@ -40,9 +40,12 @@ def bag(dag_bag: Any) -> Any:
 def run(bag: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     runner = dag_runner(bag, monkeypatch)
 
-    def _run(mode: str, emu: Any, package_id: str, *, soft: bool = False, **conn: Any) -> Any:
+    def _run(
+        mode: str, emu: Any, package_id: str, *, soft: bool = False, short: bool = False, **conn: Any
+    ) -> Any:
         conf = {"package_id": package_id}
-        return runner(f"dataarts_release_sensor_{mode}{'_soft' if soft else ''}", emu, conf, **conn)
+        variant = "_soft" if soft else "_short" if short else ""
+        return runner(f"dataarts_release_sensor_{mode}{variant}", emu, conf, **conn)
 
     return _run
 
@@ -178,7 +181,7 @@ def test_timeout_with_soft_fail_is_skipped(
 
 def test_timeout_without_soft_fail_fails(emu: Any, hook: DataArtsHook, run: Any) -> None:
     package_id = _package(hook, emu, [emu.items()[4]["item_name"]], "sensor-timeout")
-    dr = run("poke", emu, package_id)
+    dr = run("poke", emu, package_id, short=True)
     assert state(_ti(dr)) == "failed"
     assert _details(emu) >= 2
 

@@ -1,7 +1,8 @@
 """Acceptance tests of DataArtsPendingItemsSensor in each mode (poke, reschedule, deferrable): real DAG
 runs (``dag.test()``; the deferrable sensor's trigger runs inline) against the emulator over loopback
-HTTP, with emulator changes made by timers while the run waits. DAGs: ``dataarts_acc_sensor_<mode>``
-and ``dataarts_acc_sensor_<mode>_soft`` (tests/dags), 4 s timeout, 0.5 s poke interval."""
+HTTP, with emulator changes made by timers while the run waits. DAGs: ``dataarts_acc_sensor_<mode>``,
+``dataarts_acc_sensor_<mode>_short`` and ``_soft`` (tests/dags: 60 s, 4 s and 4 s timeouts), 0.5 s
+poke interval."""
 
 from __future__ import annotations
 
@@ -41,7 +42,14 @@ def run(bag: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     stops: list[threading.Event] = []
 
     def _run(
-        mode: str, emulator: Any, conf: dict[str, Any], *, soft: bool = False, at: Any = None, **conn: Any
+        mode: str,
+        emulator: Any,
+        conf: dict[str, Any],
+        *,
+        soft: bool = False,
+        short: bool = False,
+        at: Any = None,
+        **conn: Any,
     ) -> Any:
         info = emulator.info()
         fields: dict[str, Any] = {
@@ -58,7 +66,8 @@ def run(bag: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             },
         }
         monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", json.dumps(fields))
-        dag = bag.get_dag(f"dataarts_acc_sensor_{mode}{'_soft' if soft else ''}")
+        variant = "_soft" if soft else "_short" if short else ""
+        dag = bag.get_dag(f"dataarts_acc_sensor_{mode}{variant}")
         assert dag is not None
         if at is not None:
             stop = threading.Event()
@@ -160,7 +169,7 @@ def test_times_out_when_only_other_tasks_change(mode: str, emu: Any, run: Any) -
         emu.release(item_names=others[:2])
         emu.mark_packaged(item_names=others[2:])
 
-    dr = run(mode, emu, {"names": watched}, at=change_others)
+    dr = run(mode, emu, {"names": watched}, at=change_others, short=True)
     assert _state(_ti(dr)) == "failed"
     assert _state(dr) == "failed"
     assert [i["item_name"] for i in emu.items()].count(watched[0]) == 1  # still pending
