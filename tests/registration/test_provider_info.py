@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_3_0
+from conftest import AIRFLOW_3_0, connection_json
 from packaging.utils import canonicalize_name
 
 from airflow_dataarts_provider import connection_form
@@ -205,3 +205,34 @@ def test_ui_metadata_service_exposes_custom_fields(request: pytest.FixtureReques
     assert std.url_schema.hidden is True
     assert std.login.title == "Access key (AK) / IAM user name"
     assert std.password.title == "Secret key (SK) / IAM password"
+
+
+def test_airflow_connections_test_uses_the_hooks_test_connection(dataarts_emulator_factory: Any) -> None:
+    """The Test button's path on every line: ``airflow connections test`` builds the hook from the
+    connection and calls ``test_connection()`` (one cheap read against the emulator)."""
+    emu = dataarts_emulator_factory(seed_items=12, rate_limit_per_user=None)
+
+    def cli_test(**extra: Any) -> str:
+        info = {**emu.info(), **extra}
+        env = {
+            **os.environ,
+            "PYTHONWARNINGS": "ignore",
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+            "AIRFLOW_CONN_DATAARTS_CLI_TEST": connection_json(info),
+        }
+        out = subprocess.run(
+            [str(AIRFLOW_BIN), "connections", "test", "dataarts_cli_test"],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=180,
+        )
+        return out.stdout + out.stderr
+
+    ok = cli_test()
+    assert "Connection success!" in ok, ok[-3000:]
+    assert emu.counters()["by_endpoint"].get("pending-items") == 1
+    failed = cli_test(sk="Wrong-secret-key-0123456789")
+    assert "Connection failed!" in failed and "APIGW.0301" in failed, failed[-3000:]
+    assert "Wrong-secret-key-0123456789" not in failed
