@@ -2,8 +2,8 @@
 
 ``airflow.sdk`` exports differ by line (3.0 has no ``BaseHook`` there, 3.1 no ``conf``), so the Airflow
 classes come from ``airflow.providers.common.compat.sdk``, the shim the official providers use: it
-resolves each name to the right object on every line. Version flags for behaviour that differs by line
-live here too; no other module compares Airflow versions.
+resolves each name to the right object on every line. Version flags, when behaviour must differ by
+line, belong here too; no other module compares Airflow versions.
 """
 
 from __future__ import annotations
@@ -25,12 +25,6 @@ from airflow.providers.common.compat.sdk import (
     XCom,
     conf,
 )
-from packaging.version import Version
-
-AIRFLOW_VERSION = Version(Version(_airflow_version).base_version)
-AIRFLOW_V_3_0_PLUS = Version("3.0.0") <= AIRFLOW_VERSION
-#: From 3.2 the connection form is read from provider info (hook methods are a deprecated fallback).
-AIRFLOW_V_3_2_PLUS = Version("3.2.0") <= AIRFLOW_VERSION
 
 
 def _load_mask_secret() -> Callable[..., Any]:
@@ -52,9 +46,6 @@ def _load_mask_secret() -> Callable[..., Any]:
 mask_secret = _load_mask_secret()
 
 __all__ = [
-    "AIRFLOW_VERSION",
-    "AIRFLOW_V_3_0_PLUS",
-    "AIRFLOW_V_3_2_PLUS",
     "AirflowException",
     "AirflowFailException",
     "AirflowSensorTimeout",
