@@ -339,10 +339,11 @@ class PendingItemsWalk:
                 else f"the listing ended after {rows} rows but total is {total}"
                 f" (offset semantics {self._semantics()!r} may be wrong for this server)"
             )
-        if total is not None and rows >= total and len(self._pass_ids | set(ids)) != total:
+        if total is not None and rows >= total:
             # The invariant, whatever path led here: complete means exactly `total` distinct ids.
             distinct = len(self._pass_ids | set(ids))
-            raise _Disturbed(f"{distinct} distinct items but total is {total}")
+            if distinct != total:
+                raise _Disturbed(f"{distinct} distinct items but total is {total}")
         return rows
 
     def _semantics(self) -> OffsetSemantics | None:

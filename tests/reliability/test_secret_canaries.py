@@ -14,12 +14,11 @@ import re
 import subprocess
 import sys
 import traceback
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, TESTS, plain_text
+from conftest import AIRFLOW_2, AIRFLOW_3_0, TESTS, plain_text
 from rel_helpers import clear_process_caches, connection_fields, fresh_caches, make_hook, set_raw_connection
 
 from airflow_dataarts_provider.core.errors import DataArtsError
@@ -80,7 +79,6 @@ def _log_files() -> str:
 # mask_secret() call is what it must do; 3.1 and later no longer log the value. Those lines are set
 # aside on 3.0 (docs/reliability.md); every other line is searched.
 _AIRFLOW_30_MASK_REQUEST = re.compile(r"^.*Sending request\s+msg=MaskSecret\(.*$", re.MULTILINE)
-AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 
 
 def _find(canaries: dict[str, str], haystacks: dict[str, str]) -> list[str]:
