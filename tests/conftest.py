@@ -57,13 +57,13 @@ def clear_process_state() -> None:
     semantics, and the secrets the masker learned. Tests run many emulators in one process: without this,
     caches leak between tests and the masker's one regex of every secret (each emulator issues new
     random tokens) grows with every test and slows every log line."""
-    from airflow_dataarts_provider.core import auth, flows, ratelimit
+    from airflow_dataarts_provider.core import auth, listing, ratelimit
 
     auth.CREDENTIAL_CACHE.clear()
     auth.METADATA_SESSIONS.clear()
     ratelimit.reset_limiters()
-    flows._LEARNED_OFFSET_SEMANTICS.clear()
-    flows._LEARNED_RELEASE_PAGE_SIZE.clear()
+    listing._LEARNED_OFFSET_SEMANTICS.clear()
+    listing._LEARNED_RELEASE_PAGE_SIZE.clear()
     for name in ("airflow.sdk._shared.secrets_masker", "airflow._shared.secrets_masker"):
         with contextlib.suppress(ImportError, AttributeError):
             importlib.import_module(name).reset_secrets_masker()

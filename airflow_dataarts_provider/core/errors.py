@@ -13,13 +13,39 @@ import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow_dataarts_provider.core.http import HttpResponse
 
 
 class DataArtsError(Exception):
-    """Root of every error raised by this provider."""
+    """Root of every error raised by this provider.
+
+    Two questions every decision asks, answered by the error itself:
+
+    - :attr:`retryable`: may repeating *the same request* succeed (throttling, a server fault, a network
+      fault, an unreadable answer)? The attempt loop reads it, together with :attr:`unprocessed`.
+    - :attr:`permanent`: is waiting pointless (invalid input, authentication, permission, not found)? A
+      sensor or trigger fails at once on it; anything else counts against its failure budget.
+    """
+
+    _retryable: ClassVar[bool] = False
+    _permanent: ClassVar[bool] = True
+
+    @property
+    def retryable(self) -> bool:
+        """Repeating the same request may succeed."""
+        return self._retryable
+
+    @property
+    def unprocessed(self) -> bool:
+        """The server provably did not act on the request: it may be repeated even when not idempotent."""
+        return False
+
+    @property
+    def permanent(self) -> bool:
+        """Waiting cannot fix it."""
+        return self._permanent
 
 
 class DataArtsConfigError(DataArtsError, ValueError):
@@ -38,6 +64,9 @@ class DataArtsConfigError(DataArtsError, ValueError):
 class DataArtsTransportError(DataArtsError):
     """The request did not complete: connection refused or dropped, DNS failure, timeout."""
 
+    _retryable = True
+    _permanent = False
+
     def __init__(self, method: str, path: str, reason: str, *, timeout: bool = False) -> None:
         self.method = method
         self.path = path
@@ -49,6 +78,9 @@ class DataArtsTransportError(DataArtsError):
 class DataArtsResponseError(DataArtsError):
     """A response arrived but its body is not what the API documents (malformed or truncated JSON,
     wrong content type, missing or ill-typed fields)."""
+
+    _retryable = True
+    _permanent = False
 
     def __init__(
         self, method: str, path: str, status: int, problem: str, request_id: str | None = None
@@ -65,7 +97,8 @@ class DataArtsResponseError(DataArtsError):
 
 
 class DataArtsAPIError(DataArtsError):
-    """The service answered with an error status."""
+    """The service answered with an error status. Whether it is retryable or permanent follows from the
+    status (429 and 5xx are transient; a 429 was refused unprocessed), whatever the subclass."""
 
     def __init__(
         self,
@@ -95,6 +128,18 @@ class DataArtsAPIError(DataArtsError):
             message += f"\n{detail}"
         super().__init__(message)
 
+    @property
+    def retryable(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+    @property
+    def unprocessed(self) -> bool:
+        return self.status == 429
+
+    @property
+    def permanent(self) -> bool:
+        return not self.retryable
+
 
 class DataArtsInvalidRequestError(DataArtsAPIError):
     """HTTP 400 (and other 4xx not covered below): the request was refused as invalid."""
@@ -121,7 +166,12 @@ class DataArtsServerError(DataArtsAPIError):
 
 
 class DataArtsPaginationError(DataArtsError):
-    """The listing could not be walked consistently (it kept changing, or the server misbehaved)."""
+    """The listing could not be walked consistently (it kept changing, or the server misbehaved).
+
+    Not a request failure (no single request is repeated for it), but not permanent: a later walk may
+    find the listing stable."""
+
+    _permanent = False
 
 
 # ---------------------------------------------------------------------------------------------------------

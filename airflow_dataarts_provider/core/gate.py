@@ -17,13 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from airflow_dataarts_provider.core.calls import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.enums import TaskType
 from airflow_dataarts_provider.core.errors import DataArtsAPIError, DataArtsConfigError
 from airflow_dataarts_provider.core.filters import normalize_task_type
 
 WaitFor = Literal["released", "packaged"]
 WAIT_FOR_VALUES: tuple[str, ...] = ("released", "packaged")
-PAGE_SIZE = 100
 TASK_TYPE_LABELS: dict[Any, str] = {1: "job", 2: "script", 3: "resource"}
 UPDATE_TYPE_LABELS: dict[Any, str] = {1: "added", 2: "modified", 3: "deleted"}
 
@@ -129,7 +129,7 @@ def choose_plan(spec: GateSpec, workspace_total: int | None) -> Plan:
         return "walk"  # ids cannot be queried one by one
     if workspace_total is None:
         return "per_name" if len(spec.task_names) == 1 else "walk"
-    remaining_walk = max(0, math.ceil(workspace_total / PAGE_SIZE) - 1)
+    remaining_walk = max(0, math.ceil(workspace_total / PAGE_SIZE_MAX) - 1)
     return "per_name" if len(spec.task_names) < remaining_walk else "walk"
 
 
@@ -145,20 +145,13 @@ def describe_blocking(items: Sequence[Mapping[str, Any]], limit: int = 10) -> st
     return f"{len(items)} item{'s' if len(items) != 1 else ''}: {', '.join(shown)}{more}"
 
 
-def is_permanent(exc: BaseException) -> bool:
-    """Errors that waiting cannot fix: invalid input, authentication, permission, not found, invalid
-    request. Throttling, server errors, network faults, bad bodies and unstable listings are transient
-    (the hook already retried them per request)."""
-    if isinstance(exc, DataArtsConfigError):
-        return True
-    if isinstance(exc, DataArtsAPIError):
-        return 400 <= exc.status < 500 and exc.status != 429
-    return False
-
-
 def error_details(exc: BaseException) -> dict[str, Any]:
     """A JSON-serialisable description of an error (trigger events, logs)."""
-    details: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    details: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "permanent": getattr(exc, "permanent", True),
+    }
     if isinstance(exc, DataArtsAPIError):
         details.update(status=exc.status, error_code=exc.error_code, request_id=exc.request_id)
     return details

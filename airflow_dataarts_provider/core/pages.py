@@ -19,6 +19,7 @@ __all__ = [
     "parse_json_object",
     "parse_listing_page",
     "parse_pending_items_page",
+    "parse_release_packages_page",
 ]
 
 #: Media types accepted as JSON (besides any ``*/*+json`` structured-syntax suffix).
@@ -169,3 +170,8 @@ def parse_listing_page(
 def parse_pending_items_page(response: HttpResponse, method: str, path: str) -> Page:
     """Parse a 2xx answer of ``GET /v2/{project_id}/factory/pending-items``."""
     return parse_listing_page(response, method, path, id_key="pending_item_id")
+
+
+def parse_release_packages_page(response: HttpResponse, method: str, path: str) -> Page:
+    """Parse a 2xx answer of ``POST /v2/{project_id}/factory/release-packages`` (the listing)."""
+    return parse_listing_page(response, method, path, id_key="package_id")

@@ -1,11 +1,11 @@
 """A pure (sans-I/O) state machine that walks a ``limit``/``offset`` listing such as pending items.
 
-The transport drives it::
+The listing driver (:func:`airflow_dataarts_provider.core.listing.walk_flow`) feeds it::
 
-    walk = PendingItemsWalk(page_size=100, known_mode=cache.get(endpoint))
-    while (request := walk.next_offset()) is not None:
-        yield from walk.feed(fetch_page(request.limit, request.offset))   # fetch_page -> Page
-    cache[endpoint] = walk.learned_mode or cache.get(endpoint)
+    walk = ListingWalk(page_size=100, known_mode=learned.get(key))
+    while (request := walk.next_request()) is not None:
+        walk.feed(fetch_page(request.limit, request.offset))   # fetch_page -> Page; returns new items
+    learned[key] = walk.learned_mode or learned.get(key)
 
 ``offset`` semantics are UNCERTAIN for this API: documented as a *page number*, but sibling Huawei code
 advances it by *record count*. ``offset_mode="auto"`` works against either at the cost of at most one
@@ -28,12 +28,12 @@ on ``id_key``.
 
 Guarantees, when the walk ends normally (not by ``max_items``):
 
-* List API (:attr:`PendingItemsWalk.snapshot`): exactly the items of the final pass, a pass during
+* List API (:attr:`ListingWalk.snapshot`): exactly the items of the final pass, a pass during
   which ``total`` never changed and pages neither overlapped nor fell short, in server order, each id
   once. Any single insertion or removal changes ``total``, so the snapshot reflects the listing as it
   was during the final pass. (Only an insertion and a removal landing between the same two requests
   can escape detection; no client of a ``limit``/``offset`` API can see that.)
-* Lazy iterator (what :meth:`PendingItemsWalk.feed` returns): every id at most once; every item
+* Lazy iterator (what :meth:`ListingWalk.feed` returns): every id at most once; every item
   present for the whole walk is yielded; yielded = snapshot plus items read in an earlier pass that
   were gone by the final pass (legitimately released or deleted meanwhile): yielded items cannot be
   taken back, so a lazy consumer may see such released items; the list API does not.
@@ -48,17 +48,17 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from airflow_dataarts_provider.core.calls import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsPaginationError
 from airflow_dataarts_provider.core.pages import Page
 
-__all__ = ["DEFAULT_MAX_PAGES", "OffsetMode", "OffsetSemantics", "PageRequest", "PendingItemsWalk"]
+__all__ = ["DEFAULT_MAX_PAGES", "ListingWalk", "OffsetMode", "OffsetSemantics", "PageRequest"]
 
 OffsetMode = Literal["auto", "page", "record"]
 OffsetSemantics = Literal["page", "record"]
 
 #: Absolute cap on requests per walk (restarts included): 1000 pages of 100 = 100 000 items.
 DEFAULT_MAX_PAGES = 1000
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class _Disturbed(Exception):
     """A page showed that the listing moved under the current pass."""
 
 
-class PendingItemsWalk:
+class ListingWalk:
     """Walk a listing page by page; see the module docstring for the protocol and its guarantees.
 
     Not thread-safe: one walk is driven by one caller.
@@ -81,7 +81,7 @@ class PendingItemsWalk:
 
     def __init__(
         self,
-        page_size: int = 100,
+        page_size: int = PAGE_SIZE_MAX,
         *,
         offset_mode: OffsetMode = "auto",
         known_mode: OffsetSemantics | None = None,
@@ -91,9 +91,13 @@ class PendingItemsWalk:
         id_key: str = "pending_item_id",
     ) -> None:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise DataArtsConfigError("page_size", f"{page_size!r} is not a positive integer", "1..100")
-        if page_size > MAX_PAGE_SIZE:
-            raise DataArtsConfigError("page_size", f"{page_size} exceeds the API maximum", "1..100")
+            raise DataArtsConfigError(
+                "page_size", f"{page_size!r} is not a positive integer", f"1..{PAGE_SIZE_MAX}"
+            )
+        if page_size > PAGE_SIZE_MAX:
+            raise DataArtsConfigError(
+                "page_size", f"{page_size} exceeds the API maximum", f"1..{PAGE_SIZE_MAX}"
+            )
         if offset_mode not in ("auto", "page", "record"):
             raise DataArtsConfigError("offset_mode", f"{offset_mode!r} is unknown", "auto, page, record")
         if known_mode not in (None, "page", "record"):
@@ -195,7 +199,7 @@ class PendingItemsWalk:
 
     # ------------------------------------------------------------------ protocol
 
-    def next_offset(self) -> PageRequest | None:
+    def next_request(self) -> PageRequest | None:
         """The next request to send, or None when the walk is over. Idempotent until :meth:`feed`."""
         if self._done:
             return None
@@ -229,9 +233,9 @@ class PendingItemsWalk:
     def upcoming(self, count: int) -> list[PageRequest]:
         """Up to ``count`` requests that will follow, in order, if every page arrives full and nothing
         changes: the next one plus the ones after it. Only predictable once the offset semantics and
-        ``total`` are known (else just :meth:`next_offset`); a caller may fetch them concurrently and
-        feed them in order, checking each against :meth:`next_offset`."""
-        first = self.next_offset()
+        ``total`` are known (else just :meth:`next_request`); a caller may fetch them concurrently and
+        feed them in order, checking each against :meth:`next_request`."""
+        first = self.next_request()
         if first is None:
             return []
         semantics = self._semantics()
@@ -246,11 +250,11 @@ class PendingItemsWalk:
         ]
 
     def feed(self, page: Page) -> list[dict[str, Any]]:
-        """Account for the answer to the last :meth:`next_offset` request; return the items to yield
+        """Account for the answer to the last :meth:`next_request` request; return the items to yield
         (new ids only, in server order). May raise :class:`DataArtsPaginationError`."""
         request = self._pending
         if self._done or request is None:
-            raise RuntimeError("feed() called without a pending request from next_offset()")
+            raise RuntimeError("feed() called without a pending request from next_request()")
         self._pending = None
         self._pages += 1
         self._pass_pages += 1

@@ -1,5 +1,5 @@
-"""The release-package API (package pending items, list, detail, deploy, cancel): validation, request
-builders and response parsers. Pure: no I/O.
+"""The release-package API (package pending items, list, detail, deploy, cancel): validation of the
+values and the response parsers. Pure: no I/O. The calls themselves are in :mod:`.calls`.
 
 Field names follow the official SDK's models (``huaweicloudsdkdataartsstudio`` v1).
 """
@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from airflow_dataarts_provider.core.auth import Credentials
-from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsResponseError
 from airflow_dataarts_provider.core.filters import format_time, parse_time
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.http import HttpResponse
 from airflow_dataarts_provider.core.pages import parse_json_object
-from airflow_dataarts_provider.core.request import api_path, build_request
 
 MAX_IDS = 100
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -59,37 +55,12 @@ def package_name(value: object) -> str:
     return value
 
 
-def _path(config: ClientConfig, *segments: str) -> str:
-    return api_path("v2", config.project_id, "factory", *segments)
-
-
-def build_create_package(
-    config: ClientConfig,
-    credentials: Credentials,
-    *,
-    workspace: str,
-    name: str,
-    pending_item_ids: list[str],
-    approver_ids: list[str],
-    apply_user_id: str,
-    now: datetime,
-) -> HttpRequest:
-    body = {
-        "apply_user_id": apply_user_id,
-        "package_name": name,
-        "pending_item_list": pending_item_ids,
-        "approver_ids": approver_ids,
-    }
-    path = _path(config, "pending-items", "package")
-    return build_request(config, credentials, "POST", path, json_body=body, now=now, workspace=workspace)
-
-
-def parse_create_package(response: HttpResponse, path: str) -> str:
-    body = parse_json_object(response, "POST", path)
+def parse_create_package(response: HttpResponse, method: str, path: str) -> str:
+    body = parse_json_object(response, method, path)
     package_id = body.get("release_package_id")
     if isinstance(package_id, bool) or not isinstance(package_id, (str, int)) or str(package_id) == "":
         raise DataArtsResponseError(
-            "POST", path, response.status, "no 'release_package_id'", response.request_id
+            method, path, response.status, "no 'release_package_id'", response.request_id
         )
     return str(package_id)
 
@@ -136,34 +107,16 @@ def _status(value: object) -> int:
     raise ValueError(value)
 
 
-def build_list_packages(
-    config: ClientConfig,
-    credentials: Credentials,
-    *,
-    workspace: str,
-    body: Mapping[str, Any],
-    limit: int,
-    offset: int,
-    now: datetime,
-) -> HttpRequest:
-    payload = {**body, "limit": limit, "offset": offset}
-    path = _path(config, "release-packages")
-    return build_request(config, credentials, "POST", path, json_body=payload, now=now, workspace=workspace)
-
-
-def build_package_detail(
-    config: ClientConfig, credentials: Credentials, *, workspace: str, package_id: str, now: datetime
-) -> HttpRequest:
-    path = _path(config, "release-packages", package_id)
-    return build_request(config, credentials, "GET", path, now=now, workspace=workspace)
-
-
-def parse_package_detail(response: HttpResponse, path: str) -> dict[str, Any]:
-    body = parse_json_object(response, "GET", path)
+def parse_package_detail(response: HttpResponse, method: str, path: str) -> dict[str, Any]:
+    body = parse_json_object(response, method, path)
     package, details = body.get("release_package"), body.get("task_details")
     if not isinstance(package, dict) or not isinstance(details, list):
         raise DataArtsResponseError(
-            "GET", path, response.status, "expected 'release_package' and 'task_details'", response.request_id
+            method,
+            path,
+            response.status,
+            "expected 'release_package' and 'task_details'",
+            response.request_id,
         )
     return {"release_package": package, "task_details": details}
 
@@ -174,46 +127,17 @@ def check_startup_mode(value: object) -> int:
     return int(value)  # type: ignore[call-overload]
 
 
-def build_deploy(
-    config: ClientConfig,
-    credentials: Credentials,
-    *,
-    workspace: str,
-    package_ids: list[str],
-    startup_mode: int,
-    now: datetime,
-) -> HttpRequest:
-    if startup_mode not in (0, 1) or isinstance(startup_mode, bool):
-        raise DataArtsConfigError(
-            "startup_mode", f"{startup_mode!r}", "0 (don't start jobs) or 1 (start jobs)"
-        )
-    body = {"package_ids": package_ids, "startup_mode": startup_mode}
-    path = _path(config, "release-packages", "deploy")
-    return build_request(config, credentials, "POST", path, json_body=body, now=now, workspace=workspace)
-
-
-def parse_deploy(response: HttpResponse, path: str) -> list[dict[str, Any]]:
-    details = parse_json_object(response, "POST", path).get("deploy_package_details", [])
+def parse_deploy(response: HttpResponse, method: str, path: str) -> list[dict[str, Any]]:
+    details = parse_json_object(response, method, path).get("deploy_package_details", [])
     if not isinstance(details, list):
         raise DataArtsResponseError(
-            "POST", path, response.status, "bad 'deploy_package_details'", response.request_id
+            method, path, response.status, "bad 'deploy_package_details'", response.request_id
         )
     return [d for d in details if isinstance(d, dict)]
 
 
-def build_cancel(
-    config: ClientConfig, credentials: Credentials, *, workspace: str, package_ids: list[str], now: datetime
-) -> HttpRequest:
-    path = _path(config, "release-packages", "unpack")
-    return build_request(
-        config,
-        credentials,
-        "POST",
-        path,
-        json_body={"package_ids": package_ids},
-        now=now,
-        workspace=workspace,
-    )
+def parse_nothing(response: HttpResponse, method: str, path: str) -> None:
+    """For calls whose success body carries nothing the caller needs (any 2xx body is accepted)."""
 
 
 def failed_tasks(detail: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """Build (and, for AK/SK, sign) DataArts API requests as :class:`HttpRequest` values.
 
-:func:`build_request` is the generic builder every endpoint uses; :func:`build_pending_items_request`
-is the pending-items one. The URL carries exactly the canonical query string that was signed, so the
-transport must send it unchanged. :func:`canonical_request_of` recomputes the canonical request of a
+:func:`build_request` is the generic builder; :func:`request_for` builds the request of an
+:class:`~airflow_dataarts_provider.core.calls.ApiCall`. The URL carries exactly the canonical query
+string that was signed, so the transport must send it unchanged. :func:`canonical_request_of` recomputes the canonical request of a
 signed request (no secret needed) for 401 diagnostics.
 """
 
@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from airflow_dataarts_provider.core.auth import AkSkCredentials, Credentials, TokenCredentials
 from airflow_dataarts_provider.core.config import ClientConfig, validate_workspace
@@ -28,7 +28,6 @@ from airflow_dataarts_provider.core.signing import (
 
 _SEGMENT_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
 JSON_CONTENT_TYPE = "application/json"
-MAX_LIMIT = 100
 
 
 def api_path(*segments: str) -> str:
@@ -56,8 +55,8 @@ def build_request(  # noqa: PLR0917 - mirrors the request line
     """Build a request to ``config.endpoint + path``.
 
     Adds ``Content-Type: application/json``, ``X-Project-Id`` and ``workspace`` (the argument, else
-    ``config.workspace``; omitted when both are None), then either signs with AK/SK (``X-Security-Token``
-    added before signing) or adds ``X-Auth-Token``. ``json_body`` (if not None) is sent as compact UTF-8
+    ``config.workspace``; omitted when both are None; validated by :func:`resolve_workspace`), then
+    either signs with AK/SK (``X-Security-Token`` added before signing) or adds ``X-Auth-Token``. ``json_body`` (if not None) is sent as compact UTF-8
     JSON. ``now`` must be aware; it dates the signature.
     """
     if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
@@ -69,7 +68,7 @@ def build_request(  # noqa: PLR0917 - mirrors the request line
     all_headers: dict[str, str] = {"Content-Type": JSON_CONTENT_TYPE}
     ws = workspace if workspace is not None else config.workspace
     if ws is not None:
-        all_headers["workspace"] = validate_workspace(ws)
+        all_headers["workspace"] = ws
     all_headers["X-Project-Id"] = config.project_id
     for name, value in (headers or {}).items():
         if any(name.lower() == existing.lower() for existing in all_headers):
@@ -101,7 +100,7 @@ def build_request(  # noqa: PLR0917 - mirrors the request line
     raise DataArtsConfigError("credentials", f"unsupported type {type(credentials).__name__}")
 
 
-def _check_int(field: str, value: object, minimum: int, maximum: int | None) -> int:
+def check_int(field: str, value: object, minimum: int, maximum: int | None) -> int:
     allowed = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
     if isinstance(value, bool) or not isinstance(value, int):
         raise DataArtsConfigError(field, f"wrong type {type(value).__name__} ({value!r})", allowed)
@@ -122,34 +121,29 @@ def resolve_workspace(config: ClientConfig, workspace: str | None) -> str:
     return validate_workspace(chosen)
 
 
-def build_pending_items_request(
-    config: ClientConfig,
-    *,
-    credentials: Credentials,
-    filters_query: Iterable[tuple[str, str]] = (),
-    limit: int = 10,
-    offset: int = 0,
-    workspace: str | None = None,
-    now: datetime,
+class CallLike(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def query(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def body(self) -> Any: ...
+
+
+def request_for(
+    config: ClientConfig, credentials: Credentials, call: CallLike, *, workspace: str, now: datetime
 ) -> HttpRequest:
-    """``GET /v2/{project_id}/factory/pending-items`` with the filter pairs (from
-    :func:`~airflow_dataarts_provider.core.filters.build_filter_query`) plus ``limit`` (1..100) and
-    ``offset`` (>= 0). The ``workspace`` header is required here (argument or ``config.workspace``).
-    """
-    limit = _check_int("limit", limit, 1, MAX_LIMIT)
-    offset = _check_int("offset", offset, 0, None)
-    workspace = resolve_workspace(config, workspace)
-    pairs = list(filters_query)
-    clash = [k for k, _ in pairs if k in ("limit", "offset")]
-    if clash:
-        raise DataArtsConfigError("filters", f"{clash} are set by paging, not filters")
-    pairs += [("limit", str(limit)), ("offset", str(offset))]
+    """The signed request of ``call`` (an :class:`~airflow_dataarts_provider.core.calls.ApiCall`) in
+    ``workspace`` (from :func:`resolve_workspace`)."""
     return build_request(
         config,
         credentials,
-        "GET",
-        api_path("v2", config.project_id, "factory", "pending-items"),
-        pairs,
+        call.method,
+        call.path,
+        call.query,
+        json_body=call.body,
         now=now,
         workspace=workspace,
     )

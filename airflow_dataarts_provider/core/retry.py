@@ -1,52 +1,34 @@
-"""One retry policy for the sync and the async transport, built on tenacity.
+"""The retry policy: pure decisions, no I/O and no clock of its own.
 
-The decisions are pure methods of :class:`RetryPolicy` (:meth:`~RetryPolicy.is_retryable`,
-:meth:`~RetryPolicy.wait_seconds`, :meth:`~RetryPolicy.should_stop`). :meth:`~RetryPolicy.retrying`
-wraps them into a ``tenacity.Retrying``; the sleep and the clock are injectable (defaults:
-``time.sleep`` and ``time.monotonic``). The protocol flows (:mod:`~airflow_dataarts_provider.core.flows`)
-pass a recording ``sleep`` and turn each wait into a ``Sleep`` effect, so the same tenacity loop
-serves the sync and the async driver. When attempts or time run out, the last original exception
-is re-raised (never ``tenacity.RetryError``). Usage::
-
-    for attempt in policy.retrying("GET", on_retry=log_retry):
-        with attempt:
-            page = send_and_parse(request)          # raises DataArts* errors
-
-Classification (the "idempotent" default is GET/HEAD/OPTIONS; pass ``idempotent=`` to override):
+:meth:`RetryPolicy.next_wait` answers, after a failed attempt, "wait this long, then try again" or "give
+up" (None). The one attempt loop (:func:`airflow_dataarts_provider.core.engine.perform`) asks it after
+every failure; the sync and the async drivers only perform the resulting ``Sleep``. Whether an error may
+be repeated is the error's own answer (:attr:`~airflow_dataarts_provider.core.errors.DataArtsError.retryable`
+and ``unprocessed``); the policy adds the request's idempotency and the time and attempt budgets.
 
 =======================================  ===================================================
-HTTP 429 (throttled)                     retry, any method (the gateway refused it unprocessed),
-                                         waiting max(Retry-After, backoff), 2-5 s when absent
-HTTP 5xx                                 retry when idempotent
-``DataArtsTransportError``               retry when idempotent, or when ``exc.request_sent is
-                                         False`` (provably never reached the server)
+HTTP 429 (throttled, unprocessed)        retry, any method, waiting max(Retry-After, backoff),
+                                         2-5 s when absent
+HTTP 5xx                                 retry when idempotent (503 honours Retry-After)
+``DataArtsTransportError``               retry when idempotent
 ``DataArtsResponseError`` (bad body)     retry when idempotent
 other 4xx (400/401/403/404...)           never (five failed AK/SK attempts lock the keys)
 config, pagination, any other exception  never
 =======================================  ===================================================
+
+"Idempotent" defaults to GET/HEAD/OPTIONS; a call description may say otherwise (the release-package
+listing is a POST that only reads).
 """
 
 from __future__ import annotations
 
 import math
 import random
-import time
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from airflow_dataarts_provider.core.errors import (
-    DataArtsAPIError,
-    DataArtsConfigError,
-    DataArtsResponseError,
-    DataArtsTransportError,
-)
+from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsError
 
-if TYPE_CHECKING:  # imported on first use: DAG files importing operators do not pay for it
-    import tenacity
-
-__all__ = ["IDEMPOTENT_METHODS", "RetryEvent", "RetryPolicy"]
+__all__ = ["DEFAULT_POLICY", "IDEMPOTENT_METHODS", "RetryEvent", "RetryPolicy"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _DEFAULT_RNG = random.Random()  # noqa: S311 - jitter, not cryptography
@@ -61,10 +43,6 @@ class RetryEvent:
     exception: BaseException
     wait: float
     elapsed: float
-
-
-def _is_throttle(exc: BaseException) -> bool:
-    return isinstance(exc, DataArtsAPIError) and exc.status == 429
 
 
 @dataclass(frozen=True)
@@ -109,18 +87,10 @@ class RetryPolicy:
 
     def is_retryable(self, exc: BaseException, method: str, *, idempotent: bool | None = None) -> bool:
         """Whether a failed attempt of ``method`` may be repeated (see the module table)."""
-        safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        if isinstance(exc, DataArtsAPIError):
-            if exc.status == 429:
-                return True
-            if exc.status >= 500:
-                return safe
+        if not isinstance(exc, DataArtsError) or not exc.retryable:
             return False
-        if isinstance(exc, DataArtsTransportError):
-            return safe or getattr(exc, "request_sent", None) is False
-        if isinstance(exc, DataArtsResponseError):
-            return safe
-        return False
+        safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        return safe or exc.unprocessed
 
     def backoff_seconds(self, attempt: int, *, rng: random.Random | None = None) -> float:
         """Exponential backoff after failed attempt ``attempt`` (1-based), capped at ``backoff_max``;
@@ -138,7 +108,7 @@ class RetryPolicy:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None and math.isfinite(retry_after) and retry_after >= 0:
             return max(float(retry_after), backoff)  # the server's hint (429, 503)
-        if not _is_throttle(exc):
+        if not getattr(exc, "unprocessed", False):  # a 429 without Retry-After
             return backoff
         low, high = self.throttle_wait
         hint = (rng or self.rng or _DEFAULT_RNG).uniform(low, high) if self.jitter else high
@@ -149,115 +119,16 @@ class RetryPolicy:
         next one would start after ``max_total_wait`` seconds (``elapsed`` since the first began)."""
         return attempt >= self.max_attempts or elapsed + next_wait > self.max_total_wait
 
-    # ------------------------------------------------------------------ tenacity factories
-
-    def retrying(
-        self,
-        method: str,
-        *,
-        idempotent: bool | None = None,
-        sleep: Callable[[float], None] | None = None,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        clock: Callable[[], float] | None = None,
-    ) -> tenacity.Retrying:
-        """A ``tenacity.Retrying`` applying this policy to one request of ``method``. Reusable: each
-        iteration (``for attempt in r``) or ``r(fn)`` call is independent. ``r.statistics`` also counts
-        attempts; ``on_retry`` sees each retry (for logging)."""
-        c = _Controller(self, method, idempotent, on_retry, clock)
-        import tenacity
-
-        retrying = tenacity.Retrying(
-            retry=c.retry,
-            wait=c.wait,
-            stop=c.stop,
-            before=c.before,
-            before_sleep=c.before_sleep,
-            reraise=True,
-        )
-        return retrying if sleep is None else retrying.copy(sleep=sleep)
-
-
-@dataclass
-class _CallState:
-    started: float
-    planned: dict[int, float] = field(default_factory=dict)  # attempt number -> wait after it
-
-
-class _Controller:
-    """Adapts the policy to tenacity's retry/wait/stop/before/before_sleep hooks.
-
-    The wait after an attempt is computed once and shared by ``wait`` and ``stop`` (jitter makes a
-    second computation differ), whatever order the tenacity version calls them in.
-    """
-
-    def __init__(
-        self,
-        policy: RetryPolicy,
-        method: str,
-        idempotent: bool | None,
-        on_retry: Callable[[RetryEvent], None] | None,
-        clock: Callable[[], float] | None,
-    ) -> None:
-        self._policy = policy
-        self._method = method
-        self._idempotent = idempotent
-        self._on_retry = on_retry
-        self._clock = clock or time.monotonic
-        self._calls: weakref.WeakKeyDictionary[tenacity.RetryCallState, _CallState] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def _call(self, rs: tenacity.RetryCallState) -> _CallState:
-        state = self._calls.get(rs)
-        if state is None:  # before() was not called (should not happen): start counting now
-            state = self._calls[rs] = _CallState(started=self._clock())
-        return state
-
-    @staticmethod
-    def _exception(rs: tenacity.RetryCallState) -> BaseException | None:
-        outcome = rs.outcome
-        if outcome is None or not outcome.failed:
+    def next_wait(
+        self, exc: BaseException, attempt: int, elapsed: float, *, method: str, idempotent: bool | None = None
+    ) -> float | None:
+        """After failed attempt ``attempt`` (1-based), ``elapsed`` seconds after the first one began: the
+        seconds to wait before the next attempt, or None to give up (re-raise ``exc``)."""
+        if not self.is_retryable(exc, method, idempotent=idempotent):
             return None
-        return outcome.exception()
+        wait = self.wait_seconds(attempt, exc)
+        return None if self.should_stop(attempt, elapsed, wait) else wait
 
-    def before(self, rs: tenacity.RetryCallState) -> None:
-        if rs.attempt_number == 1:
-            self._calls[rs] = _CallState(started=self._clock())
 
-    def retry(self, rs: tenacity.RetryCallState) -> bool:
-        exc = self._exception(rs)
-        return exc is not None and self._policy.is_retryable(exc, self._method, idempotent=self._idempotent)
-
-    def _planned_wait(self, rs: tenacity.RetryCallState) -> float:
-        state = self._call(rs)
-        attempt = rs.attempt_number
-        if attempt not in state.planned:
-            exc = self._exception(rs)
-            state.planned[attempt] = (
-                self._policy.wait_seconds(attempt, exc)
-                if exc is not None
-                else self._policy.backoff_seconds(attempt)
-            )
-        return state.planned[attempt]
-
-    def wait(self, rs: tenacity.RetryCallState) -> float:
-        return self._planned_wait(rs)
-
-    def stop(self, rs: tenacity.RetryCallState) -> bool:
-        elapsed = self._clock() - self._call(rs).started
-        return self._policy.should_stop(rs.attempt_number, elapsed, self._planned_wait(rs))
-
-    def before_sleep(self, rs: tenacity.RetryCallState) -> None:
-        if self._on_retry is None:
-            return
-        exc = self._exception(rs)
-        if exc is None:  # pragma: no cover - retry() only retries exceptions
-            return
-        self._on_retry(
-            RetryEvent(
-                attempt=rs.attempt_number,
-                exception=exc,
-                wait=self._planned_wait(rs),
-                elapsed=self._clock() - self._call(rs).started,
-            )
-        )
+#: The defaults every layer uses (connection extras, the config, the policy): one place per fact.
+DEFAULT_POLICY = RetryPolicy()

@@ -1,8 +1,13 @@
-"""What sensors and triggers wait for, as pure conditions: one check is one flow that returns a
-:class:`CheckResult`. The sensors (poke/reschedule), the trigger (deferrable) and the hook share them.
+"""What sensors and triggers wait for, and the one decision machinery they share. Pure.
+
+A *condition* is checked by one flow that returns a :class:`CheckResult`:
 
 - :class:`PendingItemsCondition`: a release gate over pending items (see :mod:`.gate`);
 - :class:`ReleasePackageCondition`: a release package's deployment reaching success (or failing).
+
+:class:`Waiter` turns each check's outcome (a result, or the error the check raised) into a
+:class:`Step`: done, keep waiting, or fail (permanent or not). The sensors' poke, the triggers' loop and
+the deploy operator's wait are thin drivers of it: the failure budget exists once.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.effects import Flow
-from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking
+from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking, error_details
 
 if TYPE_CHECKING:  # the flows load with the first check, not when a DAG file imports a sensor
-    from airflow_dataarts_provider.core.flows import Client
+    from airflow_dataarts_provider.core.engine import CallContext
 
 
 @dataclass(frozen=True)
@@ -31,29 +37,23 @@ class CheckResult:
 
 
 class Condition(ABC):
-    kind: ClassVar[str]
+    #: What is listed, for the hook's log line ("pending items", "release package").
+    subject: ClassVar[str]
 
     @abstractmethod
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON values, including ``kind`` (trigger kwargs)."""
-
-    @abstractmethod
-    def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
-        """One check (its requests are retried by the flow's policy)."""
+    def check(self, ctx: CallContext) -> Flow[CheckResult]:
+        """One check (its requests are retried by the engine's policy)."""
 
 
 @dataclass(frozen=True)
 class PendingItemsCondition(Condition):
     spec: GateSpec
-    kind: ClassVar[str] = "pending_items"
+    subject: ClassVar[str] = "pending items"
 
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.spec.to_json()}
+    def check(self, ctx: CallContext) -> Flow[CheckResult]:
+        from airflow_dataarts_provider.core.listing import gate_flow
 
-    def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
-        from airflow_dataarts_provider.core.flows import gate_flow
-
-        items = yield from gate_flow(client, self.spec, workspace)
+        items = yield from gate_flow(ctx, self.spec)
         return self.evaluate(items)
 
     def evaluate(self, listing: list[dict[str, Any]]) -> CheckResult:
@@ -70,15 +70,12 @@ class PendingItemsCondition(Condition):
 @dataclass(frozen=True)
 class ReleasePackageCondition(Condition):
     package_id: str
-    kind: ClassVar[str] = "release_package"
+    subject: ClassVar[str] = "release package"
 
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "package_id": self.package_id}
+    def check(self, ctx: CallContext) -> Flow[CheckResult]:
+        from airflow_dataarts_provider.core.release_flows import package_detail_flow
 
-    def check(self, client: Client, workspace: str | None) -> Flow[CheckResult]:
-        from airflow_dataarts_provider.core.flows import package_detail_flow
-
-        detail = yield from package_detail_flow(client, self.package_id, workspace)
+        detail = yield from package_detail_flow(ctx, self.package_id)
         package = detail["release_package"]
         status = package.get("deploy_status")
         if package.get("delete_flag"):
@@ -116,13 +113,54 @@ def _status_label(status: int) -> str:
     return release.DeployStatus(status).name.lower().replace("_", " ")
 
 
-def condition_from_json(data: Mapping[str, Any]) -> Condition:
-    kind = data.get("kind")
-    if kind == PendingItemsCondition.kind:
-        return PendingItemsCondition(GateSpec.from_json(data))
-    if kind == ReleasePackageCondition.kind:
-        return ReleasePackageCondition(str(data["package_id"]))
-    raise ValueError(f"unknown condition kind {kind!r}")
+@dataclass(frozen=True)
+class Step:
+    """What to do after a check: ``done`` (``value`` is the XCom), ``wait`` (check again later; ``value``
+    is what is awaited), ``fail``. ``error`` describes a failure as JSON (trigger events)."""
+
+    action: Literal["done", "wait", "fail"]
+    message: str
+    value: Any = None
+    permanent: bool = True
+    error: dict[str, Any] | None = None
+
+    @property
+    def sentence(self) -> str:
+        """The message as a log line."""
+        return self.message[:1].upper() + self.message[1:]
+
+
+@dataclass
+class Waiter:
+    """The failure budget and the meaning of a check's outcome, for every sensor and trigger.
+
+    A permanent error (``DataArtsError.permanent``: invalid input, authentication, permission, not found)
+    fails at once; transient ones (after the engine's own retries) are tolerated
+    ``max_consecutive_failures`` times in a row. A result resets the count.
+    """
+
+    max_consecutive_failures: int
+    failures: int = 0
+
+    def after(self, outcome: CheckResult | DataArtsError) -> Step:
+        if isinstance(outcome, DataArtsError):
+            self.failures += 1
+            error = error_details(outcome)
+            if outcome.permanent:
+                return Step("fail", f"permanent error: {outcome}", error=error)
+            if self.failures > self.max_consecutive_failures:
+                message = f"Giving up after {self.failures} failed checks in a row: {outcome}"
+                return Step("fail", message, permanent=False, error=error)
+            message = f"check failed ({self.failures} in a row, transient): {outcome}"
+            return Step("wait", message, error=error)
+        self.failures = 0
+        if outcome.state == "failed":
+            return Step(
+                "fail", outcome.message, outcome.value, error={"details": outcome.value, "permanent": True}
+            )
+        if outcome.state == "done":
+            return Step("done", outcome.message, outcome.value)
+        return Step("wait", outcome.message, outcome.value)
 
 
 #: Every event carries exactly one of these statuses.

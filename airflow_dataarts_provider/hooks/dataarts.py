@@ -11,27 +11,30 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
+from airflow_dataarts_provider.core import calls
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.effects import Flow, T
+from airflow_dataarts_provider.core.engine import CallContext
 from airflow_dataarts_provider.core.enums import TaskType, UpdateType
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.filters import build_filter_query
-from airflow_dataarts_provider.core.flows import (
-    Client,
-    PendingItems,
+from airflow_dataarts_provider.core.gate import GateSpec
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.listing import (
+    Listing,
+    gate_flow,
+    list_flow,
+    probe_flow,
+    release_packages_flow,
+)
+from airflow_dataarts_provider.core.regions import pattern_note
+from airflow_dataarts_provider.core.release_flows import (
     cancel_flow,
     create_package_flow,
     deploy_flow,
     find_package_flow,
-    gate_flow,
     package_detail_flow,
-    pending_items_flow,
-    probe_flow,
-    release_packages_flow,
 )
-from airflow_dataarts_provider.core.gate import GateSpec
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.regions import pattern_note
 from airflow_dataarts_provider.core.retry import RetryEvent
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
@@ -40,7 +43,13 @@ from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 if TYPE_CHECKING:
     from airflow_dataarts_provider.transport.sync import SyncTransport
 
-__all__ = ["DataArtsHook", "GateSpec", "PendingItems", "TaskType", "UpdateType"]
+#: The result type of :meth:`DataArtsHook.fetch_pending_items` under its 1.x name.
+PendingItems = Listing
+
+__all__ = ["DataArtsHook", "GateSpec", "Listing", "PendingItems", "TaskType", "UpdateType"]
+
+#: ``make(ctx)``: the flow one hook call runs.
+MakeFlow = Callable[[CallContext], Flow[T]]
 
 
 class DataArtsHook(BaseHook):  # type: ignore[misc]
@@ -140,18 +149,11 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             )
         return self._transport
 
-    def _sync_run(self, flow: Flow[T], config: ClientConfig) -> T:
-        from airflow_dataarts_provider.transport import sync
-
-        return sync.run(flow, self._sync_transport(config))
-
-    def _sync_iterate(self, flow: Flow[Any], config: ClientConfig) -> Iterator[dict[str, Any]]:
-        from airflow_dataarts_provider.transport import sync
-
-        return sync.iterate(flow, self._sync_transport(config))
-
-    def _client(self, config: ClientConfig) -> Client:
-        return Client(config, on_retry=self._log_retry, on_response=self._log_response, on_secret=mask_secret)
+    def _context(self, config: ClientConfig, workspace: str | None) -> CallContext:
+        """The one place a call's workspace is decided (argument, else the connection's) and validated."""
+        return CallContext.create(
+            config, workspace, on_retry=self._log_retry, on_response=self._log_response, on_secret=mask_secret
+        )
 
     def _log_response(self, request: HttpRequest, response: HttpResponse) -> None:
         # The URL carries no credential (signatures and tokens travel in headers).
@@ -171,27 +173,40 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             event.wait,
         )
 
-    def _log_listing(self, client: Client, workspace: str | None, what: str = "pending items") -> None:
-        stats = client.stats
+    def _log_listing(self, ctx: CallContext, what: str) -> None:
+        stats = ctx.stats
         self.log.info(
             "Listed %d %s of workspace %s: %d pages, %d requests, %d retries, %.2fs",
             stats.items,
             what,
-            workspace or client.config.workspace,
+            ctx.workspace,
             stats.pages,
             stats.requests,
             stats.retries,
             stats.elapsed,
         )
 
-    # ------------------------------------------------------------------ pending items, sync
+    def _run(self, make: MakeFlow[T], workspace: str | None = None, *, listing: str | None = None) -> T:
+        """Run one flow on the sync transport; with ``listing``, log the INFO summary line."""
+        from airflow_dataarts_provider.transport import sync
 
-    def _listing(
-        self, config: ClientConfig, filters: Mapping[str, Any]
-    ) -> tuple[Client, list[tuple[str, str]], str | None]:
+        config = self.get_config()
+        ctx = self._context(config, workspace)
+        result = sync.run(make(ctx), self._sync_transport(config))
+        if listing is not None:
+            self._log_listing(ctx, listing)
+        return result
+
+    @staticmethod
+    def _pending_items(
+        config: ClientConfig, filters: Mapping[str, Any]
+    ) -> tuple[calls.ListingCall, str | None]:
         rest = dict(filters)
         workspace = rest.pop("workspace", None)
-        return self._client(config), build_filter_query(rest, time_format=config.time_format), workspace
+        query = build_filter_query(rest, time_format=config.time_format)
+        return calls.pending_items(config, query), workspace
+
+    # ------------------------------------------------------------------ pending items
 
     def iter_pending_items(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Pending items matching ``filters``, fetched lazily page by page (100 per request).
@@ -200,55 +215,39 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         ``end_time``, ``workspace``. Invalid values raise
         :class:`~airflow_dataarts_provider.core.errors.DataArtsConfigError` here, before any request.
         """
+        from airflow_dataarts_provider.transport import sync
+
         config = self.get_config()
-        client, query, workspace = self._listing(config, filters)
-        flow = pending_items_flow(client, filters_query=query, workspace=workspace)
+        listing, workspace = self._pending_items(config, filters)
+        ctx = self._context(config, workspace)
+        flow = list_flow(ctx, listing)
 
         def _items() -> Iterator[dict[str, Any]]:
-            yield from self._sync_iterate(flow, config)
-            self._log_listing(client, workspace)
+            yield from sync.iterate(flow, self._sync_transport(config))
+            self._log_listing(ctx, "pending items")
 
         return _items()
 
-    def fetch_pending_items(self, *, max_items: int | None = None, **filters: Any) -> PendingItems:
+    def fetch_pending_items(self, *, max_items: int | None = None, **filters: Any) -> Listing:
         """Like :meth:`list_pending_items`, with the server's ``total`` and whether ``max_items`` cut it."""
-        config = self.get_config()
-        client, query, workspace = self._listing(config, filters)
-        flow = pending_items_flow(
-            client, filters_query=query, workspace=workspace, max_items=max_items, emit=False
+        listing, workspace = self._pending_items(self.get_config(), filters)
+        return self._run(
+            lambda ctx: list_flow(ctx, listing, max_items=max_items, emit=False),
+            workspace,
+            listing="pending items",
         )
-        result = self._sync_run(flow, config)
-        self._log_listing(client, workspace)
-        return result
 
     def list_pending_items(self, *, max_items: int | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Every pending item matching ``filters`` (a consistent snapshot), or the first ``max_items``."""
         return self.fetch_pending_items(max_items=max_items, **filters).items
 
-    def _run(
-        self, make: Callable[[Client], Flow[T]], *, listing: str | None = None, workspace: str | None = None
-    ) -> T:
-        """Run one flow on the sync transport; with ``listing``, log the INFO summary line."""
-        config = self.get_config()
-        client = self._client(config)
-        result = self._sync_run(make(client), config)
-        if listing is not None:
-            self._log_listing(client, workspace, listing)
-        return result
-
     def gate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
         """The pending items a release gate watches (exact name/id matching, cheapest query plan)."""
-        return self._run(
-            lambda c: gate_flow(c, spec, workspace), listing="pending items", workspace=workspace
-        )
+        return self._run(lambda ctx: gate_flow(ctx, spec), workspace, listing="pending items")
 
     def check_condition(self, condition: Condition, workspace: str | None = None) -> CheckResult:
         """One check of what a sensor waits for (see :mod:`airflow_dataarts_provider.core.waiting`)."""
-        return self._run(
-            lambda c: condition.check(c, workspace),
-            listing=condition.kind.replace("_", " "),
-            workspace=workspace,
-        )
+        return self._run(condition.check, workspace, listing=condition.subject)
 
     # ------------------------------------------------------------------ release packages
 
@@ -264,21 +263,21 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Package pending items: ``(release package id, created now?)``. Reuses a package with the same
         name and items instead of creating a second one (safe to retry)."""
         return self._run(
-            lambda c: create_package_flow(
-                c,
-                workspace=workspace,
+            lambda ctx: create_package_flow(
+                ctx,
                 name=package_name,
                 pending_item_ids=pending_item_ids,
                 approver_ids=approver_ids,
                 apply_user_id=apply_user_id,
-            )
+            ),
+            workspace,
         )
 
     def find_release_package(
         self, package_name: str, *, pending_item_ids: list[str] | None = None, workspace: str | None = None
     ) -> str | None:
         """The id of a live package with this exact name (and exactly these items, if given), or None."""
-        return self._run(lambda c: find_package_flow(c, workspace, package_name, pending_item_ids))
+        return self._run(lambda ctx: find_package_flow(ctx, package_name, pending_item_ids), workspace)
 
     def list_release_packages(
         self, *, workspace: str | None = None, max_items: int | None = None, **filters: Any
@@ -287,15 +286,13 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         ``apply_begin_time`` .. ``deploy_end_time`` (any time form; sent as epoch ms),
         ``deploy_status_filter``."""
         result = self._run(
-            lambda c: release_packages_flow(c, filters=filters, workspace=workspace, max_items=max_items),
-            listing="release packages",
-            workspace=workspace,
+            lambda ctx: release_packages_flow(ctx, filters, max_items), workspace, listing="release packages"
         )
         return result.items
 
     def get_release_package(self, package_id: str, workspace: str | None = None) -> dict[str, Any]:
         """``{"release_package": {...}, "task_details": [...]}``."""
-        return self._run(lambda c: package_detail_flow(c, package_id, workspace))
+        return self._run(lambda ctx: package_detail_flow(ctx, package_id), workspace)
 
     def deploy_release_packages(
         self, package_ids: list[str], *, startup_mode: int = 1, workspace: str | None = None
@@ -304,76 +301,61 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         releasing or deployed: those are never deployed again). Never retried once it may have reached
         the server (watch the outcome with :class:`DataArtsReleasePackageSensor`)."""
         return self._run(
-            lambda c: deploy_flow(c, workspace=workspace, package_ids=package_ids, startup_mode=startup_mode)
+            lambda ctx: deploy_flow(ctx, package_ids=package_ids, startup_mode=startup_mode), workspace
         )
 
     def cancel_release_packages(self, package_ids: list[str], *, workspace: str | None = None) -> None:
         """Cancel (unpack) packages not yet released; their items become pending again."""
-        self._run(lambda c: cancel_flow(c, workspace=workspace, package_ids=package_ids))
+        self._run(lambda ctx: cancel_flow(ctx, package_ids), workspace)
 
-    # ------------------------------------------------------------------ pending items, async
+    # ------------------------------------------------------------------ async (triggers)
 
-    async def _arun(self, config: ClientConfig, flow: Flow[T]) -> T:
+    async def _arun(
+        self, make: MakeFlow[T], workspace: str | None = None, *, listing: str | None = None
+    ) -> T:
+        config = await self.aget_config()
+        ctx = self._context(config, workspace)
         transport = await aio.AsyncTransport.open(
             timeout=config.timeout, verify=config.verify, proxies=config.proxies
         )
         try:
-            return await aio.run(flow, transport)
+            result = await aio.run(make(ctx), transport)
         finally:
             await transport.aclose()
+        if listing is not None:
+            self._log_listing(ctx, listing)
+        return result
 
     async def aiter_pending_items(self, **filters: Any) -> AsyncIterator[dict[str, Any]]:
         """Async twin of :meth:`iter_pending_items`, for triggers."""
         config = await self.aget_config()
-        client, query, workspace = self._listing(config, filters)
+        listing, workspace = self._pending_items(config, filters)
+        ctx = self._context(config, workspace)
         transport = await aio.AsyncTransport.open(
             timeout=config.timeout, verify=config.verify, proxies=config.proxies
         )
         try:
-            async for item in aio.iterate(
-                pending_items_flow(client, filters_query=query, workspace=workspace), transport
-            ):
+            async for item in aio.iterate(list_flow(ctx, listing), transport):
                 yield item
-            self._log_listing(client, workspace)
         finally:
             await transport.aclose()
+        self._log_listing(ctx, "pending items")
 
     async def alist_pending_items(
         self, *, max_items: int | None = None, **filters: Any
     ) -> list[dict[str, Any]]:
         """Async twin of :meth:`list_pending_items`, for triggers."""
-        config = await self.aget_config()
-        client, query, workspace = self._listing(config, filters)
-        flow = pending_items_flow(
-            client, filters_query=query, workspace=workspace, max_items=max_items, emit=False
+        listing, workspace = self._pending_items(await self.aget_config(), filters)
+        result = await self._arun(
+            lambda ctx: list_flow(ctx, listing, max_items=max_items, emit=False),
+            workspace,
+            listing="pending items",
         )
-        result = await self._arun(config, flow)
-        self._log_listing(client, workspace)
         return result.items
-
-    async def _arun_flow(
-        self, make: Callable[[Client], Flow[T]], *, listing: str | None = None, workspace: str | None = None
-    ) -> T:
-        config = await self.aget_config()
-        client = self._client(config)
-        result = await self._arun(config, make(client))
-        if listing is not None:
-            self._log_listing(client, workspace, listing)
-        return result
-
-    async def agate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
-        """Async twin of :meth:`gate_items`."""
-        return await self._arun_flow(
-            lambda c: gate_flow(c, spec, workspace), listing="pending items", workspace=workspace
-        )
 
     async def acheck_condition(self, condition: Condition, workspace: str | None = None) -> CheckResult:
         """Async twin of :meth:`check_condition`, for triggers."""
-        return await self._arun_flow(
-            lambda c: condition.check(c, workspace),
-            listing=condition.kind.replace("_", " "),
-            workspace=workspace,
-        )
+        return await self._arun(condition.check, workspace, listing=condition.subject)
 
     # ------------------------------------------------------------------ connection test
 

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking
+from airflow_dataarts_provider.core.waiting import ReleasePackageCondition, Waiter
 from airflow_dataarts_provider.links.dataarts import (
     DataArtsReleaseManagementLink,
     DataArtsReleasePackageLink,
     push_console_link,
     push_package_link,
 )
-from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
-from airflow_dataarts_provider.version_compat import AirflowFailException, AirflowSkipException, BaseOperator
+from airflow_dataarts_provider.sensors.base import check_once, event_result, raise_for, timed_out
+from airflow_dataarts_provider.version_compat import (
+    AirflowFailException,
+    AirflowSkipException,
+    BaseOperator,
+    conf,
+)
 
 if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at DAG parse time
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -157,18 +165,24 @@ def _single_submitter(items: list[dict[str, Any]]) -> str:
     return submitters[0]
 
 
-class DataArtsDeployReleasePackageOperator(DataArtsReleasePackageSensor):
-    """Deploy release packages; with ``wait_for_completion``, wait until the (single) package is deployed
-    (poke or deferrable mode, the release-package sensor's machinery).
+class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
+    """Deploy release packages; with ``wait_for_completion``, wait until the (single) package is deployed,
+    in the worker (every ``poke_interval`` seconds) or, with ``deferrable``, in the triggerer (the
+    release-package trigger). Either way the wait decides as the release-package sensor does.
 
     A package that is already releasing or deployed is not deployed again (a retried task is safe).
 
     :param package_ids: one id or a list (templated, e.g. the create operator's XCom).
     :param startup_mode: 1 (default) starts the released jobs, 0 does not.
     :param wait_for_completion: wait for the deployment's outcome (one package only).
+    :param poke_interval: seconds between checks while waiting (default 60).
+    :param timeout: seconds to wait for the outcome, from the deployment (default 7 days, as sensors).
+    :param max_consecutive_failures: transient check failures tolerated in a row (default 3).
+    :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``).
     """
 
     template_fields: Sequence[str] = ("dataarts_conn_id", "workspace", "package_ids", "startup_mode")
+    operator_extra_links = (DataArtsReleasePackageLink(),)
     ui_color = "#fff0d9"
 
     def __init__(
@@ -177,22 +191,32 @@ class DataArtsDeployReleasePackageOperator(DataArtsReleasePackageSensor):
         package_ids: str | Sequence[str],
         startup_mode: int = 1,
         wait_for_completion: bool = False,
+        poke_interval: float = 60.0,
+        timeout: float = 7 * 24 * 3600.0,
+        max_consecutive_failures: int = 3,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        workspace: str | None = None,
+        dataarts_conn_id: str = connection_form.DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        if kwargs.get("mode") == "reschedule":
-            raise DataArtsConfigError(
-                "mode", "reschedule would deploy again at every reschedule", "poke, or deferrable=True"
-            )
-        super().__init__(package_id="", **kwargs)
+        super().__init__(**kwargs)
         self.package_ids = package_ids
         self.startup_mode = startup_mode
         self.wait_for_completion = wait_for_completion
+        self.poke_interval = float(poke_interval)
+        self.timeout = float(timeout)
+        self.max_consecutive_failures = max_consecutive_failures
+        self.deferrable = deferrable
+        self.workspace = workspace
+        self.dataarts_conn_id = dataarts_conn_id
 
     def execute(self, context: Any) -> Any:
+        from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
         ids = release.ids("package_ids", self.package_ids)
         if self.wait_for_completion and len(ids) != 1:
             raise AirflowFailException("wait_for_completion needs exactly one package id")
-        hook = self._hook()
+        hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
         details = hook.deploy_release_packages(
             ids, startup_mode=int(self.startup_mode), workspace=self.workspace
         )
@@ -203,8 +227,38 @@ class DataArtsDeployReleasePackageOperator(DataArtsReleasePackageSensor):
             sorted(set(ids) - deployed) or "none",
             details,
         )
+        push_package_link(context, hook, ids[0])
         if not self.wait_for_completion:
-            push_package_link(context, hook, ids[0])
             return details
-        self.package_id = ids[0]
-        return super().execute(context)
+        return self._wait(hook, ReleasePackageCondition(ids[0]), time.time() + self.timeout)
+
+    def _wait(self, hook: DataArtsHook, condition: ReleasePackageCondition, deadline: float) -> Any:
+        waiter = Waiter(self.max_consecutive_failures)
+        while True:
+            step = check_once(hook, condition, self.workspace, waiter)
+            raise_for(step, self.log)
+            if step.action == "done":
+                return step.value
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                timed_out(f"deadline reached; {step.message}", soft_fail=False)
+            if self.deferrable:
+                from airflow_dataarts_provider.triggers.release_package import DataArtsReleasePackageTrigger
+
+                self.defer(
+                    trigger=DataArtsReleasePackageTrigger(
+                        package_id=condition.package_id,
+                        dataarts_conn_id=self.dataarts_conn_id,
+                        workspace=self.workspace,
+                        poke_interval=self.poke_interval,
+                        deadline=deadline,
+                        max_consecutive_failures=self.max_consecutive_failures,
+                        initial_delay=self.poke_interval,
+                    ),
+                    method_name="execute_complete",
+                    timeout=timedelta(seconds=remaining + max(60.0, self.poke_interval)),
+                )
+            time.sleep(min(self.poke_interval, remaining))
+
+    def execute_complete(self, context: Any, event: Any = None) -> Any:
+        return event_result(event, self.log, soft_fail=False)

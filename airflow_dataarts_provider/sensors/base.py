@@ -1,16 +1,20 @@
 """The one sensor machinery shared by every DataArts sensor: poke, reschedule and deferrable modes over a
-:class:`~airflow_dataarts_provider.core.waiting.Condition`. Subclasses say what they wait for."""
+:class:`~airflow_dataarts_provider.core.waiting.Condition`. Subclasses say what they wait for.
+
+What a check's outcome means is decided by :class:`~airflow_dataarts_provider.core.waiting.Waiter` (the
+triggers use the same one); :func:`raise_for` and :func:`event_result` translate its steps and the
+triggers' events into Airflow's exceptions, for the sensors and the deploy operator alike."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.errors import DataArtsError
-from airflow_dataarts_provider.core.gate import is_permanent
-from airflow_dataarts_provider.core.waiting import Condition, validate_event
+from airflow_dataarts_provider.core.waiting import CheckResult, Condition, Step, Waiter, validate_event
 from airflow_dataarts_provider.version_compat import (
     AirflowException,
     AirflowFailException,
@@ -52,7 +56,7 @@ class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
         self.workspace = workspace
         self.deferrable = deferrable
         self.max_consecutive_failures = max_consecutive_failures
-        self._failures = 0
+        self._waiter = Waiter(max_consecutive_failures)
 
     # ------------------------------------------------------------------ what subclasses provide
 
@@ -74,36 +78,24 @@ class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
         except DataArtsError as exc:
             raise AirflowFailException(str(exc)) from exc
 
-    def _hook(self) -> DataArtsHook:
+    @cached_property
+    def hook(self) -> DataArtsHook:
+        """One hook per task execution: every poke reuses its connection, config and HTTP pool."""
         from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
         return DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
 
     def poke(self, context: Any) -> PokeReturnValue:
         condition = self._condition()
-        try:
-            result = self._hook().check_condition(condition, self.workspace)
-        except DataArtsError as exc:
-            if is_permanent(exc):
-                raise AirflowFailException(str(exc)) from exc
-            self._failures += 1
-            if self._failures > self.max_consecutive_failures:
-                raise AirflowException(
-                    f"Giving up after {self._failures} failed checks in a row: {exc}"
-                ) from exc
-            self.log.warning("Check failed (%d in a row, transient): %s", self._failures, exc)
-            return PokeReturnValue(is_done=False)
-        self._failures = 0
-        if result.state == "failed":
-            raise AirflowFailException(result.message)
-        self.log.info("%s", result.message[:1].upper() + result.message[1:])
-        if result.state == "done":
-            return PokeReturnValue(is_done=True, xcom_value=result.value)
-        return PokeReturnValue(is_done=False)
+        step = check_once(self.hook, condition, self.workspace, self._waiter)
+        raise_for(step, self.log)
+        return PokeReturnValue(
+            is_done=step.action == "done", xcom_value=step.value if step.action == "done" else None
+        )
 
     def execute(self, context: Any) -> Any:
         condition = self._condition()  # bad input fails before anything is sent
-        self.push_links(context, self._hook())
+        self.push_links(context, self.hook)
         if not self.deferrable:
             return super().execute(context)
         first = self.poke(context)
@@ -112,7 +104,7 @@ class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
         deadline = _started(context) + self.timeout
         remaining = deadline - time.time()
         if remaining <= 0:
-            self._timed_out("deadline reached before deferring")
+            timed_out("deadline reached before deferring", soft_fail=self.soft_fail)
         self.defer(
             trigger=self.trigger(
                 condition,
@@ -130,25 +122,54 @@ class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
         return None  # pragma: no cover - defer() raises
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
-        try:
-            event = validate_event(event)
-        except ValueError as exc:
-            raise AirflowException(str(exc)) from exc
-        if event["status"] == "success":
-            self.log.info("%s", event.get("message"))
-            return event.get("result")
-        if event["status"] == "timeout":
-            self._timed_out(str(event.get("message")))
-        error = event.get("error") or {}
-        message = f"{event.get('message')} ({error})"
-        if error.get("permanent", True):
-            raise AirflowFailException(message)
-        raise AirflowException(message)  # transient budget exhausted: the task's retries apply
+        return event_result(event, self.log, soft_fail=self.soft_fail)
 
-    def _timed_out(self, message: str) -> None:
-        if self.soft_fail:
-            raise AirflowSkipException(f"Sensor timed out (soft_fail): {message}")
-        raise AirflowSensorTimeout(f"Sensor timed out: {message}")
+
+def check_once(hook: DataArtsHook, condition: Condition, workspace: str | None, waiter: Waiter) -> Step:
+    """One check and what it means (the failure budget lives in ``waiter``)."""
+    outcome: CheckResult | DataArtsError
+    try:
+        outcome = hook.check_condition(condition, workspace)
+    except DataArtsError as exc:
+        outcome = exc
+    return waiter.after(outcome)
+
+
+def raise_for(step: Step, log: Any) -> None:
+    """Log a step; raise for a failure: AirflowFailException when permanent (no task retries),
+    AirflowException when the transient budget is exhausted (the task's retries apply)."""
+    if step.action == "fail":
+        if step.permanent:
+            raise AirflowFailException(step.message)
+        raise AirflowException(step.message)
+    if step.error is not None:
+        log.warning("%s", step.sentence)
+    else:
+        log.info("%s", step.sentence)
+
+
+def event_result(event: Any, log: Any, *, soft_fail: bool) -> Any:
+    """The XCom of a trigger's success event; raise for any other event."""
+    try:
+        event = validate_event(event)
+    except ValueError as exc:
+        raise AirflowException(str(exc)) from exc
+    if event["status"] == "success":
+        log.info("%s", event.get("message"))
+        return event.get("result")
+    if event["status"] == "timeout":
+        timed_out(str(event.get("message")), soft_fail=soft_fail)
+    error = event.get("error") or {}
+    message = f"{event.get('message')} ({error})"
+    if error.get("permanent", True):
+        raise AirflowFailException(message)
+    raise AirflowException(message)  # transient budget exhausted: the task's retries apply
+
+
+def timed_out(message: str, *, soft_fail: bool) -> None:
+    if soft_fail:
+        raise AirflowSkipException(f"Sensor timed out (soft_fail): {message}")
+    raise AirflowSensorTimeout(f"Sensor timed out: {message}")
 
 
 def _started(context: Any) -> float:

@@ -11,8 +11,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_dataarts_provider.core.errors import DataArtsError
-from airflow_dataarts_provider.core.gate import error_details, is_permanent
-from airflow_dataarts_provider.core.waiting import CheckResult, Condition
+from airflow_dataarts_provider.core.waiting import CheckResult, Condition, Waiter
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 
@@ -73,41 +72,30 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
     async def run(self) -> AsyncIterator[TriggerEvent]:
         condition = self.condition()
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
-        failures = 0
+        waiter = Waiter(self.max_consecutive_failures)
         waiting: Any = None
         waiting_message = ""
         # The sensor has just checked before deferring: don't spend a request repeating it at once.
         await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
         while True:
+            outcome: CheckResult | DataArtsError
             try:
-                result = await self.check(hook, condition)
+                outcome = await self.check(hook, condition)
             except DataArtsError as exc:
-                failures += 1
-                permanent = is_permanent(exc)
-                if permanent or failures > self.max_consecutive_failures:
-                    reason = "permanent error" if permanent else f"{failures} failed checks in a row"
-                    error = {**error_details(exc), "permanent": permanent}
-                    yield TriggerEvent({"status": "error", "message": f"{reason}: {exc}", "error": error})
-                    return
-                self.log.warning("Check %d failed (transient, will retry): %s", failures, exc)
+                outcome = exc
+            step = waiter.after(outcome)
+            if step.action == "done":
+                yield TriggerEvent({"status": "success", "message": step.message, "result": step.value})
+                return
+            if step.action == "fail":
+                error = {**(step.error or {}), "permanent": step.permanent}
+                yield TriggerEvent({"status": "error", "message": step.message, "error": error})
+                return
+            if step.error is None:
+                waiting, waiting_message = step.value, f"; {step.message}"
+                self.log.info("%s", step.sentence)
             else:
-                failures = 0
-                if result.state == "done":
-                    yield TriggerEvent(
-                        {"status": "success", "message": result.message, "result": result.value}
-                    )
-                    return
-                if result.state == "failed":
-                    yield TriggerEvent(
-                        {
-                            "status": "error",
-                            "message": result.message,
-                            "error": {"details": result.value, "permanent": True},
-                        }
-                    )
-                    return
-                waiting, waiting_message = result.value, f"; {result.message}"
-                self.log.info("%s", result.message[:1].upper() + result.message[1:])
+                self.log.warning("%s", step.sentence)
             remaining = self.deadline - time.time()
             if remaining <= 0:
                 message = f"deadline reached{waiting_message}"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core import flows
 from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.engine import CallContext
 from airflow_dataarts_provider.core.enums import TaskType
 from airflow_dataarts_provider.core.errors import (
     DataArtsAuthenticationError,
@@ -19,7 +19,9 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsServerError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.gate import GateSpec, choose_plan, describe_blocking, is_permanent
+from airflow_dataarts_provider.core.gate import GateSpec, choose_plan, describe_blocking
+from airflow_dataarts_provider.core.listing import gate_flow
+from airflow_dataarts_provider.core.waiting import CheckResult, Waiter
 from airflow_dataarts_provider.transport import sync
 
 ITEM = {"item_name": "job a", "task_id": "11", "task_type": 1, "package_flag": 0}
@@ -74,14 +76,26 @@ def test_choose_plan() -> None:
     assert choose_plan(GateSpec.create(), 10_000) == "walk"
 
 
-def test_permanent_vs_transient() -> None:
+def test_the_waiter_fails_at_once_on_permanent_errors_and_counts_transient_ones() -> None:
     def api(cls: type, status: int) -> Exception:
         return cls(status=status, error_code="X", error_msg="m", request_id="r", method="GET", path="/p")
 
-    assert is_permanent(api(DataArtsAuthenticationError, 401))
-    assert is_permanent(DataArtsConfigError("f", "bad"))
-    assert not is_permanent(api(DataArtsServerError, 503))
-    assert not is_permanent(DataArtsTransportError("GET", "/p", "reset"))
+    for permanent in (api(DataArtsAuthenticationError, 401), DataArtsConfigError("f", "bad")):
+        step = Waiter(3).after(permanent)  # type: ignore[arg-type]
+        assert (step.action, step.permanent) == ("fail", True)
+        assert step.message.startswith("permanent error: ")
+    waiter = Waiter(2)
+    transient = [api(DataArtsServerError, 503), DataArtsTransportError("GET", "/p", "reset")]
+    assert [waiter.after(e).action for e in transient] == ["wait", "wait"]  # type: ignore[arg-type]
+    step = waiter.after(transient[1])  # type: ignore[arg-type]
+    assert (step.action, step.permanent) == ("fail", False)
+    assert step.message.startswith("Giving up after 3 failed checks in a row: ")
+    waiter = Waiter(1)
+    waiter.after(transient[0])  # type: ignore[arg-type]
+    assert waiter.after(CheckResult("waiting", "still")).action == "wait"  # a result resets the count
+    assert waiter.after(transient[0]).action == "wait"  # type: ignore[arg-type]
+    failed = waiter.after(CheckResult("failed", "deployment failed", ["t1"]))
+    assert (failed.action, failed.permanent, failed.value) == ("fail", True, ["t1"])
 
 
 def test_describe_blocking_is_bounded() -> None:
@@ -101,7 +115,7 @@ def _gate(emu: Any, spec: GateSpec) -> tuple[list[dict[str, Any]], int]:
     before = emu.counters()["by_endpoint"].get("pending-items", 0)
     transport = sync.SyncTransport(timeout=config.timeout)
     try:
-        items = sync.run(flows.gate_flow(flows.Client(config), spec, None), transport)
+        items = sync.run(gate_flow(CallContext.create(config), spec), transport)
     finally:
         transport.close()
     return items, emu.counters()["by_endpoint"].get("pending-items", 0) - before

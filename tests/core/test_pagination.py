@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsPaginationError
 from airflow_dataarts_provider.core.pages import Page
-from airflow_dataarts_provider.core.pagination import PageRequest, PendingItemsWalk
+from airflow_dataarts_provider.core.pagination import ListingWalk, PageRequest
 
 LOOP_GUARD = 20_000
 
@@ -70,10 +70,10 @@ class Server:
         return make_page(ids, len(self.items) if self.with_total else None)
 
 
-def drive(walk: PendingItemsWalk, server: Callable[[PageRequest], Page]) -> list[str]:
+def drive(walk: ListingWalk, server: Callable[[PageRequest], Page]) -> list[str]:
     out: list[str] = []
     for _ in range(LOOP_GUARD):
-        request = walk.next_offset()
+        request = walk.next_request()
         if request is None:
             return out
         assert request.limit == walk.page_size
@@ -100,11 +100,11 @@ def test_stable_listing_every_item_exactly_once(
     n: int, limit: int, semantics: str, how: str, with_total: bool
 ) -> None:
     if how == "fixed":
-        walk = PendingItemsWalk(limit, offset_mode=semantics, max_pages=5000)  # type: ignore[arg-type]
+        walk = ListingWalk(limit, offset_mode=semantics, max_pages=5000)  # type: ignore[arg-type]
     elif how == "known":
-        walk = PendingItemsWalk(limit, known_mode=semantics, max_pages=5000)  # type: ignore[arg-type]
+        walk = ListingWalk(limit, known_mode=semantics, max_pages=5000)  # type: ignore[arg-type]
     else:
-        walk = PendingItemsWalk(limit, max_pages=5000)
+        walk = ListingWalk(limit, max_pages=5000)
     server = Server(ids(n), semantics, with_total=with_total)
     yielded = drive(walk, server)
 
@@ -128,7 +128,7 @@ def test_stable_listing_every_item_exactly_once(
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(0, 300), semantics=st.sampled_from(["page", "record"]), with_total=st.booleans())
 def test_page_size_one_needs_no_detection(n: int, semantics: str, with_total: bool) -> None:
-    walk = PendingItemsWalk(1, max_pages=5000)
+    walk = ListingWalk(1, max_pages=5000)
     server = Server(ids(n), semantics, with_total=with_total)
     assert drive(walk, server) == ids(n)
     assert walk.pages == (max(1, n) if with_total else n + 1)
@@ -159,12 +159,12 @@ def test_mutations_end_consistent_or_raise(
     max_restarts: int,
 ) -> None:
     mode = "auto" if offset_mode == "auto" else semantics
-    walk = PendingItemsWalk(limit, offset_mode=mode, max_restarts=max_restarts, max_pages=5000)  # type: ignore[arg-type]
+    walk = ListingWalk(limit, offset_mode=mode, max_restarts=max_restarts, max_pages=5000)  # type: ignore[arg-type]
     server = Server(ids(n), semantics, mutations=mutations)
     yielded: list[str] = []
     try:
         for _ in range(LOOP_GUARD):
-            request = walk.next_offset()
+            request = walk.next_request()
             if request is None:
                 break
             yielded.extend(item["pending_item_id"] for item in walk.feed(server(request)))
@@ -172,7 +172,7 @@ def test_mutations_end_consistent_or_raise(
             raise AssertionError("the walk did not terminate")
     except DataArtsPaginationError as exc:
         assert "consistently" in str(exc)
-        assert walk.done and walk.next_offset() is None
+        assert walk.done and walk.next_request() is None
         assert walk.restarts == max_restarts
         assert len(yielded) == len(set(yielded))  # never a duplicate, even on failure
         return
@@ -189,13 +189,11 @@ def test_mutations_end_consistent_or_raise(
 # ---------------------------------------------------------------------------- edge cases
 
 
-def run(
-    n: int, semantics: str, limit: int = 100, **kwargs: Any
-) -> tuple[PendingItemsWalk, Server, list[str]]:
+def run(n: int, semantics: str, limit: int = 100, **kwargs: Any) -> tuple[ListingWalk, Server, list[str]]:
     server = Server(
         ids(n), semantics, **{k: kwargs.pop(k) for k in ("with_total", "server_page") if k in kwargs}
     )
-    walk = PendingItemsWalk(limit, **kwargs)
+    walk = ListingWalk(limit, **kwargs)
     return walk, server, drive(walk, server)
 
 
@@ -278,71 +276,71 @@ def test_page_longer_than_limit_is_tolerated() -> None:
 
 def test_a_row_repeated_within_a_page_restarts_then_raises_naming_offset_and_ids() -> None:
     """A page that repeats a row hides another: never counted as complete (it used to be: 3 of 4)."""
-    walk = PendingItemsWalk(4, max_restarts=1)
-    assert walk.next_offset() == PageRequest(4, 0)
+    walk = ListingWalk(4, max_restarts=1)
+    assert walk.next_request() == PageRequest(4, 0)
     assert walk.feed(make_page(["a", "b", "a", "c"], total=4)) == []  # anomaly: restart
-    assert walk.restarts == 1 and walk.next_offset() == PageRequest(4, 0)
+    assert walk.restarts == 1 and walk.next_request() == PageRequest(4, 0)
     with pytest.raises(DataArtsPaginationError, match=r"offset 0 lists 'a' more than once"):
         walk.feed(make_page(["a", "b", "a", "c"], total=4))
 
 
 def test_a_repeat_on_a_later_page_is_caught_and_the_next_pass_is_exact() -> None:
-    walk = PendingItemsWalk(2, offset_mode="page")
-    walk.next_offset()
+    walk = ListingWalk(2, offset_mode="page")
+    walk.next_request()
     assert [i["pending_item_id"] for i in walk.feed(make_page(["a", "b"], total=4))] == ["a", "b"]
-    assert walk.next_offset() == PageRequest(2, 1)
+    assert walk.next_request() == PageRequest(2, 1)
     assert walk.feed(make_page(["c", "c"], total=4)) == []  # "d" hidden behind a repeated "c"
     assert walk.restarts == 1
     for offset, page in ((0, ["a", "b"]), (1, ["c", "d"])):
-        assert walk.next_offset() == PageRequest(2, offset)
+        assert walk.next_request() == PageRequest(2, offset)
         walk.feed(make_page(page, total=4))
     assert walk.done and [i["pending_item_id"] for i in walk.snapshot] == ["a", "b", "c", "d"]
 
 
 def test_total_smaller_than_items_seen_restarts_then_raises() -> None:
     """More rows than ``total`` is as inconsistent as fewer: never returned as a complete listing."""
-    walk = PendingItemsWalk(3, max_restarts=1)
-    walk.next_offset()
+    walk = ListingWalk(3, max_restarts=1)
+    walk.next_request()
     assert walk.feed(make_page(["a", "b", "c"], total=1)) == []  # anomaly: not yielded, restart
-    assert walk.restarts == 1 and walk.next_offset() == PageRequest(3, 0)
+    assert walk.restarts == 1 and walk.next_request() == PageRequest(3, 0)
     with pytest.raises(DataArtsPaginationError, match="at least 3 rows but total is 1"):
         walk.feed(make_page(["a", "b", "c"], total=1))
 
 
 def test_listing_shorter_than_total_restarts_then_raises() -> None:
-    walk = PendingItemsWalk(3, max_restarts=1)
-    walk.next_offset()
+    walk = ListingWalk(3, max_restarts=1)
+    walk.next_request()
     assert walk.feed(make_page(["a", "b"], total=5)) == []  # anomaly: not yielded, restart
-    assert walk.restarts == 1 and walk.next_offset() == PageRequest(3, 0)
+    assert walk.restarts == 1 and walk.next_request() == PageRequest(3, 0)
     with pytest.raises(DataArtsPaginationError, match="ended after 2 rows but total is 5"):
         walk.feed(make_page(["a", "b"], total=5))
 
 
 def test_total_change_restarts_and_yields_only_new_items() -> None:
-    walk = PendingItemsWalk(2, offset_mode="page")
-    assert walk.next_offset() == PageRequest(2, 0)
+    walk = ListingWalk(2, offset_mode="page")
+    assert walk.next_request() == PageRequest(2, 0)
     assert [i["pending_item_id"] for i in walk.feed(make_page(["a", "b"], total=5))] == ["a", "b"]
-    assert walk.next_offset() == PageRequest(2, 1)
+    assert walk.next_request() == PageRequest(2, 1)
     # "x" was inserted at the front: b shifts onto page 1, total changes.
     assert walk.feed(make_page(["b", "c"], total=6)) == []
     assert walk.restarts == 1 and walk.total is None
-    assert walk.next_offset() == PageRequest(2, 0)
+    assert walk.next_request() == PageRequest(2, 0)
     assert [i["pending_item_id"] for i in walk.feed(make_page(["x", "a"], total=6))] == ["x"]
-    walk.next_offset()
+    walk.next_request()
     assert [i["pending_item_id"] for i in walk.feed(make_page(["b", "c"], total=6))] == ["c"]
-    walk.next_offset()
+    walk.next_request()
     assert [i["pending_item_id"] for i in walk.feed(make_page(["d", "e"], total=6))] == ["d", "e"]
     assert walk.done
     assert [i["pending_item_id"] for i in walk.snapshot] == ["x", "a", "b", "c", "d", "e"]
 
 
 def test_removed_item_yielded_earlier_is_not_in_snapshot() -> None:
-    walk = PendingItemsWalk(2, offset_mode="record")
-    walk.next_offset()
+    walk = ListingWalk(2, offset_mode="record")
+    walk.next_request()
     walk.feed(make_page(["a", "b"], total=3))
-    walk.next_offset()
+    walk.next_request()
     assert walk.feed(make_page(["c"], total=2)) == []  # "a" was released meanwhile
-    walk.next_offset()
+    walk.next_request()
     assert walk.feed(make_page(["b", "c"], total=2))[0]["pending_item_id"] == "c"
     assert walk.done
     assert [i["pending_item_id"] for i in walk.snapshot] == ["b", "c"]
@@ -354,8 +352,8 @@ def test_max_items_stops_early() -> None:
     assert yielded == ids(150)
     assert walk.stop_reason == "max_items" and len(server.requests) == 2
     assert [i["pending_item_id"] for i in walk.snapshot] == ids(150)
-    walk = PendingItemsWalk(max_items=0)
-    assert walk.done and walk.next_offset() is None
+    walk = ListingWalk(max_items=0)
+    assert walk.done and walk.next_request() is None
 
 
 def test_absolute_page_cap() -> None:
@@ -364,17 +362,17 @@ def test_absolute_page_cap() -> None:
 
 
 def test_protocol_misuse() -> None:
-    walk = PendingItemsWalk(10)
+    walk = ListingWalk(10)
     with pytest.raises(RuntimeError):
         walk.feed(make_page([], total=0))
-    first = walk.next_offset()
-    assert walk.next_offset() is first  # idempotent until fed
+    first = walk.next_request()
+    assert walk.next_request() is first  # idempotent until fed
     walk.feed(make_page([], total=0))
-    assert walk.done and walk.next_offset() is None
+    assert walk.done and walk.next_request() is None
     with pytest.raises(RuntimeError):
         walk.feed(make_page([], total=0))
     with pytest.raises(RuntimeError):
-        PendingItemsWalk(10).snapshot  # noqa: B018
+        ListingWalk(10).snapshot  # noqa: B018
 
 
 @pytest.mark.parametrize(
@@ -392,11 +390,11 @@ def test_protocol_misuse() -> None:
 )
 def test_invalid_configuration(kwargs: dict[str, Any]) -> None:
     with pytest.raises(DataArtsConfigError):
-        PendingItemsWalk(**kwargs)
+        ListingWalk(**kwargs)
 
 
 def test_custom_id_key_for_other_listings() -> None:
-    walk = PendingItemsWalk(2, id_key="package_id")
-    walk.next_offset()
+    walk = ListingWalk(2, id_key="package_id")
+    walk.next_request()
     got = walk.feed(Page(items=[{"package_id": "p1"}, {"package_id": "p2"}], total=2, request_id=None))
     assert len(got) == 2 and walk.done

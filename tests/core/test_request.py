@@ -6,15 +6,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from airflow_dataarts_provider.core import calls
 from airflow_dataarts_provider.core.auth import AkSkCredentials, TokenCredentials
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.filters import build_filter_query
+from airflow_dataarts_provider.core.http import HttpRequest
 from airflow_dataarts_provider.core.request import (
     api_path,
-    build_pending_items_request,
     build_request,
     canonical_request_of,
+    request_for,
+    resolve_workspace,
 )
 
 PID = "0833a5737480d53b2f25c010dc1a7b88"
@@ -24,6 +27,22 @@ CFG = ClientConfig.from_connection(
     None, "AKTESTEXAMPLE", SK, {"region": "cn-north-4", "project_id": PID, "workspace": "ws123"}
 )
 CREDS = AkSkCredentials("AKTESTEXAMPLE", SK)
+
+
+def build_pending_items_request(
+    config: ClientConfig,
+    *,
+    credentials: object,
+    filters_query: list[tuple[str, str]] | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    workspace: str | None = None,
+    now: datetime,
+) -> HttpRequest:
+    """The request of one pending-items page, as the engine builds it."""
+    call = calls.pending_items(config, filters_query or []).page(limit, offset)
+    ws = resolve_workspace(config, workspace)
+    return request_for(config, credentials, call, workspace=ws, now=now)  # type: ignore[arg-type]
 
 
 def test_pending_items_matches_reference_vector() -> None:

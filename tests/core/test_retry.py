@@ -1,13 +1,11 @@
-"""The shared retry policy: classification, waits, and the sync/async tenacity wiring."""
+"""The pure retry policy: classification, waits, budgets (the attempt loop itself: test_flows.py)."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-import tenacity
 
 from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
@@ -22,7 +20,7 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsThrottledError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
+from airflow_dataarts_provider.core.retry import RetryPolicy
 
 NO_JITTER = RetryPolicy(jitter=False)
 
@@ -39,11 +37,8 @@ def api(cls: type[DataArtsAPIError], status: int, retry_after: float | None = No
     )
 
 
-def transport(request_sent: bool | None = None) -> DataArtsTransportError:
-    exc = DataArtsTransportError("GET", "/p", "connection reset")
-    if request_sent is not None:
-        exc.request_sent = request_sent  # type: ignore[attr-defined]  # the proposed attribute
-    return exc
+def transport() -> DataArtsTransportError:
+    return DataArtsTransportError("GET", "/p", "connection reset")
 
 
 BAD_BODY = DataArtsResponseError("GET", "/p", 200, "malformed JSON", "rid")
@@ -69,8 +64,6 @@ BAD_BODY = DataArtsResponseError("GET", "/p", 200, "malformed JSON", "rid")
         (api(DataArtsInvalidRequestError, 409), "GET", None, False),
         (transport(), "GET", None, True),
         (transport(), "POST", None, False),
-        (transport(request_sent=True), "POST", None, False),
-        (transport(request_sent=False), "POST", None, True),
         (transport(), "POST", True, True),
         (BAD_BODY, "GET", None, True),
         (BAD_BODY, "POST", None, False),
@@ -153,161 +146,29 @@ def test_frozen() -> None:
         RetryPolicy().max_attempts = 3  # type: ignore[misc]
 
 
-# ---------------------------------------------------------------------------- tenacity wiring
-
-
-class FakeTime:
-    """A clock advanced only by the fake sleeps (and by the simulated attempts)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def failing(
-    errors: Sequence[BaseException], result: str = "ok", cost: float = 0.0, t: FakeTime | None = None
-) -> Callable[[], str]:
-    calls = iter(errors)
-
-    def fn() -> str:
-        if t is not None:
-            t.now += cost
-        exc = next(calls, None)
-        if exc is not None:
-            raise exc
-        return result
-
-    return fn
-
-
-def test_sync_retries_then_succeeds() -> None:
-    t = FakeTime()
-    events: list[RetryEvent] = []
-    errors = [api(DataArtsServerError, 503), transport()]
-    r = NO_JITTER.retrying("GET", sleep=t.sleep, on_retry=events.append, clock=t.clock)
-    fn = failing(list(errors))
-    result = None
-    for attempt in r:
-        with attempt:
-            result = fn()
-    assert result == "ok"
-    assert t.sleeps == [1, 2]
-    assert [(e.attempt, e.exception, e.wait, e.elapsed) for e in events] == [
-        (1, errors[0], 1, 0),
-        (2, errors[1], 2, 1),
-    ]
-    assert r.statistics["attempt_number"] == 3
-
-
-def test_sync_call_style_and_reuse() -> None:
-    t = FakeTime()
-    r = NO_JITTER.retrying("GET", sleep=t.sleep, clock=t.clock)
-    assert r(failing([BAD_BODY])) == "ok"
-    assert r(failing([BAD_BODY, BAD_BODY])) == "ok"  # independent runs
-    assert t.sleeps == [1, 1, 2]
-
-
-def test_exhaustion_reraises_the_last_original_error() -> None:
-    t = FakeTime()
-    errors = [api(DataArtsServerError, 500) for _ in range(10)]
-    r = NO_JITTER.retrying("GET", sleep=t.sleep, clock=t.clock)
-    with pytest.raises(DataArtsServerError) as info:
-        r(failing(errors))
-    assert info.value is errors[4]  # 5 attempts: the fifth error, not tenacity.RetryError
-    assert not isinstance(info.value, tenacity.RetryError)
-    assert t.sleeps == [1, 2, 4, 8]
+def test_next_wait_combines_the_errors_answer_with_the_budgets() -> None:
+    policy = RetryPolicy(jitter=False, max_attempts=3, max_total_wait=10)
+    assert policy.next_wait(transport(), 1, 0.0, method="GET") == 1
+    assert policy.next_wait(transport(), 1, 0.0, method="POST") is None  # not idempotent
+    assert policy.next_wait(api(DataArtsThrottledError, 429), 1, 0.0, method="POST") == 5  # unprocessed
+    assert policy.next_wait(transport(), 3, 0.0, method="GET") is None  # attempts exhausted
+    assert policy.next_wait(transport(), 2, 8.5, method="GET") is None  # 8.5 + 2 > 10
+    assert policy.next_wait(api(DataArtsNotFoundError, 404), 1, 0.0, method="GET") is None
 
 
 @pytest.mark.parametrize(
-    "exc",
+    ("exc", "retryable", "unprocessed", "permanent"),
     [
-        api(DataArtsAuthenticationError, 401),
-        api(DataArtsInvalidRequestError, 400),
-        DataArtsConfigError("ak", "missing"),
+        (api(DataArtsThrottledError, 429), True, True, False),
+        (api(DataArtsAPIError, 429), True, True, False),  # by status, whatever the class
+        (api(DataArtsServerError, 503), True, False, False),
+        (api(DataArtsAuthenticationError, 401), False, False, True),
+        (api(DataArtsNotFoundError, 404), False, False, True),
+        (transport(), True, False, False),
+        (BAD_BODY, True, False, False),
+        (DataArtsConfigError("f", "bad"), False, False, True),
+        (DataArtsPaginationError("moved"), False, False, False),  # a later walk may succeed
     ],
 )
-def test_never_retried(exc: BaseException) -> None:
-    t = FakeTime()
-    events: list[RetryEvent] = []
-    r = NO_JITTER.retrying("GET", sleep=t.sleep, on_retry=events.append, clock=t.clock)
-    calls = 0
-
-    def fn() -> None:
-        nonlocal calls
-        calls += 1
-        raise exc
-
-    with pytest.raises(type(exc)) as info:
-        r(fn)
-    assert info.value is exc and calls == 1 and t.sleeps == [] and events == []
-
-
-def test_post_server_error_not_retried_but_throttle_is() -> None:
-    t = FakeTime()
-    r = NO_JITTER.retrying("POST", sleep=t.sleep, clock=t.clock)
-    with pytest.raises(DataArtsServerError):
-        r(failing([api(DataArtsServerError, 500)]))
-    assert r(failing([api(DataArtsThrottledError, 429, retry_after=3)])) == "ok"
-    assert t.sleeps == [3]
-    assert (
-        NO_JITTER.retrying("POST", idempotent=True, sleep=t.sleep, clock=t.clock)(
-            failing([api(DataArtsServerError, 500)])
-        )
-        == "ok"
-    )
-
-
-def test_total_time_bound_counts_sleeps_and_attempt_durations() -> None:
-    # Waits 1, 2, 4 bring the clock to 7 s; waiting 8 more would pass 10 s: stop after attempt 4.
-    t = FakeTime()
-    errors = [transport() for _ in range(10)]
-    r = RetryPolicy(jitter=False, max_attempts=10, max_total_wait=10).retrying(
-        "GET", sleep=t.sleep, clock=t.clock
-    )
-    with pytest.raises(DataArtsTransportError) as info:
-        r(failing(errors))
-    assert info.value is errors[3] and t.sleeps == [1, 2, 4]
-
-    # Each attempt takes 3 s: ends at 3, +1 -> 4; ends at 7, +2 -> 9; ends at 12: 12 + 4 > 10, stop.
-    t = FakeTime()
-    r = RetryPolicy(jitter=False, max_attempts=10, max_total_wait=10).retrying(
-        "GET", sleep=t.sleep, clock=t.clock
-    )
-    with pytest.raises(DataArtsTransportError):
-        r(failing([transport() for _ in range(10)], cost=3, t=t))
-    assert t.sleeps == [1, 2] and t.now == 1012
-
-
-def test_retry_after_beyond_the_budget_gives_up_at_once() -> None:
-    t = FakeTime()
-    throttled = api(DataArtsThrottledError, 429, retry_after=600)
-    r = NO_JITTER.retrying("GET", sleep=t.sleep, clock=t.clock)
-    with pytest.raises(DataArtsThrottledError) as info:
-        r(failing([throttled]))
-    assert info.value is throttled and t.sleeps == []
-
-
-def test_jittered_wait_is_computed_once_per_attempt() -> None:
-    # The slept value, the logged value and the value checked against the budget are the same draw.
-    t = FakeTime()
-    events: list[RetryEvent] = []
-    policy = RetryPolicy(rng=random.Random(11))
-    r = policy.retrying("GET", sleep=t.sleep, on_retry=events.append, clock=t.clock)
-    assert r(failing([transport(), transport(), transport()])) == "ok"
-    reference = random.Random(11)
-    expected = [reference.uniform(0, 1), reference.uniform(0, 2), reference.uniform(0, 4)]
-    assert t.sleeps == expected
-    assert [e.wait for e in events] == expected
-
-
-def test_default_sleep_and_clock_are_usable() -> None:
-    # Real sleeping, kept to a few milliseconds.
-    r = RetryPolicy(jitter=False, backoff_initial=0.001, backoff_max=0.002).retrying("GET")
-    assert r(failing([transport(), transport()])) == "ok"
+def test_errors_answer_for_themselves(exc: Any, retryable: bool, unprocessed: bool, permanent: bool) -> None:
+    assert (exc.retryable, exc.unprocessed, exc.permanent) == (retryable, unprocessed, permanent)

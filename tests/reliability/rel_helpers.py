@@ -1,8 +1,8 @@
 """Helpers of the reliability and security suites (a plain module: tests/ is not a package).
 
-Everything here talks real loopback HTTP to the emulator, except :class:`ScriptedTransport`, which
-drives the pure protocol flows of :mod:`airflow_dataarts_provider.core.flows` with canned responses
-(no sockets, no sleeping) for fast property-based tests.
+Everything here talks real loopback HTTP to the emulator; fast property-based tests drive the pure
+protocol flows with canned responses through the package's own
+:class:`~airflow_dataarts_provider.transport.scripted.ScriptedDriver` (no sockets, no sleeping).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,9 +25,7 @@ from hook_helpers import set_raw_connection as _set_raw_connection
 __all__ = ["iam_requests", "metadata_requests", "pending_requests", "total_requests"]
 
 from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.effects import Emit, Flow, Send, Sleep
-from airflow_dataarts_provider.core.errors import DataArtsTransportError
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.http import HttpResponse
 from airflow_dataarts_provider.emulator import (
     Emulator,
 )
@@ -154,70 +152,6 @@ def flow_config(**extra: Any) -> ClientConfig:
     return ClientConfig.from_connection(
         "http://127.0.0.1:9", "AKFLOWTEST0000000000", "SkFlowTest-0123456789abcdef", extras
     )
-
-
-class ScriptedTransport:
-    """Drives a flow: each ``Send`` takes the next scripted outcome (an :class:`HttpResponse`, a
-    :class:`DataArtsTransportError`, or a callable ``request -> outcome``); ``Sleep`` is recorded, not
-    slept. Running out of script fails the test (it would mean an unbounded retry loop)."""
-
-    def __init__(self, script: Sequence[Any], *, max_sends: int = 10_000) -> None:
-        self.script = list(script)
-        self.requests: list[HttpRequest] = []
-        self.sleeps: list[float] = []
-        self.emitted: list[dict[str, Any]] = []
-        self.max_sends = max_sends
-        self.now = 1000.0  # a fake monotonic clock, advanced by the recorded sleeps
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def _outcome(self, request: HttpRequest) -> HttpResponse | DataArtsTransportError:
-        self.requests.append(request)
-        if len(self.requests) > self.max_sends:
-            raise AssertionError(f"more than {self.max_sends} requests: a retry or paging storm")
-        if not self.script:
-            raise AssertionError(f"script exhausted at request {len(self.requests)} ({request.url})")
-        outcome = self.script.pop(0)
-        if callable(outcome):
-            outcome = outcome(request)
-        return outcome
-
-    def run(self, flow: Flow[Any]) -> Any:
-        """Drive ``flow`` to its result; ``Parallel`` sub-flows run one after the other."""
-        from airflow_dataarts_provider.core import effects
-
-        parallel = getattr(effects, "Parallel", None)
-        try:
-            effect = next(flow)
-            while True:
-                outcome: Any
-                if isinstance(effect, Send):
-                    outcome = self._outcome(effect.request)
-                elif isinstance(effect, Sleep):
-                    assert effect.seconds >= 0
-                    self.sleeps.append(effect.seconds)
-                    self.now += effect.seconds
-                    outcome = None
-                elif parallel is not None and isinstance(effect, parallel):
-                    results: list[Any] = []
-                    failure: BaseException | None = None
-                    for sub in effect.flows:
-                        try:
-                            results.append(self.run(sub))
-                        except AssertionError:
-                            raise
-                        except Exception as exc:  # the driver contract: first failure, after all ran
-                            failure = failure or exc
-                    outcome = failure if failure is not None else results
-                else:
-                    assert isinstance(effect, Emit), effect
-                    self.emitted.extend(effect.items)
-                    outcome = None
-                failed = isinstance(outcome, BaseException)
-                effect = flow.throw(outcome) if failed else flow.send(outcome)
-        except StopIteration as stop:
-            return stop.value
 
 
 def fixed_clock(moment: datetime) -> Callable[[], datetime]:

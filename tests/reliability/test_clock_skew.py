@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from rel_helpers import connection_fields, fresh_caches, pending_requests, start_emulator
 
+from airflow_dataarts_provider.core import calls
 from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.engine import CallContext
 from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError
-from airflow_dataarts_provider.core.flows import Client, pending_items_flow
+from airflow_dataarts_provider.core.listing import list_flow
 from airflow_dataarts_provider.transport import sync
 
 SKEW = timedelta(minutes=20)
@@ -29,10 +31,10 @@ def _config(emu: Any, auth: str = "aksk") -> ClientConfig:
 
 
 def _list(config: ClientConfig, offset: timedelta) -> Any:
-    client = Client(config, clock=lambda: datetime.now(timezone.utc) + offset)
+    client = CallContext.create(config, clock=lambda: datetime.now(timezone.utc) + offset)
     transport = sync.SyncTransport(timeout=config.timeout)
     try:
-        return sync.run(pending_items_flow(client, filters_query=[], workspace=None, emit=False), transport)
+        return sync.run(list_flow(client, calls.pending_items(config), emit=False), transport)
     finally:
         transport.close()
 

@@ -340,16 +340,21 @@ def _assert_error_is_explained(fault: Fault, text: str) -> None:
 
 def test_429_without_retry_after_waits_the_advised_2_to_5_seconds() -> None:
     """The transient 429-without-Retry-After case, at the flow level (real sleeps would cost 2-5 s)."""
-    from rel_helpers import ScriptedTransport, flow_config, json_response
+    from rel_helpers import flow_config, json_response
 
-    from airflow_dataarts_provider.core.flows import Client, pending_items_flow
+    from airflow_dataarts_provider.core import calls
+    from airflow_dataarts_provider.core.engine import CallContext
+    from airflow_dataarts_provider.core.listing import list_flow
+    from airflow_dataarts_provider.transport.scripted import ScriptedDriver
 
     page = json_response({"data": [{"pending_item_id": f"id{i}"} for i in range(3)], "total": 3})
     throttled = json_response({"error_code": "APIGW.0308", "error_msg": "throttled"}, 429)
-    transport = ScriptedTransport([throttled, page])
+    transport = ScriptedDriver([throttled, page])
     result = transport.run(
-        pending_items_flow(
-            Client(flow_config(), monotonic=transport.monotonic), filters_query=[], workspace=None, emit=False
+        list_flow(
+            CallContext.create(flow_config(), monotonic=transport.monotonic),
+            calls.pending_items(flow_config()),
+            emit=False,
         )
     )
     assert ids(result.items) == ["id0", "id1", "id2"]

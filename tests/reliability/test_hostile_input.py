@@ -18,8 +18,8 @@ from rel_helpers import (
     total_requests,
 )
 
+from airflow_dataarts_provider.core import calls
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.request import build_pending_items_request
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 
 HUGE = "x" * 100_000
@@ -217,15 +217,11 @@ def test_hostile_filters_are_refused_before_any_request(
     ],
 )
 def test_limit_and_offset_out_of_range_are_refused(field: str, value: Any) -> None:
-    from rel_helpers import flow_config, utc
-
-    from airflow_dataarts_provider.core.auth import AkSkCredentials
+    from rel_helpers import flow_config
 
     kwargs: dict[str, Any] = {"limit": 10, "offset": 0, field: value}
     with pytest.raises(DataArtsConfigError) as info:
-        build_pending_items_request(
-            flow_config(), credentials=AkSkCredentials("AK", "SK"), now=utc(2025, 1, 1), **kwargs
-        )
+        calls.pending_items(flow_config()).page(**kwargs)
     assert info.value.field == field
 
 

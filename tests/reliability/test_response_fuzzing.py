@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rel_helpers import (
-    ScriptedTransport,
     clear_process_caches,
     connection_fields,
     flow_config,
@@ -28,6 +27,8 @@ from rel_helpers import (
     start_emulator,
 )
 
+from airflow_dataarts_provider.core import calls
+from airflow_dataarts_provider.core.engine import CallContext
 from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
     DataArtsError,
@@ -36,10 +37,11 @@ from airflow_dataarts_provider.core.errors import (
     api_error_class,
     parse_api_error,
 )
-from airflow_dataarts_provider.core.flows import Client, pending_items_flow
 from airflow_dataarts_provider.core.http import HttpResponse
+from airflow_dataarts_provider.core.listing import list_flow
 from airflow_dataarts_provider.core.pages import parse_pending_items_page
-from airflow_dataarts_provider.core.pagination import PendingItemsWalk
+from airflow_dataarts_provider.core.pagination import ListingWalk
+from airflow_dataarts_provider.transport.scripted import ScriptedDriver
 
 EXAMPLES = int(os.environ.get("DATAARTS_FUZZ_EXAMPLES", "0")) or 250
 FUZZ = settings(
@@ -173,11 +175,11 @@ def server_pages(draw: Any) -> list[Any]:
 def test_walk_never_loops_and_never_returns_a_silent_partial(pages: list[Any], limit: int, mode: Any) -> None:
     from airflow_dataarts_provider.core.pages import Page
 
-    walk = PendingItemsWalk(limit, offset_mode=mode, max_pages=50)
+    walk = ListingWalk(limit, offset_mode=mode, max_pages=50)
     fed = 0
     yielded: list[str] = []
     try:
-        while (request := walk.next_offset()) is not None:
+        while (request := walk.next_request()) is not None:
             assert request.limit == limit and request.offset >= 0
             body = pages[fed % len(pages)]
             page = Page(
@@ -212,12 +214,13 @@ def test_flow_on_arbitrary_answers_ends_classified(script: list[Any], statuses: 
         _response(body, "application/json", status)
         for body, status in zip(script * 50, statuses * 50, strict=False)
     ]
-    transport = ScriptedTransport(responses[:300], max_sends=300)
+    transport = ScriptedDriver(responses[:300], max_sends=300)
     clear_process_caches()  # per example: fixtures run once per test, not per example
 
-    client = Client(flow_config(max_attempts=3), monotonic=transport.monotonic)
+    config = flow_config(max_attempts=3)
+    client = CallContext.create(config, monotonic=transport.monotonic)
     try:
-        result = transport.run(pending_items_flow(client, filters_query=[], workspace=None, emit=True))
+        result = transport.run(list_flow(client, calls.pending_items(config), emit=True))
     except DataArtsError:
         return
     got = [i["pending_item_id"] for i in result.items]
@@ -235,12 +238,12 @@ def test_listing_ending_before_total_is_never_returned_as_complete(short: int, g
     tail = json_response({"data": [{"pending_item_id": f"b{i}"} for i in range(short)], "total": total})
     config = flow_config()
     bound = 3 * (1 + config.max_concurrency)  # three passes (two restarts): first page + one round each
-    transport = ScriptedTransport([first, tail] * bound)
+    transport = ScriptedDriver([first, tail] * bound)
     clear_process_caches()  # per example: fixtures run once per test, not per example
 
-    client = Client(config, monotonic=transport.monotonic)
+    client = CallContext.create(config, monotonic=transport.monotonic)
     with pytest.raises(DataArtsPaginationError):
-        transport.run(pending_items_flow(client, filters_query=[], workspace=None, emit=False))
+        transport.run(list_flow(client, calls.pending_items(config), emit=False))
     assert len(transport.requests) <= bound
 
 
@@ -248,12 +251,13 @@ def test_listing_ending_before_total_is_never_returned_as_complete(short: int, g
 @given(extra=st.integers(1, 50))
 def test_pages_longer_than_the_limit_are_not_trusted_blindly(extra: int) -> None:
     body = {"data": [{"pending_item_id": f"x{i}"} for i in range(100 + extra)], "total": 100 + extra}
-    transport = ScriptedTransport([json_response(body)] * 10)
+    transport = ScriptedDriver([json_response(body)] * 10)
     clear_process_caches()  # per example: fixtures run once per test, not per example
 
-    client = Client(flow_config(), monotonic=transport.monotonic)
+    config = flow_config()
+    client = CallContext.create(config, monotonic=transport.monotonic)
     try:
-        result = transport.run(pending_items_flow(client, filters_query=[], workspace=None, emit=False))
+        result = transport.run(list_flow(client, calls.pending_items(config), emit=False))
     except DataArtsError:
         return
     got = [i["pending_item_id"] for i in result.items]

@@ -1,0 +1,268 @@
+"""The request engine: one attempt loop (:func:`perform`) and authentication, as flows.
+
+A flow is a generator of effects (:mod:`.effects`); the sync and the async drivers in
+:mod:`airflow_dataarts_provider.transport` perform them, nothing here does I/O. For every attempt the loop
+gets credentials (static AK/SK, or the cached IAM token or agency key), waits for the shared rate limiter,
+builds and signs a fresh request, sends it and reads the answer. After a failure it asks the pure
+:class:`~.retry.RetryPolicy` what to do; the error itself says whether it is retryable. A 401 with cached
+credentials drops them and is tried once more with fresh ones (never with the same ones). Fetching
+credentials has its own attempt loop, and a failure there is final for the call (no nested retries).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Generic, TypeVar
+
+from airflow_dataarts_provider.core import auth
+from airflow_dataarts_provider.core.calls import ApiCall
+from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.effects import Flow, Send, Sleep
+from airflow_dataarts_provider.core.enums import AuthType
+from airflow_dataarts_provider.core.errors import (
+    DataArtsAPIError,
+    DataArtsAuthenticationError,
+    DataArtsError,
+    parse_api_error,
+)
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.ratelimit import TokenBucket, limiter_for
+from airflow_dataarts_provider.core.request import canonical_request_of, request_for, resolve_workspace
+from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
+
+R = TypeVar("R")
+RATE_MARGIN = 0.95  # share of max_requests_per_second the client actually uses
+#: Polling step while another flow of this process fetches the same credentials.
+CREDENTIAL_WAIT_STEP = 0.02
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class CallStats:
+    """What one hook call cost: for the log line and for tests."""
+
+    requests: int = 0
+    retries: int = 0
+    pages: int = 0
+    items: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+@dataclass
+class CallContext:
+    """What one hook call runs with: the validated config and workspace (decided here, once), the
+    callbacks (logging, secret masking), the clocks, and the call's statistics. One per hook call."""
+
+    config: ClientConfig
+    workspace: str
+    stats: CallStats = field(default_factory=CallStats)
+    on_retry: Callable[[RetryEvent], None] | None = None
+    on_response: Callable[[HttpRequest, HttpResponse], None] | None = None
+    #: Called with every secret of freshly fetched credentials (tokens, temporary keys), e.g. to mask them.
+    on_secret: Callable[[str], None] | None = None
+    clock: Callable[[], datetime] = _utcnow
+    monotonic: Callable[[], float] = time.monotonic
+    #: None: the connection's retry settings (tests pass one without jitter).
+    retry_policy: RetryPolicy | None = None
+    policy: RetryPolicy = field(init=False)
+    limiter: TokenBucket = field(init=False)
+
+    def __post_init__(self) -> None:
+        c = self.config
+        self.policy = self.retry_policy or RetryPolicy(
+            max_attempts=c.max_attempts,
+            max_total_wait=c.max_retry_wait,
+            backoff_initial=c.backoff_initial,
+            backoff_max=c.backoff_max,
+        )
+        identity = c.ak or c.username or str(c.auth_type)
+        rate = c.max_requests_per_second
+        # 5% under the limit: the gateway counts in a sliding 1 s window, and a request delayed in
+        # flight (a new connection, a busy network) would otherwise make the 11th of 10/s land inside it.
+        self.limiter = limiter_for((c.endpoint, identity), None if rate is None else rate * RATE_MARGIN)
+
+    @classmethod
+    def create(cls, config: ClientConfig, workspace: str | None = None, **options: object) -> CallContext:
+        """The context of one call in ``workspace`` (else the connection's), validated before any request."""
+        return cls(config, resolve_workspace(config, workspace), **options)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AnonymousCall(Generic[R]):
+    """A request that carries its own authentication (IAM password body, metadata service): sent as
+    built, and repeatable (a new token does not revoke old ones; the metadata service only reads)."""
+
+    request: HttpRequest
+    parse: Callable[[HttpResponse], R]
+    idempotent: bool = True
+
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def path(self) -> str:
+        return self.request.path
+
+    def read(self, response: HttpResponse) -> R:
+        return self.parse(response)
+
+
+def perform(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
+    """Send ``call`` until it succeeds or the policy gives up; return what its parser read.
+
+    Each attempt has a fresh date, signature and rate-limit slot. The time budget counts from the first
+    attempt (rate-limit waits, attempts and sleeps included).
+    """
+    started = ctx.monotonic()
+    attempt = 0
+    refreshed = False
+    while True:
+        attempt += 1
+        credentials = None if isinstance(call, AnonymousCall) else (yield from credentials_flow(ctx))
+        wait = ctx.limiter.reserve(ctx.monotonic())
+        if wait > 0:
+            yield Sleep(wait)
+        if isinstance(call, AnonymousCall):
+            request = call.request
+        else:
+            assert credentials is not None
+            request = request_for(ctx.config, credentials, call, workspace=ctx.workspace, now=ctx.clock())
+        ctx.stats.requests += 1
+        try:
+            response = yield Send(request)
+            assert response is not None
+            if ctx.on_response is not None:
+                ctx.on_response(request, response)
+            if response.status < 400:
+                return call.read(response)
+            raise _api_error(ctx, request, response)
+        except DataArtsAuthenticationError:
+            if refreshed or credentials is None or ctx.config.auth_type is AuthType.AKSK:
+                raise
+            # Drop them (unless another flow already did or refreshed them) and try once more with the
+            # cache's current, or freshly fetched, credentials: never the same ones. Not an attempt.
+            auth.CREDENTIAL_CACHE.invalidate(auth.cache_key(ctx.config), credentials)
+            refreshed = True
+            attempt -= 1
+        except DataArtsError as error:
+            delay = ctx.policy.next_wait(
+                error, attempt, ctx.monotonic() - started, method=call.method, idempotent=call.idempotent
+            )
+            if delay is None:
+                raise
+            ctx.stats.retries += 1
+            if ctx.on_retry is not None:
+                ctx.on_retry(RetryEvent(attempt, error, delay, ctx.monotonic() - started))
+            yield Sleep(delay)
+
+
+def _api_error(ctx: CallContext, request: HttpRequest, response: HttpResponse) -> DataArtsAPIError:
+    error = parse_api_error(
+        response,
+        request.method,
+        request.path,
+        our_canonical_request=canonical_request_of(request),
+        sdk_date=request.headers.get("X-Sdk-Date"),
+    )
+    if error.status == 429:
+        ctx.limiter.penalize(ctx.monotonic(), 2.0 if error.retry_after is None else error.retry_after)
+    return error
+
+
+# ------------------------------------------------------------------------------------------ credentials
+
+
+def credentials_flow(ctx: CallContext) -> Flow[auth.Credentials]:
+    """Static AK/SK, or cached (else freshly fetched) IAM token / agency credentials. Concurrent flows of
+    one process share one fetch; a login the IAM refused is not tried again by the flows that waited."""
+    config = ctx.config
+    if config.auth_type is AuthType.AKSK:
+        return auth.static_credentials(config)
+    key = auth.cache_key(config)
+    cache = auth.CREDENTIAL_CACHE
+    fetch_timeout = sum(config.timeout) * config.max_attempts + config.max_retry_wait
+    waited = 0.0
+    while True:
+        cached = cache.get(key, ctx.clock())
+        if cached is not None:
+            return cached
+        if waited and (refused := cache.recent_failure(key, ctx.monotonic(), fetch_timeout)):
+            raise refused  # the fetch we waited for was refused: don't try the same login again
+        if cache.begin_fetch(key, ctx.monotonic(), stale_after=fetch_timeout) or waited > fetch_timeout:
+            break
+        yield Sleep(CREDENTIAL_WAIT_STEP)  # another flow of this process is fetching: use its result
+        waited += CREDENTIAL_WAIT_STEP
+    failure: BaseException | None = None
+    try:
+        if config.auth_type is AuthType.TOKEN:
+            call = AnonymousCall(
+                auth.build_iam_token_request(config, ctx.clock()), auth.parse_iam_token_response
+            )
+            credentials: auth.Credentials = yield from perform(ctx, call)
+        else:
+            credentials = yield from _agency_credentials_flow(ctx)
+        if ctx.on_secret is not None:
+            for secret in credentials.secrets():
+                ctx.on_secret(secret)
+        cache.put(key, credentials)
+    except DataArtsError as exc:
+        failure = exc if exc.permanent else None
+        raise
+    finally:
+        cache.end_fetch(key, failure, ctx.monotonic())
+    return credentials
+
+
+def _metadata_session_flow(ctx: CallContext, *, renew: bool) -> Flow[str | None]:
+    """The metadata service's session token (cached per process), or None for a service without the
+    token API (its PUT answered 404 or 405; remembered). ``renew``: a fresh one, after a 401."""
+    config, sessions = ctx.config, auth.METADATA_SESSIONS
+    url = auth.metadata_token_url(config)
+    if not renew:
+        if sessions.without_tokens(url):
+            return None
+        cached = sessions.get(url, ctx.monotonic())
+        if cached is not None:
+            return cached
+    call = AnonymousCall(auth.build_metadata_token_request(config), auth.parse_metadata_token_response)
+    try:
+        token = yield from perform(ctx, call)
+    except DataArtsAPIError as exc:
+        if exc.status in (404, 405) and not renew:  # an older metadata service: a bare GET works
+            sessions.mark_without_tokens(url)
+            return None
+        raise
+    if ctx.on_secret is not None:
+        ctx.on_secret(token)
+    sessions.put(url, token, ctx.monotonic())
+    return token
+
+
+def _agency_credentials_flow(ctx: CallContext) -> Flow[auth.AkSkCredentials]:
+    """Temporary AK/SK from the metadata service, as the SDK's MetadataAccessor gets them: a session
+    token first, sent as X-Metadata-Token; on a 401 one new token and one more try."""
+    config = ctx.config
+    token = yield from _metadata_session_flow(ctx, renew=False)
+    try:
+        return (yield from perform(ctx, _securitykey_call(config, token)))
+    except DataArtsAuthenticationError:
+        if token is None:
+            raise  # a token-less service refusing us: the agency is not configured
+    auth.METADATA_SESSIONS.invalidate(auth.metadata_token_url(config), token)
+    token = yield from _metadata_session_flow(ctx, renew=True)
+    return (yield from perform(ctx, _securitykey_call(config, token)))
+
+
+def _securitykey_call(config: ClientConfig, token: str | None) -> AnonymousCall[auth.AkSkCredentials]:
+    return AnonymousCall(auth.build_metadata_request(config, token), auth.parse_metadata_response)

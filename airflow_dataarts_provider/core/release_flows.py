@@ -1,0 +1,91 @@
+"""The release workflow as flows: read a package, find one by name, package pending items at most once,
+deploy at most once, cancel. Each request is one :func:`~.engine.perform` of a call from :mod:`.calls`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_dataarts_provider.core import calls, release
+from airflow_dataarts_provider.core.effects import Flow
+from airflow_dataarts_provider.core.engine import CallContext, perform
+from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.listing import release_packages_flow
+
+_DEPLOYED_OR_DEPLOYING = (release.DeployStatus.RELEASING, release.DeployStatus.SUCCESS)
+
+
+def package_detail_flow(ctx: CallContext, package_id: str) -> Flow[dict[str, Any]]:
+    """``{"release_package": {...}, "task_details": [...]}`` of one package."""
+    return (yield from perform(ctx, calls.package_detail(ctx.config, package_id)))
+
+
+def find_package_flow(ctx: CallContext, name: str, item_ids: list[str] | None = None) -> Flow[str | None]:
+    """The id of a live (not failed, not cancelled) package with exactly this name and, when
+    ``item_ids`` is given, exactly these pending items; None if there is none."""
+    name = release.package_name(name)
+    listing = yield from release_packages_flow(ctx, {"key_word": name})
+    for package in listing.items:
+        if (
+            package.get("package_name") != name
+            or package.get("deploy_status") == release.DeployStatus.FAILED
+            or package.get("delete_flag")
+        ):
+            continue
+        if item_ids is None:
+            return str(package["package_id"])
+        detail = yield from package_detail_flow(ctx, str(package["package_id"]))
+        if sorted(str(t.get("pending_item_id")) for t in detail["task_details"]) == sorted(item_ids):
+            return str(package["package_id"])
+    return None
+
+
+def create_package_flow(
+    ctx: CallContext, *, name: str, pending_item_ids: list[str], approver_ids: list[str], apply_user_id: str
+) -> Flow[tuple[str, bool]]:
+    """Package pending items, at most once: ``(release package id, created now?)``.
+
+    A package with the same name and items is reused (a retried task never creates a second one). The
+    POST itself is never repeated blindly: after a failure that may have reached the server (dropped
+    connection, timeout, 5xx, unreadable answer: a retryable error) the server's state is checked first.
+    """
+    call = calls.create_package(
+        ctx.config,
+        name=name,
+        pending_item_ids=pending_item_ids,
+        approver_ids=approver_ids,
+        apply_user_id=apply_user_id,
+    )  # validates every value before any request
+    item_ids = call.body["pending_item_list"]
+    for attempt in range(1, ctx.config.max_attempts + 1):
+        existing = yield from find_package_flow(ctx, call.body["package_name"], item_ids)
+        if existing is not None:
+            return existing, False
+        try:
+            created = yield from perform(ctx, call)
+        except DataArtsError as exc:
+            if not exc.retryable or attempt == ctx.config.max_attempts:
+                raise
+            ctx.stats.retries += 1  # the loop re-checks the server before any new POST
+            continue
+        return created, True
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def deploy_flow(ctx: CallContext, *, package_ids: list[str], startup_mode: int) -> Flow[list[dict[str, Any]]]:
+    """Deploy packages (``POST .../release-packages/deploy``), at most once: packages already releasing
+    or deployed are left out (their state is read first), so a retried task never deploys twice. The
+    POST is not retried once it may have reached the server; the package sensor shows the outcome."""
+    call = calls.deploy(ctx.config, package_ids, startup_mode)  # validates before any request
+    pending = []
+    for pid in call.body["package_ids"]:
+        detail = yield from package_detail_flow(ctx, pid)
+        if detail["release_package"].get("deploy_status") not in _DEPLOYED_OR_DEPLOYING:
+            pending.append(pid)
+    if not pending:
+        return []
+    return (yield from perform(ctx, calls.deploy(ctx.config, pending, startup_mode)))
+
+
+def cancel_flow(ctx: CallContext, package_ids: list[str]) -> Flow[None]:
+    """Cancel (unpack) packages not yet released: their items become pending again."""
+    yield from perform(ctx, calls.cancel(ctx.config, package_ids))
