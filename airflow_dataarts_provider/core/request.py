@@ -2,8 +2,8 @@
 
 :func:`build_request` is the generic builder; :func:`request_for` builds the request of an
 :class:`~airflow_dataarts_provider.core.calls.ApiCall`. The URL carries exactly the canonical query
-string that was signed, so the transport must send it unchanged. :func:`canonical_request_of` recomputes the canonical request of a
-signed request (no secret needed) for 401 diagnostics.
+string that was signed, so the transport must send it unchanged. :func:`canonical_request_of`
+recomputes the canonical request of a signed request (no secret needed) for 401 diagnostics.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def build_request(  # noqa: PLR0917 - mirrors the request line
 
     Adds ``Content-Type: application/json``, ``X-Project-Id`` and ``workspace`` (the argument, else
     ``config.workspace``; omitted when both are None; validated by :func:`resolve_workspace`), then
-    either signs with AK/SK (``X-Security-Token`` added before signing) or adds ``X-Auth-Token``. ``json_body`` (if not None) is sent as compact UTF-8
-    JSON. ``now`` must be aware; it dates the signature.
+    either signs with AK/SK (``X-Security-Token`` added before signing) or adds ``X-Auth-Token``.
+    ``json_body`` (if not None) is sent as compact UTF-8 JSON. ``now`` must be aware; it dates the
+    signature.
     """
     if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
         raise DataArtsConfigError("method", f"unsupported method {method!r}", "GET, POST, PUT, DELETE, PATCH")
