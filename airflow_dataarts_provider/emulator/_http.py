@@ -1,0 +1,80 @@
+"""The HTTP plumbing: a threading server whose handler turns each request into a :class:`~._common.Request`,
+asks the emulator for the :class:`~._common.Response` and writes it (or drops the connection)."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from ._common import Request
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], emulator: Emulator
+    ) -> None:
+        self.request_queue_size = emulator.config.request_queue_size
+        self.emulator = emulator
+        super().__init__(address, handler)
+
+
+def _decode_header_value(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate sends: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms.
+    disable_nagle_algorithm = True
+    server_version = "DataArtsEmulator/1.0"
+    sys_version = ""
+    server: Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr logging (the emulator keeps its own request log)."""
+
+    def _serve(self) -> None:
+        length = self.headers.get("Content-Length")
+        body = b""
+        if length:
+            try:
+                body = self.rfile.read(int(length))
+            except ValueError:
+                body = b""
+        raw_path, _, raw_query = self.path.partition("?")
+        headers: dict[str, str] = {}
+        names: list[str] = []
+        for name, value in self.headers.items():
+            names.append(name)
+            headers.setdefault(name.lower(), _decode_header_value(value))
+        req = Request(self.command, raw_path, raw_query, headers, names, body)
+        resp = self.server.emulator.handle(req)
+        if resp.drop:
+            self.close_connection = True
+            return
+        self.send_response(resp.status)
+        self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        for key, value in resp.headers.items():
+            if key.lower() != "content-type":
+                self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(resp.body)
+
+    do_GET = _serve
+    do_POST = _serve
+    do_PUT = _serve
+    do_DELETE = _serve
+    do_PATCH = _serve
+    do_HEAD = _serve
