@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow_dataarts_provider.core import release
@@ -123,6 +123,8 @@ class Step:
     value: Any = None
     permanent: bool = True
     error: dict[str, Any] | None = None
+    #: The error the check raised (the cause of the Airflow exception a sensor raises for it).
+    exception: DataArtsError | None = field(default=None, compare=False, repr=False)
 
     @property
     def sentence(self) -> str:
@@ -147,12 +149,12 @@ class Waiter:
             self.failures += 1
             error = error_details(outcome)
             if outcome.permanent:
-                return Step("fail", f"permanent error: {outcome}", error=error)
+                return Step("fail", f"permanent error: {outcome}", error=error, exception=outcome)
             if self.failures > self.max_consecutive_failures:
                 message = f"Giving up after {self.failures} failed checks in a row: {outcome}"
-                return Step("fail", message, permanent=False, error=error)
+                return Step("fail", message, permanent=False, error=error, exception=outcome)
             message = f"check failed ({self.failures} in a row, transient): {outcome}"
-            return Step("wait", message, error=error)
+            return Step("wait", message, error=error, exception=outcome)
         self.failures = 0
         if outcome.state == "failed":
             return Step(

@@ -140,8 +140,8 @@ def raise_for(step: Step, log: Any) -> None:
     AirflowException when the transient budget is exhausted (the task's retries apply)."""
     if step.action == "fail":
         if step.permanent:
-            raise AirflowFailException(step.message)
-        raise AirflowException(step.message)
+            raise AirflowFailException(step.message) from step.exception
+        raise AirflowException(step.message) from step.exception
     if step.error is not None:
         log.warning("%s", step.sentence)
     else:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from release_helpers import APPROVER, WRONG_SK, hits, set_conn, start
 
+from airflow_dataarts_provider.core.waiting import ReleasePackageCondition
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
@@ -88,7 +89,7 @@ def test_serialize_round_trips_through_json() -> None:
     clone = getattr(importlib.import_module(module), name)(**restored)
     assert isinstance(clone, DataArtsReleasePackageTrigger)
     assert clone.serialize() == (classpath, kwargs)
-    assert clone.condition().to_json() == {"kind": "release_package", "package_id": "1000007"}
+    assert clone.condition() == ReleasePackageCondition("1000007")
 
 
 async def test_success_event_carries_the_detail(emu: Any) -> None:

@@ -206,7 +206,7 @@ def op_sensor_poke(**_: Any) -> Outcome:
         assert isinstance(cause, DataArtsError), repr(exc)
         return Outcome(error=type(cause).__name__, detail=f"{type(exc).__name__}: {exc}")
     if not result.is_done:
-        assert sensor._failures == 0  # blocked by a real item, not by a failure
+        assert sensor._waiter.failures == 0  # blocked by a real item, not by a failure
         return Outcome(blocking=[{}])
     return Outcome(items=result.xcom_value, blocking=[])
 
@@ -287,7 +287,7 @@ def test_fault_matrix(
             if not fault.permanent:
                 assert "Giving up after 1 failed checks in a row" in outcome.detail
         if operation == "trigger-run":
-            prefix = "permanent error" if fault.permanent else "1 failed checks in a row"
+            prefix = "permanent error" if fault.permanent else "Giving up after 1 failed checks in a row"
             assert outcome.detail.startswith(prefix), outcome.detail
         _assert_error_is_explained(fault, outcome.detail)
     else:
