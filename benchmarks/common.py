@@ -44,22 +44,9 @@ def clear_process_caches() -> None:
 
 def connection_json(info: dict[str, Any], **extra: Any) -> str:
     """The AIRFLOW_CONN_* JSON of an AK/SK connection to an emulator (``info``: its ready JSON)."""
-    login = extra.pop("login", info["ak"])
-    password = extra.pop("password", info["sk"])
-    return json.dumps(
-        {
-            "conn_type": "huaweicloud_dataarts",
-            "host": info["url"],
-            "login": login,
-            "password": password,
-            "extra": {
-                "region": info["region"],
-                "project_id": info["project_id"],
-                "workspace": info["workspace"],
-                **extra,
-            },
-        }
-    )
+    from airflow_dataarts_provider.emulator import airflow_connection
+
+    return json.dumps(airflow_connection(info, **extra))
 
 
 def set_connection(info: dict[str, Any], conn_id: str = CONN_ID, **extra: Any) -> None:

@@ -31,6 +31,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from airflow_dataarts_provider.emulator import airflow_connection
+
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".work" / "demo"
 HOME = WORK / "airflow-home"
@@ -105,19 +107,7 @@ def _environment(info: dict[str, Any]) -> dict[str, str]:
         AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "airflow_dataarts_provider" / "example_dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
-        AIRFLOW_CONN_DATAARTS_DEFAULT=json.dumps(
-            {
-                "conn_type": "huaweicloud_dataarts",
-                "host": info["url"],
-                "login": info["ak"],
-                "password": info["sk"],
-                "extra": {
-                    "region": info["region"],
-                    "project_id": info["project_id"],
-                    "workspace": info["workspace"],
-                },
-            }
-        ),
+        AIRFLOW_CONN_DATAARTS_DEFAULT=json.dumps(airflow_connection(info)),
     )
     if version("apache-airflow").startswith("2."):
         env["AIRFLOW__CORE__EXECUTOR"] = "SequentialExecutor"

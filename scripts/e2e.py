@@ -49,6 +49,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from airflow_dataarts_provider.emulator import airflow_connection
+
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".work" / "e2e"
 LOGS = WORK / "logs"
@@ -561,19 +563,7 @@ def airflow_env(pg: Postgres, info: dict[str, Any], api_port: int, password: str
         AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST="127.0.0.1",
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
         AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
-        AIRFLOW_CONN_DATAARTS_DEFAULT=json.dumps(
-            {
-                "conn_type": "huaweicloud_dataarts",
-                "host": info["url"],
-                "login": info["ak"],
-                "password": info["sk"],
-                "extra": {
-                    "region": info["region"],
-                    "project_id": info["project_id"],
-                    "workspace": info["workspace"],
-                },
-            }
-        ),
+        AIRFLOW_CONN_DATAARTS_DEFAULT=json.dumps(airflow_connection(info)),
     )
     return env
 

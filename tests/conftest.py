@@ -103,20 +103,9 @@ def airflow_db() -> None:
 
 def connection_json(info: dict[str, Any], **extra: Any) -> str:
     """The AIRFLOW_CONN_* JSON of a connection to an emulator (``emu.info()``)."""
-    return json.dumps(
-        {
-            "conn_type": "huaweicloud_dataarts",
-            "host": info["url"],
-            "login": info["ak"],
-            "password": info["sk"],
-            "extra": {
-                "region": info["region"],
-                "project_id": info["project_id"],
-                "workspace": info["workspace"],
-                **extra,
-            },
-        }
-    )
+    from airflow_dataarts_provider.emulator import airflow_connection
+
+    return json.dumps(airflow_connection(info, **extra))
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from airflow_dataarts_provider.emulator import (
     ENDPOINT_PENDING_ITEMS,
     ENDPOINT_SECURITYKEY,
     Emulator,
+    airflow_connection,
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
@@ -29,7 +30,6 @@ CONN_TYPE = "huaweicloud_dataarts"
 PAGE_SIZE = 100
 AUTH_MODES = ("aksk", "aksk_sts", "token", "agency")
 SERVER_MODES = ("page", "record")
-METADATA_PATH = "/openstack/latest/securitykey"
 
 #: Short timeouts and back-offs: the whole tests/hooks run must stay fast.
 FAST_EXTRAS: dict[str, Any] = {
@@ -56,43 +56,16 @@ def connection_fields(emu: Emulator, auth: str = "aksk", **extra: Any) -> dict[s
     ``extra`` entries override (``None`` removes) the extras; ``host``, ``login``, ``password`` and
     ``port`` keys override the standard fields.
     """
-    info = emu.info()
-    fields: dict[str, Any] = {"conn_type": CONN_TYPE, "host": emu.url}
-    extras: dict[str, Any] = {
-        "region": info["region"],
-        "project_id": info["project_id"],
-        "workspace": info["workspace"],
-        "offset_mode": "auto",
-        **FAST_EXTRAS,
-    }
-    if auth == "aksk":
-        fields.update(login=info["ak"], password=info["sk"])
-        extras["auth_type"] = "aksk"
-    elif auth == "aksk_sts":
+    defaults: dict[str, Any] = {"offset_mode": "auto", **FAST_EXTRAS}
+    if auth in ("aksk", "aksk_sts"):
+        defaults["auth_type"] = "aksk"
+    if auth == "aksk_sts":
         creds = emu.issue_temporary_credentials()
-        fields.update(login=creds["access"], password=creds["secret"])
-        extras.update(auth_type="aksk", security_token=creds["securitytoken"])
-    elif auth == "token":
-        fields.update(login=info["iam"]["user_name"], password=info["iam"]["password"])
-        extras.update(auth_type="token", domain_name=info["iam"]["domain_name"], iam_endpoint=emu.url)
-    elif auth == "agency":
-        extras.update(auth_type="agency", metadata_url=emu.url + METADATA_PATH)
-    else:  # pragma: no cover - test bug
-        raise ValueError(auth)
-    for key in ("host", "login", "password", "port"):
-        if key in extra:
-            value = extra.pop(key)
-            if value is None:
-                fields.pop(key, None)
-            else:
-                fields[key] = value
-    for key, value in extra.items():
-        if value is None:
-            extras.pop(key, None)
-        else:
-            extras[key] = value
-    fields["extra"] = extras
-    return fields
+        defaults.update(
+            login=creds["access"], password=creds["secret"], security_token=creds["securitytoken"]
+        )
+        auth = "aksk"
+    return airflow_connection(emu.info(), auth, **{**defaults, **extra})
 
 
 def set_connection(

@@ -85,8 +85,35 @@ class GateSpec:
             return [i for i in matching if not i.get("package_flag")]
         return matching
 
-    def matching(self, items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def matching(self, items: Iterable[Mapping[str, Any]] | ListingIndex) -> list[dict[str, Any]]:
+        """The items this gate watches, in listing order (from a listing, or an index of one)."""
+        if isinstance(items, ListingIndex):
+            return items.matching(self)
         return [dict(i) for i in items if self.matches(i)]
+
+
+class ListingIndex:
+    """A pending-items listing indexed once by name and task id, so that many gates (a trigger fleet
+    sharing one snapshot) each find their items in O(matches) instead of scanning the listing.
+    ``matching(spec)`` equals ``spec.matching(items)``."""
+
+    def __init__(self, items: Sequence[Mapping[str, Any]]) -> None:
+        self.items = items
+        self._by_name: dict[Any, list[int]] = {}
+        self._by_task_id: dict[str, list[int]] = {}
+        for position, item in enumerate(items):
+            self._by_name.setdefault(item.get("item_name"), []).append(position)
+            self._by_task_id.setdefault(str(item.get("task_id")), []).append(position)
+
+    def matching(self, spec: GateSpec) -> list[dict[str, Any]]:
+        if spec.whole_workspace:
+            return [dict(i) for i in self.items if spec.matches(i)]
+        positions: set[int] = set()
+        for name in spec.task_names:
+            positions.update(self._by_name.get(name, ()))
+        for task_id in spec.task_ids:
+            positions.update(self._by_task_id.get(task_id, ()))
+        return [dict(self.items[p]) for p in sorted(positions) if spec.matches(self.items[p])]
 
 
 def _strings(field: str, value: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.effects import Flow
 from airflow_dataarts_provider.core.errors import DataArtsError
-from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking, error_details
+from airflow_dataarts_provider.core.gate import GateSpec, ListingIndex, describe_blocking, error_details
 
 if TYPE_CHECKING:  # the flows load with the first check, not when a DAG file imports a sensor
     from airflow_dataarts_provider.core.engine import CallContext
@@ -56,7 +56,7 @@ class PendingItemsCondition(Condition):
         items = yield from gate_flow(ctx, self.spec)
         return self.evaluate(items)
 
-    def evaluate(self, listing: list[dict[str, Any]]) -> CheckResult:
+    def evaluate(self, listing: list[dict[str, Any]] | ListingIndex) -> CheckResult:
         """The result over a listing (the gate's own query, or a whole-workspace snapshot shared by
         many triggers: matching is exact, so a wider listing gives the same answer)."""
         items = self.spec.matching(listing)

@@ -28,6 +28,7 @@ from ._config import (
     OffsetMode,
 )
 from ._data import SUBMITTERS
+from .connection import airflow_connection
 from .server import (
     ENDPOINT_IAM_TOKENS,
     ENDPOINT_METADATA_TOKEN,
@@ -82,4 +83,5 @@ __all__ = [
     "IamUser",
     "NameMatch",
     "OffsetMode",
+    "airflow_connection",
 ]

@@ -9,6 +9,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.engine import CallContext
@@ -19,7 +21,7 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsServerError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.gate import GateSpec, choose_plan, describe_blocking
+from airflow_dataarts_provider.core.gate import GateSpec, ListingIndex, choose_plan, describe_blocking
 from airflow_dataarts_provider.core.listing import gate_flow
 from airflow_dataarts_provider.core.waiting import CheckResult, Waiter
 from airflow_dataarts_provider.transport import sync
@@ -150,3 +152,33 @@ def test_a_list_rendered_as_text_is_read_as_a_list() -> None:
     assert info.value.field == "task_names"
     with pytest.raises(DataArtsConfigError):
         GateSpec.create(task_ids="[1, 2]")  # ints are not ids here: refused, not silently str()-ed
+
+
+_names = st.sampled_from(["a", "b", "c", "d"])
+_items = st.lists(
+    st.fixed_dictionaries(
+        {
+            "pending_item_id": st.uuids().map(str),
+            "item_name": _names,
+            "task_id": st.sampled_from(["1", "2", "3", 4]),
+            "task_type": st.sampled_from([1, 2]),
+            "package_flag": st.sampled_from([0, 1]),
+        }
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=_items,
+    names=st.lists(_names, max_size=3),
+    task_ids=st.lists(st.sampled_from(["1", "2", "4", "9"]), max_size=2),
+    task_type=st.sampled_from([None, 1, 2]),
+)
+def test_an_index_matches_exactly_what_a_scan_matches(
+    items: list[dict[str, Any]], names: list[str], task_ids: list[str], task_type: int | None
+) -> None:
+    """The fleet's shared index is an optimisation only: same items, same order, as the scan."""
+    spec = GateSpec.create(names, task_ids, task_type)
+    assert ListingIndex(items).matching(spec) == spec.matching(items)

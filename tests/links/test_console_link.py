@@ -24,19 +24,9 @@ def bag(dag_bag: Any) -> Any:
 def _run(
     bag: Any, monkeypatch: pytest.MonkeyPatch, dag_id: str, emu: Any, conf: dict[str, Any], **fields: Any
 ) -> Any:
-    info = emu.info()
-    connection = {
-        "conn_type": "huaweicloud_dataarts",
-        "host": info["url"],
-        "login": info["ak"],
-        "password": fields.pop("password", info["sk"]),
-        "extra": {
-            "region": info["region"],
-            "project_id": info["project_id"],
-            "workspace": info["workspace"],
-            **FAST,
-        },
-    }
+    from airflow_dataarts_provider.emulator import airflow_connection
+
+    connection = airflow_connection(emu.info(), **{**FAST, **fields})
     monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", json.dumps(connection))
     return bag.get_dag(dag_id).test(run_conf=conf)
 

@@ -55,21 +55,9 @@ def start(factory: Any, **config: Any) -> Emulator:
 
 
 def conn_fields(emu: Emulator, **extra: Any) -> dict[str, Any]:
-    info = emu.info()
-    password = extra.pop("password", info["sk"])
-    return {
-        "conn_type": "huaweicloud_dataarts",
-        "host": info["url"],
-        "login": info["ak"],
-        "password": password,
-        "extra": {
-            "region": info["region"],
-            "project_id": info["project_id"],
-            "workspace": info["workspace"],
-            **FAST,
-            **extra,
-        },
-    }
+    from airflow_dataarts_provider.emulator import airflow_connection
+
+    return airflow_connection(emu.info(), **{**FAST, **extra})
 
 
 def set_conn(monkeypatch: pytest.MonkeyPatch, emu: Emulator, conn_id: str, **extra: Any) -> None:

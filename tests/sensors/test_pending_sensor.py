@@ -51,20 +51,9 @@ def run(bag: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         at: Any = None,
         **conn: Any,
     ) -> Any:
-        info = emulator.info()
-        fields: dict[str, Any] = {
-            "conn_type": "huaweicloud_dataarts",
-            "host": info["url"],
-            "login": info["ak"],
-            "password": conn.pop("password", info["sk"]),
-            "extra": {
-                "region": info["region"],
-                "project_id": info["project_id"],
-                "workspace": info["workspace"],
-                **FAST,
-                **conn,
-            },
-        }
+        from airflow_dataarts_provider.emulator import airflow_connection
+
+        fields = airflow_connection(emulator.info(), **{**FAST, **conn})
         monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", json.dumps(fields))
         variant = "_soft" if soft else "_short" if short else ""
         dag = bag.get_dag(f"dataarts_acc_sensor_{mode}{variant}")

@@ -33,20 +33,11 @@ def emu(dataarts_emulator_factory: Any) -> Any:
 
 
 def _connect(monkeypatch: pytest.MonkeyPatch, emu: Any, password: str | None = None, **extra: Any) -> None:
-    info = emu.info()
-    fields = {
-        "conn_type": "huaweicloud_dataarts",
-        "host": info["url"],
-        "login": info["ak"],
-        "password": password or info["sk"],
-        "extra": {
-            "region": info["region"],
-            "project_id": info["project_id"],
-            "workspace": info["workspace"],
-            **FAST,
-            **extra,
-        },
-    }
+    from airflow_dataarts_provider.emulator import airflow_connection
+
+    fields = airflow_connection(
+        emu.info(), **{**FAST, **extra, **({"password": password} if password else {})}
+    )
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(fields))
 
 
