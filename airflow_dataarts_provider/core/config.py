@@ -44,32 +44,39 @@ lists them for Airflow's secrets masker.
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from airflow_dataarts_provider.core.enums import AuthType, OffsetMode
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.filters import (
     DEFAULT_TIME_FORMAT,
-    has_control_chars,
     validate_time_format,
 )
 from airflow_dataarts_provider.core.regions import endpoints_for
+from airflow_dataarts_provider.core.retry import DEFAULT_POLICY
+from airflow_dataarts_provider.core.values import (
+    DEFAULT_TIMEOUT,
+    choice,
+    match_pattern,
+    normalize_url,
+    parse_number,
+    parse_proxies,
+    parse_timeout,
+    parse_verify,
+    plain_text,
+    proxy_passwords,
+    secret_value,
+    validate_workspace,
+)
 
 DEFAULT_METADATA_URL = "http://169.254.169.254/openstack/latest/securitykey"
-DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-WORKSPACE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 AK_RE = re.compile(r"^[A-Za-z0-9]{1,64}$")
-_SECRET_RE = re.compile(r"^[\x21-\x7e]+$")
-_HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 KNOWN_EXTRAS: frozenset[str] = frozenset(
     {
@@ -94,251 +101,6 @@ KNOWN_EXTRAS: frozenset[str] = frozenset(
         "max_requests_per_second",
     }
 )
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_hostname(field: str, host: str) -> str:
-    allowed = "an ASCII DNS name, IPv4 address or [IPv6] address"
-    if not host:
-        raise DataArtsConfigError(field, "has no host", allowed)
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        pass
-    labels = host.split(".")
-    if len(host) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
-        raise DataArtsConfigError(field, f"invalid host name {host!r}", allowed)
-    return host
-
-
-def _split_url(field: str, value: str) -> SplitResult:
-    try:
-        split = urlsplit(value)
-        _ = split.port  # raises ValueError on a bad port
-    except ValueError as exc:
-        raise DataArtsConfigError(field, f"{value!r} is not a valid URL ({exc})") from None
-    return split
-
-
-def normalize_url(
-    field: str,
-    value: object,
-    *,
-    http_hosts: frozenset[str] | None = None,
-    allow_path: bool = False,
-    port: int | None = None,
-) -> str:
-    """Validate an endpoint URL; return ``scheme://host[:port]`` (plus the path if ``allow_path``).
-
-    ``http`` is accepted only for loopback hosts or the ones in ``http_hosts``.
-    """
-    allowed = "https://host[:port]" + ("/path" if allow_path else "") + " (http:// only for loopback hosts)"
-    if not isinstance(value, str) or not value.strip():
-        raise DataArtsConfigError(field, f"must be a non-empty string, got {value!r}", allowed)
-    if value != value.strip() or has_control_chars(value) or not value.isascii() or " " in value:
-        raise DataArtsConfigError(field, f"{value!r} has spaces, control or non-ASCII characters", allowed)
-    text = value if "://" in value else f"https://{value}"
-    split = _split_url(field, text)
-    scheme = split.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise DataArtsConfigError(field, f"unsupported scheme {split.scheme!r}", allowed)
-    if "@" in split.netloc:
-        raise DataArtsConfigError(field, "must not contain user info (credentials belong in login/password)")
-    if split.query or split.fragment or "?" in text or "#" in text:
-        raise DataArtsConfigError(field, "must not contain a query string or fragment", allowed)
-    host = (split.hostname or "").lower()
-    _check_hostname(field, host)
-    if scheme == "http" and not (_is_loopback(host) or (http_hosts and host in http_hosts)):
-        raise DataArtsConfigError(field, f"plain http is not allowed for host {host!r}", allowed)
-    url_port = split.port
-    if port is not None:
-        if url_port is not None and url_port != port:
-            raise DataArtsConfigError(field, f"port {port} conflicts with the URL's port {url_port}")
-        url_port = port
-    if url_port is not None and not 1 <= url_port <= 65535:
-        raise DataArtsConfigError(field, f"port {url_port} out of range", "1..65535")
-    path = split.path
-    if not allow_path and path not in ("", "/"):
-        raise DataArtsConfigError(field, f"must not have a path prefix ({path!r})", allowed)
-    if allow_path and (".." in unquote(path).split("/")):
-        raise DataArtsConfigError(field, f"path {path!r} must not contain '..'", allowed)
-    netloc = f"[{host}]" if ":" in host else host
-    default_port = 443 if scheme == "https" else 80
-    if url_port is not None and url_port != default_port:
-        netloc += f":{url_port}"
-    return f"{scheme}://{netloc}" + (path if allow_path else "")
-
-
-def _json_or_raw(value: object) -> object:
-    if isinstance(value, str):
-        text = value.strip()
-        if text[:1] in ("[", "{"):
-            try:
-                return json.loads(text)
-            except ValueError:
-                return value
-    return value
-
-
-def parse_bool(field: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise DataArtsConfigError(field, f"{value!r} is not a boolean", "true or false")
-
-
-def parse_number(
-    field: str,
-    value: object,
-    *,
-    minimum: float,
-    maximum: float,
-    min_inclusive: bool = False,
-    integer: bool = False,
-) -> float:
-    low = "[" if min_inclusive else "("
-    allowed = f"{'an integer' if integer else 'a number'} in {low}{minimum:g}, {maximum:g}]"
-    number: float
-    if isinstance(value, bool):
-        raise DataArtsConfigError(field, f"a boolean ({value!r}) is not a number", allowed)
-    if isinstance(value, (int, float)):
-        number = value
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
-        except ValueError:
-            raise DataArtsConfigError(field, f"{value!r} is not a number", allowed) from None
-    else:
-        raise DataArtsConfigError(field, f"wrong type {type(value).__name__} ({value!r})", allowed)
-    if not math.isfinite(number):
-        raise DataArtsConfigError(field, f"{value!r} is not finite", allowed)
-    if integer and number != int(number):
-        raise DataArtsConfigError(field, f"{value!r} is not an integer", allowed)
-    too_low = number < minimum if min_inclusive else number <= minimum
-    if too_low or number > maximum:
-        raise DataArtsConfigError(field, f"{value!r} is out of range", allowed)
-    return float(number)
-
-
-def parse_timeout(value: object) -> tuple[float, float]:
-    allowed = "seconds as a number or [connect, read], each in (0, 3600]"
-    value = _json_or_raw(value)
-    if isinstance(value, (list, tuple)):
-        if len(value) != 2:
-            raise DataArtsConfigError("timeout", f"{value!r} must have exactly two items", allowed)
-        connect = parse_number("timeout", value[0], minimum=0, maximum=3600)
-        read = parse_number("timeout", value[1], minimum=0, maximum=3600)
-        return (connect, read)
-    single = parse_number("timeout", value, minimum=0, maximum=3600)
-    return (single, single)
-
-
-def parse_verify(value: object) -> bool | str:
-    allowed = "true, false, or the path of a CA bundle file"
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lower() in ("true", "false"):
-            return text.lower() == "true"
-        if not text or has_control_chars(value) or text != value:
-            raise DataArtsConfigError("verify", f"{value!r} is not a usable CA bundle path", allowed)
-        return text
-    raise DataArtsConfigError("verify", f"wrong type {type(value).__name__} ({value!r})", allowed)
-
-
-def parse_proxies(value: object) -> dict[str, str]:
-    allowed = (
-        '{"http": "http://proxy:3128", "https": "http://proxy:3128"} (schemes http, https, socks5, socks5h)'
-    )
-    value = _json_or_raw(value)
-    if not isinstance(value, Mapping):
-        raise DataArtsConfigError("proxies", f"wrong type {type(value).__name__} ({value!r})", allowed)
-    out: dict[str, str] = {}
-    for key, url in value.items():
-        if not isinstance(key, str) or not key or has_control_chars(key):
-            raise DataArtsConfigError("proxies", f"invalid key {key!r}", allowed)
-        if not isinstance(url, str) or has_control_chars(url) or " " in url or not url.isascii():
-            raise DataArtsConfigError("proxies", f"invalid proxy URL for {key!r}", allowed)
-        split = _split_url("proxies", url)
-        if split.scheme not in ("http", "https", "socks5", "socks5h") or not split.hostname:
-            raise DataArtsConfigError(
-                "proxies", f"proxy for {key!r} has no supported scheme or host", allowed
-            )
-        out[key] = url
-    return out
-
-
-def _proxy_passwords(proxies: Mapping[str, str]) -> list[str]:
-    secrets: list[str] = []
-    for url in proxies.values():
-        split = urlsplit(url)
-        if split.password:
-            secrets.extend({split.password, unquote(split.password)})
-    return secrets
-
-
-def _choice(field: str, value: object, enum_cls: type[AuthType] | type[OffsetMode]) -> Any:
-    allowed = ", ".join(m.value for m in enum_cls)
-    if isinstance(value, enum_cls):
-        return value
-    if isinstance(value, str):
-        try:
-            return enum_cls(value.strip().lower())
-        except ValueError:
-            pass
-    raise DataArtsConfigError(field, f"unknown value {value!r}", allowed)
-
-
-def _match(field: str, value: object, pattern: re.Pattern[str], allowed: str) -> str:
-    if not isinstance(value, str):
-        raise DataArtsConfigError(field, f"wrong type {type(value).__name__} ({value!r})", allowed)
-    if not pattern.fullmatch(value):
-        shown = value if len(value) <= 80 else value[:80] + f"... ({len(value)} characters)"
-        raise DataArtsConfigError(field, f"{shown!r} has an invalid shape", allowed)
-    return value
-
-
-def validate_workspace(value: object) -> str:
-    return _match(
-        "workspace",
-        value,
-        WORKSPACE_RE,
-        "1-64 characters from A-Z a-z 0-9 _ - (workspace ids are 32 hex chars)",
-    )
-
-
-def _secret(field: str, value: object, max_len: int) -> str:
-    allowed = f"1-{max_len} printable ASCII characters without spaces"
-    if not isinstance(value, str) or not value:
-        raise DataArtsConfigError(field, "is required", allowed)
-    if len(value) > max_len or not _SECRET_RE.match(value):
-        # never echo the secret itself
-        raise DataArtsConfigError(field, f"has an invalid shape ({len(value)} characters)", allowed)
-    return value
-
-
-def _plain_text(field: str, value: object, max_len: int) -> str:
-    allowed = f"1-{max_len} characters, no control characters or surrounding spaces"
-    if not isinstance(value, str) or not value:
-        raise DataArtsConfigError(field, "is required", allowed)
-    if len(value) > max_len or has_control_chars(value) or value != value.strip():
-        raise DataArtsConfigError(field, f"{value[:80]!r} has an invalid shape", allowed)
-    return value
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -366,11 +128,11 @@ class ClientConfig:
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     verify: bool | str = True
     proxies: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
-    max_attempts: int = 5
+    max_attempts: int = DEFAULT_POLICY.max_attempts
     max_concurrency: int = 8
-    max_retry_wait: float = 120.0
-    backoff_initial: float = 1.0
-    backoff_max: float = 30.0
+    max_retry_wait: float = DEFAULT_POLICY.max_total_wait
+    backoff_initial: float = DEFAULT_POLICY.backoff_initial
+    backoff_max: float = DEFAULT_POLICY.backoff_max
     max_requests_per_second: float | None = 10.0
     unknown_extras: tuple[str, ...] = ()
 
@@ -381,7 +143,7 @@ class ClientConfig:
 
     def secrets(self) -> list[str]:
         """Every secret value in this config, for Airflow's secrets masker."""
-        values = [self.sk, self.security_token, self.password, *_proxy_passwords(self.proxies)]
+        values = [self.sk, self.security_token, self.password, *proxy_passwords(self.proxies)]
         return [v for v in values if v]
 
     @classmethod
@@ -404,7 +166,7 @@ class ClientConfig:
             value = extra.get(name)
             return None if value is None or (isinstance(value, str) and value.strip() == "") else value
 
-        region = _match(
+        region = match_pattern(
             "region",
             get("region") if get("region") is not None else "",
             REGION_RE,
@@ -412,7 +174,7 @@ class ClientConfig:
         )
         if len(region) > 64:
             raise DataArtsConfigError("region", "is longer than 64 characters")
-        project_id = _match(
+        project_id = match_pattern(
             "project_id",
             get("project_id") if get("project_id") is not None else "",
             PROJECT_ID_RE,
@@ -428,21 +190,21 @@ class ClientConfig:
                 raise DataArtsConfigError("port", "is set but host is empty", "a host with the port")
             endpoint = endpoints_for(region).dataarts
 
-        auth_type: AuthType = _choice("auth_type", get("auth_type") or "aksk", AuthType)
+        auth_type: AuthType = choice("auth_type", get("auth_type") or "aksk", AuthType)
         login = login or None
         password = password or None
         ak = sk = security_token = username = user_password = domain_name = None
         iam_endpoint = metadata_url = None
 
         if auth_type is AuthType.AKSK:
-            ak = _match("login", login or "", AK_RE, "the access key id (AK): 1-64 letters and digits")
-            sk = _secret("password", password, 256)
+            ak = match_pattern("login", login or "", AK_RE, "the access key id (AK): 1-64 letters and digits")
+            sk = secret_value("password", password, 256)
             if get("security_token") is not None:
-                security_token = _secret("security_token", get("security_token"), 16384)
+                security_token = secret_value("security_token", get("security_token"), 16384)
         elif auth_type is AuthType.TOKEN:
-            username = _plain_text("login", login, 64)
-            user_password = _plain_text("password", password, 256)
-            domain_name = _plain_text("domain_name", get("domain_name"), 64)
+            username = plain_text("login", login, 64)
+            user_password = plain_text("password", password, 256)
+            domain_name = plain_text("domain_name", get("domain_name"), 64)
             iam_value = get("iam_endpoint")
             iam_endpoint = (
                 normalize_url("iam_endpoint", iam_value)
@@ -480,7 +242,7 @@ class ClientConfig:
                 "remove it or change auth_type",
             )
 
-        offset_mode: OffsetMode = _choice("offset_mode", get("offset_mode") or "auto", OffsetMode)
+        offset_mode: OffsetMode = choice("offset_mode", get("offset_mode") or "auto", OffsetMode)
         time_format = validate_time_format(get("time_format") or DEFAULT_TIME_FORMAT)
         timeout = parse_timeout(get("timeout")) if get("timeout") is not None else DEFAULT_TIMEOUT
         verify = parse_verify(get("verify")) if get("verify") is not None else True
@@ -490,13 +252,22 @@ class ClientConfig:
             value = get(name)
             return default if value is None else parse_number(name, value, **kw)
 
-        max_attempts = int(num("max_attempts", 5, minimum=1, maximum=20, min_inclusive=True, integer=True))
+        max_attempts = int(
+            num(
+                "max_attempts",
+                DEFAULT_POLICY.max_attempts,
+                minimum=1,
+                maximum=20,
+                min_inclusive=True,
+                integer=True,
+            )
+        )
         max_concurrency = int(
             num("max_concurrency", 8, minimum=1, maximum=16, min_inclusive=True, integer=True)
         )
-        max_retry_wait = num("max_retry_wait", 120.0, minimum=0, maximum=3600)
-        backoff_initial = num("backoff_initial", 1.0, minimum=0, maximum=300)
-        backoff_max = num("backoff_max", 30.0, minimum=0, maximum=600)
+        max_retry_wait = num("max_retry_wait", DEFAULT_POLICY.max_total_wait, minimum=0, maximum=3600)
+        backoff_initial = num("backoff_initial", DEFAULT_POLICY.backoff_initial, minimum=0, maximum=300)
+        backoff_max = num("backoff_max", DEFAULT_POLICY.backoff_max, minimum=0, maximum=600)
         if backoff_max < backoff_initial:
             raise DataArtsConfigError(
                 "backoff_max",

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from airflow_dataarts_provider.core.auth import AkSkCredentials, Credentials, TokenCredentials
-from airflow_dataarts_provider.core.config import ClientConfig, validate_workspace
+from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.http import HttpRequest
 from airflow_dataarts_provider.core.signing import (
@@ -25,6 +25,7 @@ from airflow_dataarts_provider.core.signing import (
     recompute_canonical_request,
     sign,
 )
+from airflow_dataarts_provider.core.values import validate_workspace
 
 _SEGMENT_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
 JSON_CONTENT_TYPE = "application/json"

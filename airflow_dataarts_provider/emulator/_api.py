@@ -197,13 +197,7 @@ class EmulatorAPI:
     def expire_tokens(self) -> int:
         """Expire every issued IAM token and temporary credential now (not the metadata session tokens:
         :meth:`expire_metadata_tokens`); returns how many."""
-        with self.state.lock:
-            past = time.time() - 1
-            for token in self.state.tokens.values():
-                token.expires_at = past
-            for cred in self.state.temp_credentials.values():
-                cred.expires_at = past
-            return len(self.state.tokens) + len(self.state.temp_credentials)
+        return self.state.expire_tokens()
 
     def expire_metadata_tokens(self) -> int:
         """Expire every metadata-service session token now (the client must fetch a new one)."""
@@ -243,11 +237,13 @@ class EmulatorAPI:
         remove: int = 0,
         position: Position = "front",
         workspace: str | None = None,
+        expire_tokens: bool = False,
     ) -> None:
         """After the Nth successful (200) pending-items response from now, insert/remove items.
 
         ``insert`` new items are added at ``position``; then ``remove`` items are removed from
-        ``position`` of the workspace's list. The change is visible to the next request.
+        ``position`` of the workspace's list; with ``expire_tokens``, every IAM token and temporary key
+        expires. The change is visible to the next request.
         """
         if after_requests < 1 or insert < 0 or remove < 0:
             raise ValueError("after_requests must be >= 1, insert/remove >= 0")
@@ -255,7 +251,10 @@ class EmulatorAPI:
             raise ValueError("position must be 'front' or 'back'")
         with self.state.lock:
             ws = self.state.ws(workspace)
-            self.state.mutations.append(Mutation(after_requests, insert, remove, position, ws))
+            mutation = Mutation(
+                after_requests, insert, remove, position, ws, expire_tokens=bool(expire_tokens)
+            )
+            self.state.mutations.append(mutation)
 
     def clear_faults(self) -> None:
         """Drop scripted faults, scheduled mutations and latency."""

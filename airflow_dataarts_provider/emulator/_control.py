@@ -56,6 +56,7 @@ def _faults(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, 
             remove=int(m.pop("remove", 0)),
             position=m.pop("position", "front"),
             workspace=m.pop("workspace", None),
+            expire_tokens=bool(m.pop("expire_tokens", False)),
         )
     return 200, {"scripts": emu.pending_faults()}
 

@@ -55,6 +55,8 @@ class Mutation:
     position: Position
     workspace: str
     seen: int = 0
+    #: Also expire every IAM token and temporary key (a token expiring in the middle of a walk).
+    expire_tokens: bool = False
 
 
 def repeat_first_row(resp: Response) -> Response:
@@ -163,6 +165,8 @@ def after_success(st: State, workspace: str) -> None:
 
 def apply_mutation(st: State, mutation: Mutation) -> None:
     ws = mutation.workspace
+    if mutation.expire_tokens:
+        st.expire_tokens()
     if mutation.insert:
         newest = max((i.submit_timestamp for i in st.items), default=BASE_TIMESTAMP_MS)
         new = generate_items(

@@ -145,6 +145,16 @@ class State:
 
     # ------------------------------------------------------------------ accounts
 
+    def expire_tokens(self) -> int:
+        """Expire every issued IAM token and temporary credential now; returns how many."""
+        with self.lock:
+            past = time.time() - 1
+            for token in self.tokens.values():
+                token.expires_at = past
+            for cred in self.temp_credentials.values():
+                cred.expires_at = past
+            return len(self.tokens) + len(self.temp_credentials)
+
     def issue_token(self, user: IamUser, project_id: str) -> str:
         token = "MIIEemu" + base64.urlsafe_b64encode(secrets.token_bytes(384)).decode().rstrip("=")
         now = time.time()

@@ -235,7 +235,7 @@ def test_agency_fetches_a_session_token_then_the_security_key_with_it(
     emu.expire_tokens()
     assert len(make_hook().list_pending_items()) == 30
     assert _metadata_log(emu)[2:] == [("GET", 200, True)]
-    (session_token,) = emu._metadata_tokens
+    (session_token,) = emu.state.metadata_tokens
     assert session_token not in caplog.text
 
 

@@ -115,18 +115,9 @@ def settled_count(read: Callable[[], int], *, quiet_s: float = 0.15, limit_s: fl
     return value
 
 
-def expire_tokens_after_successes(monkeypatch: pytest.MonkeyPatch, emu: Emulator, successes: int = 1) -> None:
+def expire_tokens_after_successes(emu: Emulator, successes: int = 1) -> None:
     """Expire every issued IAM token right after the ``successes``-th successful listing page."""
-    original = emu._after_success
-    seen = [0]
-
-    def after_success(workspace: str) -> None:
-        original(workspace)
-        seen[0] += 1
-        if seen[0] == successes:
-            emu.expire_tokens()
-
-    monkeypatch.setattr(emu, "_after_success", after_success)
+    emu.schedule_mutation(successes, expire_tokens=True)
 
 
 def ids(items: Iterable[dict[str, Any]]) -> list[str]:

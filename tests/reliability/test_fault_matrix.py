@@ -265,7 +265,7 @@ def test_fault_matrix(
     if fault.mutation:
         emu.schedule_mutation(1, **fault.mutation)
     if fault.expire_token:
-        expire_tokens_after_successes(monkeypatch, emu, 1)
+        expire_tokens_after_successes(emu, 1)
     bag = request.getfixturevalue("bag") if operation == "operator-dag-run" else None
 
     started = time.monotonic()

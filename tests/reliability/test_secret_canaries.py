@@ -155,7 +155,7 @@ def test_no_canary_anywhere_after_good_and_failing_runs(
     assert any("canonical" in t.lower() for t in exceptions), "the 401 quoting a canonical request"
     assert any("x-security-token" in t.lower() for t in exceptions)
 
-    tokens = list(emu._tokens)  # every IAM token the emulator issued (the client never logs them)
+    tokens = list(emu.state.tokens)  # every IAM token the emulator issued (the client never logs them)
     assert len(tokens) >= 2 and all(len(t) >= 8 for t in tokens)
     canaries = {
         "SK": SK_CANARY,

@@ -1,0 +1,264 @@
+"""Validators of single connection values (URLs, numbers, booleans, timeouts, TLS, proxies, ids,
+secrets): each names the field and the allowed values in its :class:`DataArtsConfigError`. Pure.
+:class:`~airflow_dataarts_provider.core.config.ClientConfig` combines them."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import SplitResult, unquote, urlsplit
+
+from airflow_dataarts_provider.core.enums import AuthType, OffsetMode
+from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.filters import has_control_chars
+
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
+WORKSPACE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SECRET_RE = re.compile(r"^[\x21-\x7e]+$")
+_HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_hostname(field: str, host: str) -> str:
+    allowed = "an ASCII DNS name, IPv4 address or [IPv6] address"
+    if not host:
+        raise DataArtsConfigError(field, "has no host", allowed)
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if len(host) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
+        raise DataArtsConfigError(field, f"invalid host name {host!r}", allowed)
+    return host
+
+
+def _split_url(field: str, value: str) -> SplitResult:
+    try:
+        split = urlsplit(value)
+        _ = split.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise DataArtsConfigError(field, f"{value!r} is not a valid URL ({exc})") from None
+    return split
+
+
+def normalize_url(
+    field: str,
+    value: object,
+    *,
+    http_hosts: frozenset[str] | None = None,
+    allow_path: bool = False,
+    port: int | None = None,
+) -> str:
+    """Validate an endpoint URL; return ``scheme://host[:port]`` (plus the path if ``allow_path``).
+
+    ``http`` is accepted only for loopback hosts or the ones in ``http_hosts``.
+    """
+    allowed = "https://host[:port]" + ("/path" if allow_path else "") + " (http:// only for loopback hosts)"
+    if not isinstance(value, str) or not value.strip():
+        raise DataArtsConfigError(field, f"must be a non-empty string, got {value!r}", allowed)
+    if value != value.strip() or has_control_chars(value) or not value.isascii() or " " in value:
+        raise DataArtsConfigError(field, f"{value!r} has spaces, control or non-ASCII characters", allowed)
+    text = value if "://" in value else f"https://{value}"
+    split = _split_url(field, text)
+    scheme = split.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise DataArtsConfigError(field, f"unsupported scheme {split.scheme!r}", allowed)
+    if "@" in split.netloc:
+        raise DataArtsConfigError(field, "must not contain user info (credentials belong in login/password)")
+    if split.query or split.fragment or "?" in text or "#" in text:
+        raise DataArtsConfigError(field, "must not contain a query string or fragment", allowed)
+    host = (split.hostname or "").lower()
+    _check_hostname(field, host)
+    if scheme == "http" and not (_is_loopback(host) or (http_hosts and host in http_hosts)):
+        raise DataArtsConfigError(field, f"plain http is not allowed for host {host!r}", allowed)
+    url_port = split.port
+    if port is not None:
+        if url_port is not None and url_port != port:
+            raise DataArtsConfigError(field, f"port {port} conflicts with the URL's port {url_port}")
+        url_port = port
+    if url_port is not None and not 1 <= url_port <= 65535:
+        raise DataArtsConfigError(field, f"port {url_port} out of range", "1..65535")
+    path = split.path
+    if not allow_path and path not in ("", "/"):
+        raise DataArtsConfigError(field, f"must not have a path prefix ({path!r})", allowed)
+    if allow_path and (".." in unquote(path).split("/")):
+        raise DataArtsConfigError(field, f"path {path!r} must not contain '..'", allowed)
+    netloc = f"[{host}]" if ":" in host else host
+    default_port = 443 if scheme == "https" else 80
+    if url_port is not None and url_port != default_port:
+        netloc += f":{url_port}"
+    return f"{scheme}://{netloc}" + (path if allow_path else "")
+
+
+def _json_or_raw(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("[", "{"):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return value
+    return value
+
+
+def parse_bool(field: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise DataArtsConfigError(field, f"{value!r} is not a boolean", "true or false")
+
+
+def parse_number(
+    field: str,
+    value: object,
+    *,
+    minimum: float,
+    maximum: float,
+    min_inclusive: bool = False,
+    integer: bool = False,
+) -> float:
+    low = "[" if min_inclusive else "("
+    allowed = f"{'an integer' if integer else 'a number'} in {low}{minimum:g}, {maximum:g}]"
+    number: float
+    if isinstance(value, bool):
+        raise DataArtsConfigError(field, f"a boolean ({value!r}) is not a number", allowed)
+    if isinstance(value, (int, float)):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+        except ValueError:
+            raise DataArtsConfigError(field, f"{value!r} is not a number", allowed) from None
+    else:
+        raise DataArtsConfigError(field, f"wrong type {type(value).__name__} ({value!r})", allowed)
+    if not math.isfinite(number):
+        raise DataArtsConfigError(field, f"{value!r} is not finite", allowed)
+    if integer and number != int(number):
+        raise DataArtsConfigError(field, f"{value!r} is not an integer", allowed)
+    too_low = number < minimum if min_inclusive else number <= minimum
+    if too_low or number > maximum:
+        raise DataArtsConfigError(field, f"{value!r} is out of range", allowed)
+    return float(number)
+
+
+def parse_timeout(value: object) -> tuple[float, float]:
+    allowed = "seconds as a number or [connect, read], each in (0, 3600]"
+    value = _json_or_raw(value)
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise DataArtsConfigError("timeout", f"{value!r} must have exactly two items", allowed)
+        connect = parse_number("timeout", value[0], minimum=0, maximum=3600)
+        read = parse_number("timeout", value[1], minimum=0, maximum=3600)
+        return (connect, read)
+    single = parse_number("timeout", value, minimum=0, maximum=3600)
+    return (single, single)
+
+
+def parse_verify(value: object) -> bool | str:
+    allowed = "true, false, or the path of a CA bundle file"
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if not text or has_control_chars(value) or text != value:
+            raise DataArtsConfigError("verify", f"{value!r} is not a usable CA bundle path", allowed)
+        return text
+    raise DataArtsConfigError("verify", f"wrong type {type(value).__name__} ({value!r})", allowed)
+
+
+def parse_proxies(value: object) -> dict[str, str]:
+    allowed = (
+        '{"http": "http://proxy:3128", "https": "http://proxy:3128"} (schemes http, https, socks5, socks5h)'
+    )
+    value = _json_or_raw(value)
+    if not isinstance(value, Mapping):
+        raise DataArtsConfigError("proxies", f"wrong type {type(value).__name__} ({value!r})", allowed)
+    out: dict[str, str] = {}
+    for key, url in value.items():
+        if not isinstance(key, str) or not key or has_control_chars(key):
+            raise DataArtsConfigError("proxies", f"invalid key {key!r}", allowed)
+        if not isinstance(url, str) or has_control_chars(url) or " " in url or not url.isascii():
+            raise DataArtsConfigError("proxies", f"invalid proxy URL for {key!r}", allowed)
+        split = _split_url("proxies", url)
+        if split.scheme not in ("http", "https", "socks5", "socks5h") or not split.hostname:
+            raise DataArtsConfigError(
+                "proxies", f"proxy for {key!r} has no supported scheme or host", allowed
+            )
+        out[key] = url
+    return out
+
+
+def proxy_passwords(proxies: Mapping[str, str]) -> list[str]:
+    secrets: list[str] = []
+    for url in proxies.values():
+        split = urlsplit(url)
+        if split.password:
+            secrets.extend({split.password, unquote(split.password)})
+    return secrets
+
+
+def choice(field: str, value: object, enum_cls: type[AuthType] | type[OffsetMode]) -> Any:
+    allowed = ", ".join(m.value for m in enum_cls)
+    if isinstance(value, enum_cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return enum_cls(value.strip().lower())
+        except ValueError:
+            pass
+    raise DataArtsConfigError(field, f"unknown value {value!r}", allowed)
+
+
+def match_pattern(field: str, value: object, pattern: re.Pattern[str], allowed: str) -> str:
+    if not isinstance(value, str):
+        raise DataArtsConfigError(field, f"wrong type {type(value).__name__} ({value!r})", allowed)
+    if not pattern.fullmatch(value):
+        shown = value if len(value) <= 80 else value[:80] + f"... ({len(value)} characters)"
+        raise DataArtsConfigError(field, f"{shown!r} has an invalid shape", allowed)
+    return value
+
+
+def validate_workspace(value: object) -> str:
+    return match_pattern(
+        "workspace",
+        value,
+        WORKSPACE_RE,
+        "1-64 characters from A-Z a-z 0-9 _ - (workspace ids are 32 hex chars)",
+    )
+
+
+def secret_value(field: str, value: object, max_len: int) -> str:
+    allowed = f"1-{max_len} printable ASCII characters without spaces"
+    if not isinstance(value, str) or not value:
+        raise DataArtsConfigError(field, "is required", allowed)
+    if len(value) > max_len or not _SECRET_RE.match(value):
+        # never echo the secret itself
+        raise DataArtsConfigError(field, f"has an invalid shape ({len(value)} characters)", allowed)
+    return value
+
+
+def plain_text(field: str, value: object, max_len: int) -> str:
+    allowed = f"1-{max_len} characters, no control characters or surrounding spaces"
+    if not isinstance(value, str) or not value:
+        raise DataArtsConfigError(field, "is required", allowed)
+    if len(value) > max_len or has_control_chars(value) or value != value.strip():
+        raise DataArtsConfigError(field, f"{value[:80]!r} has an invalid shape", allowed)
+    return value
