@@ -78,6 +78,7 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         # The sensor has just checked before deferring: don't spend a request repeating it at once.
         await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
         while True:
+            started = time.time()
             outcome: CheckResult | DataArtsError
             try:
                 outcome = await self.check(hook, condition)
@@ -101,4 +102,6 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
                 message = f"deadline reached{waiting_message}"
                 yield TriggerEvent({"status": "timeout", "message": message, "waiting": waiting})
                 return
-            await asyncio.sleep(min(self.poke_interval, remaining))
+            # Checks start every poke_interval (not poke_interval after the previous one ended): a slow
+            # check, or a busy loop, must not stretch the interval.
+            await asyncio.sleep(max(0.0, min(started + self.poke_interval - time.time(), remaining)))

@@ -15,7 +15,7 @@ from airflow_dataarts_provider.core.waiting import (
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
-from airflow_dataarts_provider.triggers.shared import shared_listing, snapshot_key
+from airflow_dataarts_provider.triggers.shared import shared_config, shared_listing, snapshot_key
 
 __all__ = ["EVENT_STATUSES", "DataArtsPendingItemsTrigger", "validate_event"]
 
@@ -39,7 +39,7 @@ class DataArtsPendingItemsTrigger(DataArtsConditionTrigger):
         """Evaluate the gate over the workspace snapshot shared by every pending-items trigger of this
         connection and workspace in this process (one listing per poll interval, whatever their number)."""
         assert isinstance(condition, PendingItemsCondition)
-        config = await hook.aget_config()
+        config = await shared_config(hook, self.poke_interval)
         key = snapshot_key(self.dataarts_conn_id, config, self.workspace)
         listing = await shared_listing(
             key, self.poke_interval, lambda: hook.alist_pending_items(workspace=self.workspace)

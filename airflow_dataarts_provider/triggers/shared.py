@@ -14,22 +14,70 @@ import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.gate import ListingIndex
+
+if TYPE_CHECKING:
+    from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
+
+T = TypeVar("T")
+
+
+#: Waiters of one fetch resume at most this many per event-loop iteration: thousands of triggers waking
+#: together would otherwise hold the loop (and every other provider's triggers on it) for the whole batch.
+WAKE_BATCH = 100
 
 
 @dataclass
 class _Snapshot:
     started: float
-    task: asyncio.Future[ListingIndex]
+    task: asyncio.Future[Any]
+    waiters: int = 0
+    #: One future per batch of waiters after the first, released one loop iteration apart.
+    turns: list[asyncio.Future[None]] = field(default_factory=list)
+    releaser: asyncio.Task[None] | None = None
+
+    async def result(self) -> Any:
+        if not self.task.done():
+            batch = self.waiters // WAKE_BATCH
+            self.waiters += 1
+            if batch == 0:
+                await asyncio.shield(self.task)  # one trigger's cancellation must not cancel the fetch
+            else:
+                if batch > len(self.turns):
+                    self.turns.append(asyncio.get_running_loop().create_future())
+                    if len(self.turns) == 1:
+                        self.task.add_done_callback(self._release)
+                await asyncio.shield(self.turns[batch - 1])
+        return self.task.result()
+
+    def _release(self, _task: asyncio.Future[Any]) -> None:
+        self.releaser = asyncio.ensure_future(self._release_turns())
+
+    async def _release_turns(self) -> None:
+        for turn in self.turns:
+            await asyncio.sleep(0)  # let timers, I/O and other triggers run between batches
+            turn.set_result(None)
 
 
 _SNAPSHOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, _Snapshot]] = (
     weakref.WeakKeyDictionary()
 )
+#: The last loop's snapshots: a triggerer has one loop, and a weak-dictionary lookup per check costs
+#: more than the rest of a fleet member's check (measured by B4).
+_LAST: list[Any] = [None, None]
+
+
+def _snapshots() -> dict[Hashable, _Snapshot]:
+    loop = asyncio.get_running_loop()
+    if _LAST[0] is not loop:
+        _LAST[:] = [loop, _SNAPSHOTS.setdefault(loop, {})]
+    snapshots: dict[Hashable, _Snapshot] = _LAST[1]
+    return snapshots
 
 
 def snapshot_key(conn_id: str, config: ClientConfig, workspace: str | None) -> tuple[str, ...]:
@@ -38,23 +86,39 @@ def snapshot_key(conn_id: str, config: ClientConfig, workspace: str | None) -> t
     return (conn_id, config.endpoint, config.project_id, str(config.auth_type), identity, workspace or "")
 
 
-async def shared_listing(
-    key: Hashable, max_age: float, fetch: Callable[[], Awaitable[list[dict[str, Any]]]]
-) -> ListingIndex:
-    """The indexed listing for ``key``: the one in flight or fetched less than ``max_age`` seconds ago,
-    else a new one. A failed fetch is not reused: every waiter sees its error, the next call fetches
-    again."""
-    snapshots = _SNAPSHOTS.setdefault(asyncio.get_running_loop(), {})
+#: A value is shared while younger than this share of ``max_age``: a trigger checking at exactly its
+#: interval gets a new listing, never the one of its own previous check.
+SHARE_WINDOW = 0.9
+
+
+async def shared(key: Hashable, max_age: float, fetch: Callable[[], Awaitable[T]]) -> T:
+    """The value for ``key``: the one in flight or fetched less than ``SHARE_WINDOW * max_age`` seconds
+    ago, else a new one. A failed fetch is not reused: every waiter sees its error, the next call
+    fetches again."""
+    snapshots = _snapshots()
     now = time.monotonic()
     current = snapshots.get(key)
-    stale = current is None or now - current.started >= max_age
+    stale = current is None or now - current.started >= max_age * SHARE_WINDOW
     if not stale and current is not None and current.task.done() and current.task.exception() is not None:
         stale = True
     if stale:
-        current = snapshots[key] = _Snapshot(now, asyncio.ensure_future(_indexed(fetch)))
+        current = snapshots[key] = _Snapshot(now, asyncio.ensure_future(fetch()))
     assert current is not None
-    # shield: one trigger being cancelled must not cancel the listing the others wait for
-    return await asyncio.shield(current.task)
+    result: T = await current.result()
+    return result
+
+
+async def shared_config(hook: DataArtsHook, max_age: float) -> ClientConfig:
+    """The connection's validated config, read once per ``max_age`` seconds for every trigger of this
+    connection and workspace (reading and validating it is the largest per-trigger cost of a fleet)."""
+    return await shared(("config", hook.dataarts_conn_id, hook.workspace), max_age, hook.aget_config)
+
+
+async def shared_listing(
+    key: Hashable, max_age: float, fetch: Callable[[], Awaitable[list[dict[str, Any]]]]
+) -> ListingIndex:
+    """The indexed pending-items listing for ``key``, shared as :func:`shared` shares values."""
+    return await shared(key, max_age, lambda: _indexed(fetch))
 
 
 async def _indexed(fetch: Callable[[], Awaitable[list[dict[str, Any]]]]) -> ListingIndex:

@@ -72,3 +72,49 @@ def test_connections_never_share_a_snapshot(
     assert [e["status"] for e in events] == ["timeout", "timeout"]
     by_user = emu.counters()["by_user"]
     assert by_user.get("emulator-user", 0) >= 1 and by_user.get("other-user", 0) >= 1, by_user
+
+
+def test_waiters_of_one_fetch_resume_in_batches_and_all_see_its_outcome() -> None:
+    """A fleet waking together on one listing resumes WAKE_BATCH at a time (the loop runs in between),
+    and every waiter gets the value, or the error, of the single fetch."""
+    from airflow_dataarts_provider.triggers import shared as sharing
+
+    async def scenario(fail: bool) -> tuple[list[Any], list[int], int]:
+        loop = asyncio.get_running_loop()
+        iterations = [0]
+        done = [False]
+
+        def tick() -> None:  # counts loop iterations until every waiter has resumed
+            iterations[0] += 1
+            if not done[0]:
+                loop.call_soon(tick)
+
+        fetches = [0]
+
+        async def fetch() -> str:
+            fetches[0] += 1
+            await asyncio.sleep(0.05)
+            if fail:
+                raise RuntimeError("listing failed")
+            return "snapshot"
+
+        resumed_at: list[int] = []
+
+        async def waiter() -> Any:
+            try:
+                return await sharing.shared(("test", fail), 10.0, fetch)
+            except RuntimeError as exc:
+                return exc
+            finally:
+                resumed_at.append(iterations[0])
+
+        loop.call_soon(tick)
+        results = await asyncio.gather(*(waiter() for _ in range(3 * sharing.WAKE_BATCH + 1)))
+        done[0] = True
+        return list(results), resumed_at, fetches[0]
+
+    results, resumed_at, fetches = asyncio.run(scenario(fail=False))
+    assert results == ["snapshot"] * (3 * sharing.WAKE_BATCH + 1) and fetches == 1
+    assert len(set(resumed_at)) >= 4  # four batches, each in its own loop iteration
+    results, _, fetches = asyncio.run(scenario(fail=True))
+    assert fetches == 1 and all(isinstance(r, RuntimeError) and str(r) == "listing failed" for r in results)
