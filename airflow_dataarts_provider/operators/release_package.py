@@ -178,6 +178,7 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
     :param poke_interval: seconds between checks while waiting (default 60).
     :param timeout: seconds to wait for the outcome, from the deployment (default 7 days, as sensors).
     :param max_consecutive_failures: transient check failures tolerated in a row (default 3).
+    :param soft_fail: skip the task instead of failing it when the wait times out.
     :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``).
     """
 
@@ -194,6 +195,7 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
         poke_interval: float = 60.0,
         timeout: float = 7 * 24 * 3600.0,
         max_consecutive_failures: int = 3,
+        soft_fail: bool = False,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         workspace: str | None = None,
         dataarts_conn_id: str = connection_form.DEFAULT_CONN_ID,
@@ -206,6 +208,7 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
         self.poke_interval = float(poke_interval)
         self.timeout = float(timeout)
         self.max_consecutive_failures = max_consecutive_failures
+        self.soft_fail = soft_fail
         self.deferrable = deferrable
         self.workspace = workspace
         self.dataarts_conn_id = dataarts_conn_id
@@ -241,7 +244,7 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
                 return step.value
             remaining = deadline - time.time()
             if remaining <= 0:
-                timed_out(f"deadline reached; {step.message}", soft_fail=False)
+                timed_out(f"deadline reached; {step.message}", soft_fail=self.soft_fail)
             if self.deferrable:
                 from airflow_dataarts_provider.triggers.release_package import DataArtsReleasePackageTrigger
 
@@ -261,4 +264,4 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
             time.sleep(min(self.poke_interval, remaining))
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
-        return event_result(event, self.log, soft_fail=False)
+        return event_result(event, self.log, soft_fail=self.soft_fail)
