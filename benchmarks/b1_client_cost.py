@@ -1,15 +1,21 @@
 """B1 client cost: list N items (default 10,000) with ``DataArtsHook.list_pending_items`` vs the official
-SDK's ``list_factory_pending_items`` paged with ``limit=100``.
+SDK's ``list_factory_pending_items`` paged with ``limit=100``, and vs the *floor*: a bare
+``requests.Session`` loop that signs each request (the same SDK-HMAC-SHA256 signer), sends it and
+``json.loads`` the page, with nothing else (no validation, retries, rate limiting or consistency checks).
 
 The emulator runs in its own process (no latency, no rate limit), so the process CPU time measured here
 is the client's alone. The hook runs with ``max_requests_per_second=0`` and otherwise default extras.
-Goals: requests = ceil(N/100); hook CPU <= 0.5x the SDK's (median of the repetitions).
+Goals: requests = ceil(N/100); hook CPU <= 0.5x the SDK's; hook CPU <= 1.10x the floor's (medians of the
+repetitions, alternating).
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
+from datetime import datetime, timezone
+from typing import Any
 
 from benchmarks.common import (
     CONN_ID,
@@ -27,6 +33,38 @@ from benchmarks.common import (
 )
 
 
+def floor_list_all(info: dict[str, Any]) -> list[str]:
+    """The least a correct listing client does: sign, send, decode, page on (``offset`` as the emulator
+    counts it), over one pooled ``requests.Session`` with the environment read once (as the hook)."""
+    import requests
+
+    from airflow_dataarts_provider.core.signing import canonical_query, format_sdk_date, sign
+
+    base = f"{info['url']}/v2/{info['project_id']}/factory/pending-items"
+    headers = {
+        "Content-Type": "application/json",
+        "workspace": info["workspace"],
+        "X-Project-Id": info["project_id"],
+    }
+    ids: list[str] = []
+    with requests.Session() as session:
+        session.trust_env = False
+        page = 0
+        while True:
+            offset = page if info.get("offset_mode", "page") == "page" else page * 100
+            pairs = [("limit", "100"), ("offset", str(offset))]
+            date = format_sdk_date(datetime.now(timezone.utc))
+            signed = sign("GET", base, pairs, headers, b"", info["ak"], info["sk"], date)
+            response = session.get(
+                f"{base}?{canonical_query(pairs)}", headers=dict(signed.headers), timeout=60
+            )
+            rows = json.loads(response.content)["data"]
+            ids += [str(r["pending_item_id"]) for r in rows]
+            if len(rows) < 100:
+                return ids
+            page += 1
+
+
 def run(*, smoke: bool = False, reps: int | None = None) -> Result:
     items = 1_000 if smoke else 10_000
     reps = reps or (1 if smoke else 5)
@@ -38,7 +76,7 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
         set_connection(info, max_requests_per_second=0)
         expected = items
         runs: dict[str, dict[str, list[float]]] = {
-            k: {"wall": [], "cpu": [], "requests": [], "items": []} for k in ("hook", "sdk")
+            k: {"wall": [], "cpu": [], "requests": [], "items": []} for k in ("hook", "sdk", "floor")
         }
 
         def hook_once() -> list[str]:
@@ -50,11 +88,15 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
             ids, _ = sdk_list_all(sdk_client(info), info["workspace"])
             return ids
 
+        def floor_once() -> list[str]:
+            return floor_list_all(info)
+
         # warm-up (imports, connection parsing, first sockets), not counted
         hook_once()
         sdk_once()
+        floor_once()
         for _ in range(reps):
-            for name, fn in (("hook", hook_once), ("sdk", sdk_once)):
+            for name, fn in (("hook", hook_once), ("sdk", sdk_once), ("floor", floor_once)):
                 emu.reset()
                 gc.collect()
                 ids, wall, cpu = timed(fn)
@@ -65,6 +107,7 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
         for name, label in (
             ("hook", "DataArtsHook.list_pending_items"),
             ("sdk", "SDK list_factory_pending_items"),
+            ("floor", "floor: bare signed requests loop"),
         ):
             r = runs[name]
             result.rows.append(
@@ -78,6 +121,7 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
                 }
             )
         hook_cpu, sdk_cpu = median(runs["hook"]["cpu"]), median(runs["sdk"]["cpu"])
+        floor_cpu = median(runs["floor"]["cpu"])
         result.rows.append(
             {
                 "client": "ratio hook/SDK",
@@ -86,7 +130,15 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
             }
         )
         result.goals.append(Goal("requests", max(runs["hook"]["requests"]), pages_for(expected)))
+        result.rows.append(
+            {
+                "client": "ratio hook/floor",
+                "wall_s": median(runs["hook"]["wall"]) / median(runs["floor"]["wall"]),
+                "cpu_s": hook_cpu / floor_cpu,
+            }
+        )
         result.goals.append(Goal("CPU hook/SDK", hook_cpu / sdk_cpu, 0.5, "x"))
+        result.goals.append(Goal("CPU hook/floor", hook_cpu / floor_cpu, 1.10, "x"))
         result.counts = {
             "items": expected,
             "hook_requests": [int(x) for x in runs["hook"]["requests"]],

@@ -118,8 +118,9 @@ def parse_listing_page(
     """Parse a ``{"data": [...], "total": n}`` listing body.
 
     Each element of ``data`` must be an object whose ``id_key`` is a non-empty string or an integer
-    (normalised to ``str`` in the returned copies). ``total`` must be a non-negative integer (booleans
-    are refused) or absent/null. ``data`` may be absent or null only when ``total`` is 0.
+    (normalised to ``str``; the decoded items are returned as they are, not copied). ``total`` must be
+    a non-negative integer (booleans are refused) or absent/null. ``data`` may be absent or null only
+    when ``total`` is 0.
     """
     body = parse_json_object(response, method, path)
 
@@ -143,28 +144,36 @@ def parse_listing_page(
     if not isinstance(raw_data, list):
         _fail(response, method, path, f"'{data_key}' is {_json_type(raw_data)}, expected an array")
 
-    items: list[dict[str, Any]] = []
     for index, raw_item in enumerate(raw_data):
-        where = f"{data_key}[{index}]"
-        if not isinstance(raw_item, dict):
-            _fail(response, method, path, f"{where} is {_json_type(raw_item)}, expected an object")
-        if id_key not in raw_item:
-            _fail(response, method, path, f"{where} has no '{id_key}'")
-        raw_id = raw_item[id_key]
-        if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
-            _fail(
-                response,
-                method,
-                path,
-                f"{where}.{id_key} is {_json_type(raw_id)}, expected a string or an integer",
-            )
-        item_id = str(raw_id)
-        if not item_id.strip():
-            _fail(response, method, path, f"{where}.{id_key} is an empty string")
-        item = dict(raw_item)
-        item[id_key] = item_id
-        items.append(item)
+        raw_id = raw_item.get(id_key) if type(raw_item) is dict else None
+        if type(raw_id) is str and raw_id.strip():
+            continue  # the common case, checked cheaply: a JSON object with a non-empty string id
+        raw_item[id_key] = _item_id(response, method, path, f"{data_key}[{index}]", raw_item, id_key)
+    items: list[dict[str, Any]] = raw_data  # freshly decoded: ours to keep, no copy needed
     return Page(items=items, total=total, request_id=response.request_id)
+
+
+def _item_id(  # noqa: PLR0917 - the error's context, then the item
+    response: HttpResponse, method: str, path: str, where: str, raw_item: Any, id_key: str
+) -> str:
+    """The id of a listed item that is not a plain non-empty string (an integer id, normalised to
+    ``str``), or the error naming what is wrong with it."""
+    if not isinstance(raw_item, dict):
+        _fail(response, method, path, f"{where} is {_json_type(raw_item)}, expected an object")
+    if id_key not in raw_item:
+        _fail(response, method, path, f"{where} has no '{id_key}'")
+    raw_id = raw_item[id_key]
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+        _fail(
+            response,
+            method,
+            path,
+            f"{where}.{id_key} is {_json_type(raw_id)}, expected a string or an integer",
+        )
+    item_id = str(raw_id)
+    if not item_id.strip():
+        _fail(response, method, path, f"{where}.{id_key} is an empty string")
+    return item_id
 
 
 def parse_pending_items_page(response: HttpResponse, method: str, path: str) -> Page:

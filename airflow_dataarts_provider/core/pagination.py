@@ -259,7 +259,7 @@ class ListingWalk:
         self._pages += 1
         self._pass_pages += 1
         first = self._pass_pages == 1
-        ids = [self._item_id(item) for item in page.items]
+        ids = self._ids(page.items)
 
         try:
             rows = self._rows_after(ids, page.total, request.offset, first)
@@ -269,23 +269,21 @@ class ListingWalk:
         total = self._pass_total
         self._rows = rows
 
-        fresh: list[dict[str, Any]] = []
-        for item, item_id in zip(page.items, ids, strict=True):
-            if item_id in self._pass_ids:
-                continue  # the record-semantics probe's expected overlap with the first page
-            self._pass_ids.add(item_id)
-            self._pass_items.append(item)
-            if item_id not in self._yielded_ids:
-                fresh.append(item)
+        if self._pass_ids.isdisjoint(ids) and self._yielded_ids.isdisjoint(ids):  # the common case
+            self._pass_ids.update(ids)
+            self._pass_items.extend(page.items)
+            fresh, fresh_ids = list(page.items), ids
+        else:
+            fresh, fresh_ids = self._account(page.items, ids)
 
         if self._max_items is not None:
             room = self._max_items - len(self._yielded)
             if len(fresh) >= room:
                 fresh = fresh[:room]
-                self._commit(fresh)
+                self._commit(fresh, fresh_ids[:room])
                 self._finish("max_items")
                 return fresh
-        self._commit(fresh)
+        self._commit(fresh, fresh_ids)
 
         if total is not None and rows >= total:
             self._finish("reached total")
@@ -306,7 +304,7 @@ class ListingWalk:
             elif total_now != self._pass_total:
                 raise _Disturbed(f"total changed from {self._pass_total} to {total_now} (offset {offset})")
 
-        repeats = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
+        repeats = [] if len(set(ids)) == len(ids) else sorted({i for i in ids if ids.count(i) > 1})
         if repeats:
             # A page that repeats a row hides another one (rows shifted while it was read): counting
             # it as `limit` rows would return a listing one short of `total` as complete.
@@ -325,7 +323,7 @@ class ListingWalk:
             self._mode = self._detected = verdict
             rows = self._rows + len(ids) if verdict == "page" else 1 + len(ids)
         else:
-            repeated = sorted(item_id for item_id in set(ids) if item_id in self._pass_ids)
+            repeated = [] if self._pass_ids.isdisjoint(ids) else sorted(set(ids) & self._pass_ids)
             if repeated:
                 raise _Disturbed(
                     f"{len(repeated)} of the {len(ids)} items at offset {offset} were already"
@@ -354,11 +352,27 @@ class ListingWalk:
         # With limit 1 both semantics send offset = number of rows read.
         return "record" if self._limit == 1 else self._mode
 
-    def _item_id(self, item: dict[str, Any]) -> str:
+    def _account(self, items: list[dict[str, Any]], ids: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        """Add a page's items to the pass; return the ones (and their ids) never yielded before."""
+        fresh: list[dict[str, Any]] = []
+        fresh_ids: list[str] = []
+        for item, item_id in zip(items, ids, strict=True):
+            if item_id in self._pass_ids:
+                continue  # the record-semantics probe's expected overlap with the first page
+            self._pass_ids.add(item_id)
+            self._pass_items.append(item)
+            if item_id not in self._yielded_ids:
+                fresh.append(item)
+                fresh_ids.append(item_id)
+        return fresh, fresh_ids
+
+    def _ids(self, items: list[dict[str, Any]]) -> list[str]:
+        key = self._id_key
         try:
-            return str(item[self._id_key])
+            ids = [item[key] for item in items]
         except (KeyError, TypeError):
-            raise DataArtsPaginationError(f"A listed item has no '{self._id_key}'") from None
+            raise DataArtsPaginationError(f"A listed item has no '{key}'") from None
+        return [i if type(i) is str else str(i) for i in ids]
 
     def _classify_probe(self, ids: list[str]) -> OffsetSemantics | None:
         first = self._first_ids
@@ -372,10 +386,9 @@ class ListingWalk:
             return "page"
         return None
 
-    def _commit(self, fresh: list[dict[str, Any]]) -> None:
-        for item in fresh:
-            self._yielded_ids.add(self._item_id(item))
-            self._yielded.append(item)
+    def _commit(self, fresh: list[dict[str, Any]], fresh_ids: list[str]) -> None:
+        self._yielded_ids.update(fresh_ids)
+        self._yielded.extend(fresh)
 
     def _finish(self, reason: str) -> None:
         self._done = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +14,9 @@ from airflow_dataarts_provider.core.effects import Emit, Flow, Outcome, Parallel
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.transport import describe
+
+#: Lanes run at once at most (``max_concurrency`` is validated to 1..16; lanes never nest).
+MAX_LANES = 16
 
 
 class SyncTransport:
@@ -34,6 +37,13 @@ class SyncTransport:
         # per request here); they are resolved once per origin instead (_settings), same semantics.
         self._session.trust_env = False
         self._origins: dict[tuple[str, str], tuple[dict[str, str], bool | str]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def pool(self) -> ThreadPoolExecutor:
+        """Threads for ``Parallel`` lanes, started once per transport (not per concurrent round)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=MAX_LANES, thread_name_prefix="dataarts-lane")
+        return self._pool
 
     def _settings(self, url: str) -> tuple[dict[str, str], bool | str]:
         """Proxies (environment, NO_PROXY, then the connection's) and CA bundle for ``url``'s origin."""
@@ -76,6 +86,8 @@ class SyncTransport:
         )
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
         self._session.close()
 
 
@@ -85,8 +97,8 @@ def _perform(transport: SyncTransport, effect: Send | Sleep | Parallel) -> Outco
         time.sleep(effect.seconds)
         return None
     if isinstance(effect, Parallel):
-        with ThreadPoolExecutor(max_workers=len(effect.flows)) as pool:
-            futures = [pool.submit(run, flow, transport) for flow in effect.flows]
+        futures = [transport.pool().submit(run, flow, transport) for flow in effect.flows]
+        wait(futures)
         failures = [f.exception() for f in futures if f.exception() is not None]
         return failures[0] if failures else [f.result() for f in futures]
     try:
