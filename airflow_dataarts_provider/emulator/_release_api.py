@@ -149,6 +149,21 @@ def package_detail(st: State, path_project: str, workspace: str, package_id: str
     return json_response(200, body)
 
 
+def _idle_packages(st: State, workspace: str, package_ids: list[str]) -> list[ReleasePackage]:
+    """The packages, if none is releasing or released (deploy and cancel refuse those); with the lock."""
+    packages = [_package_in(st, workspace, pid) for pid in package_ids]
+    busy = [
+        p.package_id
+        for p in packages
+        if p.deploy_status in (_release.STATUS_RELEASING, _release.STATUS_SUCCESS)
+    ]
+    if busy:
+        raise ApiError(
+            ERR_PACKAGE_STATE, f"The release packages are being released or were released: {', '.join(busy)}."
+        )
+    return packages
+
+
 def deploy_packages(st: State, req: Request, workspace: str, user: str) -> Response:
     body = json_body(req)
     package_ids = package_ids_of(body)
@@ -158,17 +173,7 @@ def deploy_packages(st: State, req: Request, workspace: str, user: str) -> Respo
     if not is_int(startup_mode) or startup_mode not in (0, 1):
         raise invalid("startup_mode", "0 or 1 is required")
     with st.lock:
-        packages = [_package_in(st, workspace, pid) for pid in package_ids]
-        busy = [
-            p.package_id
-            for p in packages
-            if p.deploy_status in (_release.STATUS_RELEASING, _release.STATUS_SUCCESS)
-        ]
-        if busy:
-            raise ApiError(
-                ERR_PACKAGE_STATE,
-                f"The release packages are being released or were released: {', '.join(busy)}.",
-            )
+        packages = _idle_packages(st, workspace, package_ids)
         now = st.release_clock()
         user_id = st.user_id(user)
         details = []
@@ -198,17 +203,7 @@ def unpack_packages(st: State, req: Request, workspace: str) -> Response:
     body = json_body(req)
     package_ids = package_ids_of(body)
     with st.lock:
-        packages = [_package_in(st, workspace, pid) for pid in package_ids]
-        busy = [
-            p.package_id
-            for p in packages
-            if p.deploy_status in (_release.STATUS_RELEASING, _release.STATUS_SUCCESS)
-        ]
-        if busy:
-            raise ApiError(
-                ERR_PACKAGE_STATE,
-                f"The release packages are being released or were released: {', '.join(busy)}.",
-            )
+        packages = _idle_packages(st, workspace, package_ids)
         for package in packages:
             package.delete_flag = 1
             ids = {i.pending_item_id for i in package.items}

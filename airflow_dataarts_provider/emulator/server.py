@@ -41,13 +41,6 @@ from ._common import (
     ENDPOINT_PENDING_ITEMS,
     ENDPOINT_SECURITYKEY,
     ENDPOINT_UNKNOWN,
-    ERR_PACKAGE_STATE,
-    ERR_PACKAGE_UNKNOWN,
-    ERR_PARAM_INVALID,
-    ERR_PENDING_ITEM_PACKAGED,
-    ERR_PENDING_ITEM_UNKNOWN,
-    ERR_WORKSPACE_MISSING,
-    ERR_WORKSPACE_UNKNOWN,
     METADATA_TOKEN_PATH,
     REDACTED_HEADERS,
     ApiError,
@@ -62,26 +55,6 @@ from ._config import EmulatorConfig
 from ._faults import POST_FAULTS, fault_response, repeat_first_row
 from ._http import Handler, Server
 from ._state import State
-
-__all__ = [
-    "ENDPOINT_IAM_TOKENS",
-    "ENDPOINT_METADATA_TOKEN",
-    "ENDPOINT_PACKAGES_DEPLOY",
-    "ENDPOINT_PACKAGES_LIST",
-    "ENDPOINT_PACKAGES_UNPACK",
-    "ENDPOINT_PACKAGE_CREATE",
-    "ENDPOINT_PACKAGE_DETAIL",
-    "ENDPOINT_PENDING_ITEMS",
-    "ENDPOINT_SECURITYKEY",
-    "ERR_PACKAGE_STATE",
-    "ERR_PACKAGE_UNKNOWN",
-    "ERR_PARAM_INVALID",
-    "ERR_PENDING_ITEM_PACKAGED",
-    "ERR_PENDING_ITEM_UNKNOWN",
-    "ERR_WORKSPACE_MISSING",
-    "ERR_WORKSPACE_UNKNOWN",
-    "Emulator",
-]
 
 _FACTORY = r"^/v2/([^/]+)/factory"
 #: (method, path pattern, endpoint): the first match wins; group 1 is the project id of DataArts paths.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
@@ -19,7 +18,14 @@ from airflow_dataarts_provider.links.dataarts import (
     push_console_link,
     push_package_link,
 )
-from airflow_dataarts_provider.sensors.base import check_once, event_result, raise_for, timed_out
+from airflow_dataarts_provider.sensors.base import (
+    check_once,
+    defer_waiting,
+    event_result,
+    raise_for,
+    timed_out,
+    trigger_kwargs,
+)
 from airflow_dataarts_provider.version_compat import (
     AirflowFailException,
     AirflowSkipException,
@@ -248,19 +254,10 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
             if self.deferrable:
                 from airflow_dataarts_provider.triggers.release_package import DataArtsReleasePackageTrigger
 
-                self.defer(
-                    trigger=DataArtsReleasePackageTrigger(
-                        package_id=condition.package_id,
-                        dataarts_conn_id=self.dataarts_conn_id,
-                        workspace=self.workspace,
-                        poke_interval=self.poke_interval,
-                        deadline=deadline,
-                        max_consecutive_failures=self.max_consecutive_failures,
-                        initial_delay=self.poke_interval,
-                    ),
-                    method_name="execute_complete",
-                    timeout=timedelta(seconds=remaining + max(60.0, self.poke_interval)),
+                trigger = DataArtsReleasePackageTrigger(
+                    package_id=condition.package_id, **trigger_kwargs(self, deadline)
                 )
+                defer_waiting(self, trigger, deadline)
             time.sleep(min(self.poke_interval, remaining))
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:

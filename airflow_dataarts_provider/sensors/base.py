@@ -105,24 +105,34 @@ class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
         remaining = deadline - time.time()
         if remaining <= 0:
             timed_out("deadline reached before deferring", soft_fail=self.soft_fail)
-        self.defer(
-            trigger=self.trigger(
-                condition,
-                dataarts_conn_id=self.dataarts_conn_id,
-                workspace=self.workspace,
-                poke_interval=self.poke_interval,
-                deadline=deadline,
-                max_consecutive_failures=self.max_consecutive_failures,
-                initial_delay=self.poke_interval,
-            ),
-            method_name="execute_complete",
-            # The trigger reports its own timeout at the deadline; this is the backstop.
-            timeout=timedelta(seconds=remaining + max(60.0, self.poke_interval)),
-        )
+        defer_waiting(self, self.trigger(condition, **trigger_kwargs(self, deadline)), deadline)
         return None  # pragma: no cover - defer() raises
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
         return event_result(event, self.log, soft_fail=self.soft_fail)
+
+
+def trigger_kwargs(task: Any, deadline: float) -> dict[str, Any]:
+    """What every DataArts trigger takes from the task that defers to it (besides its condition)."""
+    return {
+        "dataarts_conn_id": task.dataarts_conn_id,
+        "workspace": task.workspace,
+        "poke_interval": task.poke_interval,
+        "deadline": deadline,
+        "max_consecutive_failures": task.max_consecutive_failures,
+        "initial_delay": task.poke_interval,  # the task has just checked
+    }
+
+
+def defer_waiting(task: Any, trigger: DataArtsConditionTrigger, deadline: float) -> None:
+    """Defer ``task`` to ``trigger`` (resuming in ``execute_complete``) until ``deadline``: the trigger
+    reports its own timeout at the deadline; Airflow's timeout is the backstop."""
+    remaining = deadline - time.time()
+    task.defer(
+        trigger=trigger,
+        method_name="execute_complete",
+        timeout=timedelta(seconds=remaining + max(60.0, task.poke_interval)),
+    )
 
 
 def check_once(hook: DataArtsHook, condition: Condition, workspace: str | None, waiter: Waiter) -> Step:
