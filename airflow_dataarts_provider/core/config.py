@@ -56,6 +56,7 @@ from airflow_dataarts_provider.core.filters import (
     DEFAULT_TIME_FORMAT,
     validate_time_format,
 )
+from airflow_dataarts_provider.core.ratelimit import DEFAULT_RATE
 from airflow_dataarts_provider.core.regions import endpoints_for
 from airflow_dataarts_provider.core.retry import DEFAULT_POLICY
 from airflow_dataarts_provider.core.values import (
@@ -73,6 +74,8 @@ from airflow_dataarts_provider.core.values import (
     validate_workspace,
 )
 
+#: Pages fetched at once after the first one (the rate limiter still spaces the requests).
+DEFAULT_MAX_CONCURRENCY = 8
 DEFAULT_METADATA_URL = "http://169.254.169.254/openstack/latest/securitykey"
 REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -129,11 +132,11 @@ class ClientConfig:
     verify: bool | str = True
     proxies: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
     max_attempts: int = DEFAULT_POLICY.max_attempts
-    max_concurrency: int = 8
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     max_retry_wait: float = DEFAULT_POLICY.max_total_wait
     backoff_initial: float = DEFAULT_POLICY.backoff_initial
     backoff_max: float = DEFAULT_POLICY.backoff_max
-    max_requests_per_second: float | None = 10.0
+    max_requests_per_second: float | None = DEFAULT_RATE
     unknown_extras: tuple[str, ...] = ()
 
     @property
@@ -147,7 +150,7 @@ class ClientConfig:
         return [v for v in values if v]
 
     @classmethod
-    def from_connection(  # noqa: PLR0915 - one flat validation pass, kept readable
+    def from_connection(
         cls,
         host: str | None,
         login: str | None,
@@ -158,17 +161,10 @@ class ClientConfig:
         port: int | None = None,
     ) -> ClientConfig:
         """Validate a connection's fields (see the module docstring) into a :class:`ClientConfig`."""
-        extra = dict(extra or {})
-        if not all(isinstance(k, str) for k in extra):
-            raise DataArtsConfigError("extra", "keys must be strings")
-
-        def get(name: str) -> Any:
-            value = extra.get(name)
-            return None if value is None or (isinstance(value, str) and value.strip() == "") else value
-
+        extras = _Extras(extra)
         region = match_pattern(
             "region",
-            get("region") if get("region") is not None else "",
+            extras.get("region") or "",
             REGION_RE,
             "a Huawei Cloud region id such as cn-north-4 or ap-southeast-1",
         )
@@ -176,139 +172,147 @@ class ClientConfig:
             raise DataArtsConfigError("region", "is longer than 64 characters")
         project_id = match_pattern(
             "project_id",
-            get("project_id") if get("project_id") is not None else "",
+            extras.get("project_id") or "",
             PROJECT_ID_RE,
             "32 lower-case hexadecimal characters (the project id of the region, from 'My Credentials')",
         )
-        workspace_value = workspace_override if workspace_override is not None else get("workspace")
-        workspace = validate_workspace(workspace_value) if workspace_value is not None else None
-
+        workspace_value = workspace_override if workspace_override is not None else extras.get("workspace")
         if host is not None and host.strip():
             endpoint = normalize_url("host", host.strip(" "), port=port)
         else:
             if port is not None:
                 raise DataArtsConfigError("port", "is set but host is empty", "a host with the port")
             endpoint = endpoints_for(region).dataarts
+        auth_type: AuthType = choice("auth_type", extras.get("auth_type") or "aksk", AuthType)
+        return cls(
+            endpoint=endpoint,
+            region=region,
+            project_id=project_id,
+            workspace=validate_workspace(workspace_value) if workspace_value is not None else None,
+            auth_type=auth_type,
+            **_credentials(auth_type, login or None, password or None, extras, region),
+            **_tuning(extras),
+            unknown_extras=tuple(sorted(k for k in extras.raw if k not in KNOWN_EXTRAS)),
+        )
 
-        auth_type: AuthType = choice("auth_type", get("auth_type") or "aksk", AuthType)
-        login = login or None
-        password = password or None
-        ak = sk = security_token = username = user_password = domain_name = None
-        iam_endpoint = metadata_url = None
 
-        if auth_type is AuthType.AKSK:
-            ak = match_pattern("login", login or "", AK_RE, "the access key id (AK): 1-64 letters and digits")
-            sk = secret_value("password", password, 256)
-            if get("security_token") is not None:
-                security_token = secret_value("security_token", get("security_token"), 16384)
-        elif auth_type is AuthType.TOKEN:
-            username = plain_text("login", login, 64)
-            user_password = plain_text("password", password, 256)
-            domain_name = plain_text("domain_name", get("domain_name"), 64)
-            iam_value = get("iam_endpoint")
-            iam_endpoint = (
+class _Extras:
+    """A connection's extras: ``get`` treats None and blank strings as absent."""
+
+    def __init__(self, extra: Mapping[str, Any] | None) -> None:
+        self.raw = dict(extra or {})
+        if not all(isinstance(k, str) for k in self.raw):
+            raise DataArtsConfigError("extra", "keys must be strings")
+
+    def get(self, name: str) -> Any:
+        value = self.raw.get(name)
+        return None if value is None or (isinstance(value, str) and value.strip() == "") else value
+
+    def number(self, name: str, default: float, **limits: Any) -> float:
+        value = self.get(name)
+        return default if value is None else parse_number(name, value, **limits)
+
+
+#: The extras each auth type uses (any other one of these four is refused: a likely mistake).
+_MODE_EXTRAS = {
+    AuthType.AKSK: {"security_token"},
+    AuthType.TOKEN: {"domain_name", "iam_endpoint"},
+    AuthType.AGENCY: {"metadata_url"},
+}
+
+
+def _credentials(
+    auth_type: AuthType, login: str | None, password: str | None, extras: _Extras, region: str
+) -> dict[str, Any]:
+    """The credential fields of a :class:`ClientConfig` for ``auth_type``."""
+    misplaced = sorted(
+        name
+        for name in ("security_token", "domain_name", "iam_endpoint", "metadata_url")
+        if extras.get(name) is not None and name not in _MODE_EXTRAS[auth_type]
+    )
+    if auth_type is AuthType.AKSK:
+        fields: dict[str, Any] = {
+            "ak": match_pattern(
+                "login", login or "", AK_RE, "the access key id (AK): 1-64 letters and digits"
+            ),
+            "sk": secret_value("password", password, 256),
+        }
+        if extras.get("security_token") is not None:
+            fields["security_token"] = secret_value("security_token", extras.get("security_token"), 16384)
+    elif auth_type is AuthType.TOKEN:
+        iam_value = extras.get("iam_endpoint")
+        fields = {
+            "username": plain_text("login", login, 64),
+            "password": plain_text("password", password, 256),
+            "domain_name": plain_text("domain_name", extras.get("domain_name"), 64),
+            "iam_endpoint": (
                 normalize_url("iam_endpoint", iam_value)
                 if iam_value is not None
                 else endpoints_for(region).iam
+            ),
+        }
+    else:
+        if login or password:
+            raise DataArtsConfigError(
+                "login", "must be empty for auth_type 'agency' (credentials come from the metadata service)"
             )
-        else:
-            if login or password:
-                raise DataArtsConfigError(
-                    "login",
-                    "must be empty for auth_type 'agency' (credentials come from the metadata service)",
-                )
-            md_value = get("metadata_url")
-            metadata_url = (
+        md_value = extras.get("metadata_url")
+        fields = {
+            "metadata_url": (
                 normalize_url(
                     "metadata_url", md_value, http_hosts=frozenset({"169.254.169.254"}), allow_path=True
                 )
                 if md_value is not None
                 else DEFAULT_METADATA_URL
             )
-        mode_extras = {
-            AuthType.AKSK: {"security_token"},
-            AuthType.TOKEN: {"domain_name", "iam_endpoint"},
-            AuthType.AGENCY: {"metadata_url"},
         }
-        misplaced = sorted(
-            name
-            for name in ("security_token", "domain_name", "iam_endpoint", "metadata_url")
-            if get(name) is not None and name not in mode_extras[auth_type]
+    if misplaced:
+        raise DataArtsConfigError(
+            misplaced[0], f"is not used with auth_type {auth_type.value!r}", "remove it or change auth_type"
         )
-        if misplaced:
-            raise DataArtsConfigError(
-                misplaced[0],
-                f"is not used with auth_type {auth_type.value!r}",
-                "remove it or change auth_type",
-            )
+    return fields
 
-        offset_mode: OffsetMode = choice("offset_mode", get("offset_mode") or "auto", OffsetMode)
-        time_format = validate_time_format(get("time_format") or DEFAULT_TIME_FORMAT)
-        timeout = parse_timeout(get("timeout")) if get("timeout") is not None else DEFAULT_TIMEOUT
-        verify = parse_verify(get("verify")) if get("verify") is not None else True
-        proxies = parse_proxies(get("proxies")) if get("proxies") is not None else {}
 
-        def num(name: str, default: float, **kw: Any) -> float:
-            value = get(name)
-            return default if value is None else parse_number(name, value, **kw)
-
-        max_attempts = int(
-            num(
-                "max_attempts",
-                DEFAULT_POLICY.max_attempts,
-                minimum=1,
-                maximum=20,
-                min_inclusive=True,
-                integer=True,
-            )
+def _tuning(extras: _Extras) -> dict[str, Any]:
+    """Paging, timing, TLS, proxy, retry and rate-limit fields of a :class:`ClientConfig`."""
+    get = extras.get
+    backoff_initial = extras.number("backoff_initial", DEFAULT_POLICY.backoff_initial, minimum=0, maximum=300)
+    backoff_max = extras.number("backoff_max", DEFAULT_POLICY.backoff_max, minimum=0, maximum=600)
+    if backoff_max < backoff_initial:
+        raise DataArtsConfigError(
+            "backoff_max",
+            f"{backoff_max:g} is below backoff_initial {backoff_initial:g}",
+            ">= backoff_initial",
         )
-        max_concurrency = int(
-            num("max_concurrency", 8, minimum=1, maximum=16, min_inclusive=True, integer=True)
-        )
-        max_retry_wait = num("max_retry_wait", DEFAULT_POLICY.max_total_wait, minimum=0, maximum=3600)
-        backoff_initial = num("backoff_initial", DEFAULT_POLICY.backoff_initial, minimum=0, maximum=300)
-        backoff_max = num("backoff_max", DEFAULT_POLICY.backoff_max, minimum=0, maximum=600)
-        if backoff_max < backoff_initial:
-            raise DataArtsConfigError(
-                "backoff_max",
-                f"{backoff_max:g} is below backoff_initial {backoff_initial:g}",
-                ">= backoff_initial",
-            )
-        # Absent or empty: the default (10/s). Explicit null, 0 or "0": the limiter is off.
-        rps_value = get("max_requests_per_second")
-        rps: float | None = 10.0
-        if "max_requests_per_second" in extra and extra["max_requests_per_second"] is None:
-            rps = None
-        elif rps_value is not None:
-            if not isinstance(rps_value, bool) and str(rps_value).strip() in ("0", "0.0"):
-                rps = None
-            else:
-                rps = parse_number("max_requests_per_second", rps_value, minimum=0, maximum=100)
+    integer = {"min_inclusive": True, "integer": True}
+    return {
+        "offset_mode": choice("offset_mode", get("offset_mode") or "auto", OffsetMode),
+        "time_format": validate_time_format(get("time_format") or DEFAULT_TIME_FORMAT),
+        "timeout": parse_timeout(get("timeout")) if get("timeout") is not None else DEFAULT_TIMEOUT,
+        "verify": parse_verify(get("verify")) if get("verify") is not None else True,
+        "proxies": parse_proxies(get("proxies")) if get("proxies") is not None else {},
+        "max_attempts": int(
+            extras.number("max_attempts", DEFAULT_POLICY.max_attempts, minimum=1, maximum=20, **integer)
+        ),
+        "max_concurrency": int(
+            extras.number("max_concurrency", DEFAULT_MAX_CONCURRENCY, minimum=1, maximum=16, **integer)
+        ),
+        "max_retry_wait": extras.number(
+            "max_retry_wait", DEFAULT_POLICY.max_total_wait, minimum=0, maximum=3600
+        ),
+        "backoff_initial": backoff_initial,
+        "backoff_max": backoff_max,
+        "max_requests_per_second": _rate(extras),
+    }
 
-        return cls(
-            endpoint=endpoint,
-            region=region,
-            project_id=project_id,
-            workspace=workspace,
-            auth_type=auth_type,
-            ak=ak,
-            sk=sk,
-            security_token=security_token,
-            username=username,
-            password=user_password,
-            domain_name=domain_name,
-            iam_endpoint=iam_endpoint,
-            metadata_url=metadata_url,
-            offset_mode=offset_mode,
-            time_format=time_format,
-            timeout=timeout,
-            verify=verify,
-            proxies=proxies,
-            max_attempts=max_attempts,
-            max_concurrency=max_concurrency,
-            max_retry_wait=max_retry_wait,
-            backoff_initial=backoff_initial,
-            backoff_max=backoff_max,
-            max_requests_per_second=rps,
-            unknown_extras=tuple(sorted(k for k in extra if k not in KNOWN_EXTRAS)),
-        )
+
+def _rate(extras: _Extras) -> float | None:
+    """Absent or empty: the default (10/s). Explicit null, 0 or "0": the limiter is off."""
+    value = extras.get("max_requests_per_second")
+    if "max_requests_per_second" in extras.raw and extras.raw["max_requests_per_second"] is None:
+        return None
+    if value is None:
+        return DEFAULT_RATE
+    if not isinstance(value, bool) and str(value).strip() in ("0", "0.0"):
+        return None
+    return parse_number("max_requests_per_second", value, minimum=0, maximum=100)

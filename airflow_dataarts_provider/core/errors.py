@@ -316,6 +316,31 @@ def clock_skew_seconds(sdk_date: str | None, server_date: str | None) -> float |
     return (ours - theirs).total_seconds()
 
 
+def _authentication_detail(
+    msg: str, code: str | None, ours: str | None, sdk_date: str | None, server_date: str | None
+) -> tuple[str, str | None]:
+    """A 401's message and detail: the server's canonical request (``|`` for newlines) beside ours,
+    security tokens masked, and a clock-skew note first when the dates are more than 5 minutes apart."""
+    detail: str | None = None
+    match = _CANONICAL_RE.search(msg)
+    if match:
+        server = msg[match.end() :].strip().strip("\"'")
+        server = server.replace("|", "\n")
+        detail = _canonical_diff(mask_secrets(server), ours)
+        msg = msg[: match.start()].rstrip(" ,;:") or msg
+    elif ours is not None and code == "APIGW.0301":
+        detail = "Our canonical request:\n" + mask_secrets(ours)
+    skew = clock_skew_seconds(sdk_date, server_date)
+    if skew is not None and abs(skew) > CLOCK_SKEW_WARNING:
+        note = (
+            f"Clock skew: the local clock is {abs(skew) / 60:.0f} minutes "
+            f"{'ahead of' if skew > 0 else 'behind'} the server's (signatures are refused beyond 15"
+            " minutes); synchronise this machine's clock (NTP)."
+        )
+        detail = f"{note}\n{detail}" if detail else note
+    return msg, detail
+
+
 def parse_api_error(
     response: HttpResponse,
     method: str,
@@ -372,22 +397,9 @@ def parse_api_error(
     )
     detail: str | None = None
     if status == 401:
-        match = _CANONICAL_RE.search(msg)
-        if match:
-            server = msg[match.end() :].strip().strip("\"'")
-            server = server.replace("|", "\n")
-            detail = _canonical_diff(mask_secrets(server), our_canonical_request)
-            msg = msg[: match.start()].rstrip(" ,;:") or msg
-        elif our_canonical_request is not None and code == "APIGW.0301":
-            detail = "Our canonical request:\n" + mask_secrets(our_canonical_request)
-        skew = clock_skew_seconds(sdk_date, response.header("date"))
-        if skew is not None and abs(skew) > CLOCK_SKEW_WARNING:
-            note = (
-                f"Clock skew: the local clock is {abs(skew) / 60:.0f} minutes "
-                f"{'ahead of' if skew > 0 else 'behind'} the server's (signatures are refused beyond 15"
-                " minutes); synchronise this machine's clock (NTP)."
-            )
-            detail = f"{note}\n{detail}" if detail else note
+        msg, detail = _authentication_detail(
+            msg, code, our_canonical_request, sdk_date, response.header("date")
+        )
     cls = api_error_class(status)
     return cls(
         status=status,
