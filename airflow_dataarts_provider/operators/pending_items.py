@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.gate import TASK_TYPE_LABELS, UPDATE_TYPE_LABELS, describe_blocking
 from airflow_dataarts_provider.links.dataarts import DataArtsReleaseManagementLink, push_console_link
 from airflow_dataarts_provider.version_compat import BaseOperator
-
-if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at DAG parse time
-    pass
 
 #: The fields of a pending item, as documented by the API.
 ITEM_FIELDS: tuple[str, ...] = (
