@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from airflow_dataarts_provider.core import release
 from airflow_dataarts_provider.core.config import ClientConfig
+from airflow_dataarts_provider.core.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.http import HttpResponse
 from airflow_dataarts_provider.core.pages import Page, parse_pending_items_page, parse_release_packages_page
@@ -22,8 +23,6 @@ from airflow_dataarts_provider.core.request import api_path, check_int
 
 R = TypeVar("R")
 
-#: The API's page-size maximum (pending items; release packages accept it or fall back, see listing).
-PAGE_SIZE_MAX = 100
 PENDING_ITEMS = "pending-items"
 RELEASE_PACKAGES = "release-packages"
 

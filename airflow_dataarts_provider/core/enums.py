@@ -1,8 +1,12 @@
-"""Enumerations of the DataArts Factory API and of the provider's connection settings."""
+"""Enumerations and limits of the DataArts Factory API and of the provider's connection settings.
+(Imported at DAG-parse time: keep it free of imports.)"""
 
 from __future__ import annotations
 
 from enum import Enum, IntEnum
+
+#: The API's page-size maximum (pending items; release packages accept it or fall back, see listing).
+PAGE_SIZE_MAX = 100
 
 
 class TaskType(IntEnum):

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from airflow_dataarts_provider.core.calls import PAGE_SIZE_MAX
-from airflow_dataarts_provider.core.enums import TaskType
+from airflow_dataarts_provider.core.enums import PAGE_SIZE_MAX, TaskType
 from airflow_dataarts_provider.core.errors import DataArtsAPIError, DataArtsConfigError
 from airflow_dataarts_provider.core.filters import normalize_task_type
 

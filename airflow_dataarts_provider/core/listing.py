@@ -15,6 +15,7 @@ from airflow_dataarts_provider.core import calls
 from airflow_dataarts_provider.core.calls import ListingCall
 from airflow_dataarts_provider.core.effects import Emit, Flow, Parallel
 from airflow_dataarts_provider.core.engine import CallContext, perform
+from airflow_dataarts_provider.core.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.errors import DataArtsInvalidRequestError
 from airflow_dataarts_provider.core.filters import build_filter_query
 from airflow_dataarts_provider.core.gate import GateSpec, choose_plan
@@ -25,7 +26,7 @@ from airflow_dataarts_provider.core.pagination import ListingWalk, OffsetSemanti
 _LEARNED_OFFSET_SEMANTICS: dict[tuple[str, str, str], OffsetSemantics] = {}
 #: The release-package listing's maximum page size is undocumented: tried in this order, and the size
 #: that worked (or the cap the server applied) is remembered per (endpoint, project) in the process.
-RELEASE_PAGE_SIZES = (calls.PAGE_SIZE_MAX, 50, 10)
+RELEASE_PAGE_SIZES = (PAGE_SIZE_MAX, 50, 10)
 _LEARNED_RELEASE_PAGE_SIZE: dict[tuple[str, str], int] = {}
 
 
@@ -40,7 +41,7 @@ class Listing:
 
 
 def new_walk(
-    ctx: CallContext, listing: ListingCall, max_items: int | None = None, page_size: int = calls.PAGE_SIZE_MAX
+    ctx: CallContext, listing: ListingCall, max_items: int | None = None, page_size: int = PAGE_SIZE_MAX
 ) -> ListingWalk:
     config = ctx.config
     return ListingWalk(

@@ -48,7 +48,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from airflow_dataarts_provider.core.calls import PAGE_SIZE_MAX
+from airflow_dataarts_provider.core.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsPaginationError
 from airflow_dataarts_provider.core.pages import Page
 
