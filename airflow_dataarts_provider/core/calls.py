@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
+from urllib.parse import unquote
 
-from airflow_dataarts_provider.core import release
+from airflow_dataarts_provider.core import jobs, release
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.http import HttpResponse
 from airflow_dataarts_provider.core.pages import Page, parse_pending_items_page, parse_release_packages_page
-from airflow_dataarts_provider.core.request import api_path, check_int
+from airflow_dataarts_provider.core.request import api_path, check_int, name_segment
 
 R = TypeVar("R")
 
@@ -41,6 +42,8 @@ class ApiCall(Generic[R]):
     query: tuple[tuple[str, str], ...] = ()
     body: Any = None
     idempotent: bool | None = None
+    #: ``dataarts`` (V2, ``config.endpoint``) or ``dlf`` (the V1 job API, ``config.dlf_endpoint``).
+    service: str = "dataarts"
 
     def read(self, response: HttpResponse) -> R:
         return self.parse(response, self.method, self.path)
@@ -131,3 +134,69 @@ def deploy(config: ClientConfig, package_ids: list[str], startup_mode: int) -> A
 def cancel(config: ClientConfig, package_ids: list[str]) -> ApiCall[None]:
     body = {"package_ids": release.ids("package_ids", package_ids)}
     return ApiCall("POST", factory_path(config, RELEASE_PACKAGES, "unpack"), release.parse_nothing, body=body)
+
+
+# ----------------------------------------------------------------------------------- job runs (V1, DLF)
+
+
+def _job_path(config: ClientConfig, job_name: str, *segments: str) -> str:
+    return api_path("v1", config.project_id, "jobs", name_segment("job_name", job_name), *segments)
+
+
+def run_job(config: ClientConfig, job_name: str, params: object = None) -> ApiCall[str]:
+    """``POST /v1/{pid}/jobs/{job}/run-immediate``: starts one instance, returns its id. Never repeated
+    blindly (see the job flows)."""
+    body = {"jobParams": jobs.job_params(params)} if params else None
+    return ApiCall(
+        "POST",
+        _job_path(config, job_name, "run-immediate"),
+        jobs.parse_run_immediate,
+        body=body,
+        service="dlf",
+    )
+
+
+def job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[dict[str, Any]]:
+    """``GET /v1/{pid}/jobs/{job}/instances/{id}``: status, nodes (with log paths)."""
+    (iid,) = release.ids("instance_id", [instance_id], maximum=1)
+    return ApiCall(
+        "GET", _job_path(config, job_name, "instances", iid), jobs.parse_job_instance, service="dlf"
+    )
+
+
+def job_instances(
+    config: ClientConfig,
+    job_name: str,
+    *,
+    min_plan_time: object = None,
+    max_plan_time: object = None,
+    status: str | None = None,
+) -> ListingCall:
+    """``GET /v1/{pid}/jobs/instances/detail`` for one job (exact name), paged by the listing walk."""
+    query = [("jobName", unquote(name_segment("job_name", job_name))), ("preciseQuery", "true")]
+    if min_plan_time is not None:
+        query.append(("minPlanTime", jobs.plan_time_ms("min_plan_time", min_plan_time)))
+    if max_plan_time is not None:
+        query.append(("maxPlanTime", jobs.plan_time_ms("max_plan_time", max_plan_time)))
+    if status is not None:
+        if jobs.phase(status) is None:
+            raise DataArtsConfigError("status", f"{status!r} is unknown", jobs.known_statuses())
+        query.append(("status", status))
+    path = api_path("v1", config.project_id, "jobs", "instances", "detail")
+    call = ApiCall("GET", path, jobs.parse_job_instances_page, tuple(query), service="dlf")
+    return ListingCall("job-instances", call, "instance_id")
+
+
+def stop_job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[None]:
+    """``POST .../instances/{id}/stop`` (running instances only)."""
+    (iid,) = release.ids("instance_id", [instance_id], maximum=1)
+    return ApiCall(
+        "POST", _job_path(config, job_name, "instances", iid, "stop"), release.parse_nothing, service="dlf"
+    )
+
+
+def rerun_job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[None]:
+    """``POST .../instances/{id}/restart`` (after success, failure or cancel; no body: the SDK sends none)."""
+    (iid,) = release.ids("instance_id", [instance_id], maximum=1)
+    path = _job_path(config, job_name, "instances", iid, "restart")
+    return ApiCall("POST", path, release.parse_nothing, service="dlf")

@@ -19,6 +19,9 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
   ``security_token``            optional, temporary AK/SK only
   ``domain_name``               required for ``token`` (account name)
   ``iam_endpoint``              ``token`` only; default from the region table (``iam.{region}.{domain}``)
+  ``dlf_endpoint``              DataArts V1 (DLF job API) endpoint; default: ``host`` when set (an emulator
+                                or a proxy serving both API families), else the region table
+                                (``dayu-dlf.{region}.{domain}``)
   ``metadata_url``              ``agency`` only; default ``http://169.254.169.254/openstack/latest/securitykey``
                                 (``http`` allowed for 169.254.169.254 and loopback only)
   ``offset_mode``               ``auto`` (default), ``page``, ``record``
@@ -90,6 +93,7 @@ KNOWN_EXTRAS: frozenset[str] = frozenset(
         "security_token",
         "domain_name",
         "iam_endpoint",
+        "dlf_endpoint",
         "metadata_url",
         "offset_mode",
         "time_format",
@@ -125,6 +129,8 @@ class ClientConfig:
     password: str | None = field(default=None, repr=False)
     domain_name: str | None = None
     iam_endpoint: str | None = None
+    #: DataArts V1 (DLF job API) endpoint.
+    dlf_endpoint: str = ""
     metadata_url: str | None = None
     offset_mode: OffsetMode = OffsetMode.AUTO
     time_format: str = DEFAULT_TIME_FORMAT
@@ -184,8 +190,16 @@ class ClientConfig:
                 raise DataArtsConfigError("port", "is set but host is empty", "a host with the port")
             endpoint = endpoints_for(region).dataarts
         auth_type: AuthType = choice("auth_type", extras.get("auth_type") or "aksk", AuthType)
+        dlf_value = extras.get("dlf_endpoint")
+        if dlf_value is not None:
+            dlf_endpoint = normalize_url("dlf_endpoint", dlf_value)
+        elif host is not None and host.strip():
+            dlf_endpoint = endpoint
+        else:
+            dlf_endpoint = endpoints_for(region).dlf
         return cls(
             endpoint=endpoint,
+            dlf_endpoint=dlf_endpoint,
             region=region,
             project_id=project_id,
             workspace=validate_workspace(workspace_value) if workspace_value is not None else None,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from airflow_dataarts_provider.core.auth import AkSkCredentials, Credentials, TokenCredentials
 from airflow_dataarts_provider.core.config import ClientConfig
@@ -27,12 +28,24 @@ from airflow_dataarts_provider.core.signing import (
 )
 from airflow_dataarts_provider.core.values import validate_workspace
 
-_SEGMENT_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
+_SEGMENT_RE = re.compile(r"^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+$")
 JSON_CONTENT_TYPE = "application/json"
 
 
+def name_segment(field: str, value: object, max_len: int = 128) -> str:
+    """A user-given name (a job name, Chinese included) as one percent-encoded path segment."""
+    if not isinstance(value, str) or not value.strip() or value != value.strip() or len(value) > max_len:
+        raise DataArtsConfigError(
+            field, f"{value!r} is not a name", f"1 to {max_len} characters without surrounding spaces"
+        )
+    if any(ord(c) < 32 or c == "\x7f" for c in value) or value in (".", ".."):
+        raise DataArtsConfigError(field, f"{value!r} has control characters or is '.'/'..'", "a name")
+    return quote(value, safe="")
+
+
 def api_path(*segments: str) -> str:
-    """``/seg1/seg2/...`` from validated segments (ids and literal path parts: ``A-Za-z0-9._~-``)."""
+    """``/seg1/seg2/...`` from validated segments (ids and literal path parts: ``A-Za-z0-9._~-``, or
+    names encoded by :func:`name_segment`)."""
     for segment in segments:
         if not isinstance(segment, str) or not _SEGMENT_RE.match(segment) or segment in (".", ".."):
             raise DataArtsConfigError(
@@ -52,8 +65,9 @@ def build_request(  # noqa: PLR0917 - mirrors the request line
     *,
     now: datetime,
     workspace: str | None = None,
+    endpoint: str | None = None,
 ) -> HttpRequest:
-    """Build a request to ``config.endpoint + path``.
+    """Build a request to ``endpoint + path`` (default ``config.endpoint``).
 
     Adds ``Content-Type: application/json``, ``X-Project-Id`` and ``workspace`` (the argument, else
     ``config.workspace``; omitted when both are None; validated by :func:`resolve_workspace`), then
@@ -84,7 +98,7 @@ def build_request(  # noqa: PLR0917 - mirrors the request line
             )
         except (TypeError, ValueError) as exc:
             raise DataArtsConfigError("body", f"cannot be encoded as JSON ({exc})") from None
-    url_base = config.endpoint + path
+    url_base = (endpoint or config.endpoint) + path
     url = f"{url_base}?{query}" if query else url_base
     if isinstance(credentials, AkSkCredentials):
         if credentials.security_token:
@@ -125,6 +139,8 @@ def resolve_workspace(config: ClientConfig, workspace: str | None) -> str:
 
 class CallLike(Protocol):
     @property
+    def service(self) -> str: ...
+    @property
     def method(self) -> str: ...
     @property
     def path(self) -> str: ...
@@ -138,7 +154,7 @@ def request_for(
     config: ClientConfig, credentials: Credentials, call: CallLike, *, workspace: str, now: datetime
 ) -> HttpRequest:
     """The signed request of ``call`` (an :class:`~airflow_dataarts_provider.core.calls.ApiCall`) in
-    ``workspace`` (from :func:`resolve_workspace`)."""
+    ``workspace`` (from :func:`resolve_workspace`), to the endpoint of its service."""
     return build_request(
         config,
         credentials,
@@ -147,6 +163,7 @@ def request_for(
         call.query,
         json_body=call.body,
         now=now,
+        endpoint=config.dlf_endpoint if call.service == "dlf" else config.endpoint,
         workspace=workspace,
     )
 

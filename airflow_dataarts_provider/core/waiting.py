@@ -3,7 +3,8 @@
 A *condition* is checked by one flow that returns a :class:`CheckResult`:
 
 - :class:`PendingItemsCondition`: a release gate over pending items (see :mod:`.gate`);
-- :class:`ReleasePackageCondition`: a release package's deployment reaching success (or failing).
+- :class:`ReleasePackageCondition`: a release package's deployment reaching success (or failing);
+- :class:`JobInstanceCondition`: a job instance finishing (see :mod:`.jobs` for the statuses).
 
 :class:`Waiter` turns each check's outcome (a result, or the error the check raised) into a
 :class:`Step`: done, keep waiting, or fail (permanent or not). The sensors' poke, the triggers' loop and
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from airflow_dataarts_provider.core import release
+from airflow_dataarts_provider.core import jobs, release
 from airflow_dataarts_provider.core.effects import Flow
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.gate import GateSpec, ListingIndex, describe_blocking, error_details
@@ -107,6 +108,39 @@ class ReleasePackageCondition(Condition):
         return CheckResult(
             "waiting", f"release package {self.package_id} is {label}", {"deploy_status": status}
         )
+
+
+@dataclass(frozen=True)
+class JobInstanceCondition(Condition):
+    job_name: str
+    instance_id: str
+    subject: ClassVar[str] = "job instance"
+
+    def check(self, ctx: CallContext) -> Flow[CheckResult]:
+        from airflow_dataarts_provider.core.job_flows import instance_flow
+
+        shaped = yield from instance_flow(ctx, self.job_name, self.instance_id)
+        return self.evaluate(shaped)
+
+    def evaluate(self, shaped: dict[str, Any]) -> CheckResult:
+        what = f"job {self.job_name!r} instance {self.instance_id}"
+        status = shaped.get("status")
+        step = jobs.phase(status)
+        if step is None:
+            return CheckResult(
+                "failed",
+                f"{what} has status {status!r}, which this provider does not know (known:"
+                f" {jobs.known_statuses()}); not waiting on an unknown status",
+                shaped,
+            )
+        if step == "succeeded":
+            return CheckResult("done", f"{what} succeeded", shaped)
+        if step == "failed":
+            nodes = jobs.failed_nodes(shaped)
+            named = f"; failed nodes: {jobs.describe_nodes(nodes)}" if nodes else ""
+            return CheckResult("failed", f"{what} ended with status {status!r}{named}", shaped)
+        held = " (held by an operator: waiting until it resumes or the deadline)" if step == "held" else ""
+        return CheckResult("waiting", f"{what} is {status}{held}", {"status": status})
 
 
 def _status_label(status: int) -> str:

@@ -8,10 +8,11 @@ lives in :mod:`airflow_dataarts_provider.core`, the I/O in :mod:`airflow_dataart
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.core import calls
+from airflow_dataarts_provider.core import calls, job_flows
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.effects import Flow, T
 from airflow_dataarts_provider.core.engine import CallContext
@@ -308,6 +309,52 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Cancel (unpack) packages not yet released; their items become pending again."""
         self._run(lambda ctx: cancel_flow(ctx, package_ids), workspace)
 
+    # ------------------------------------------------------------------ job runs (V1 DLF job API)
+
+    def run_job(self, job_name: str, *, job_params: Any = None, workspace: str | None = None) -> str:
+        """Start one instance of ``job_name`` (``run-immediate``) and return its id; ``job_params``:
+        ``{"name": "value"}`` or ``[{"name", "value", "paramType"}]``. Never started twice by a retry of
+        the request (see :func:`~airflow_dataarts_provider.core.job_flows.run_job_flow`)."""
+        return self._run(lambda ctx: job_flows.run_job_flow(ctx, job_name, job_params), workspace)
+
+    def get_job_instance(
+        self, job_name: str, instance_id: str, *, workspace: str | None = None
+    ) -> dict[str, Any]:
+        """The instance: ``instance_id``, ``status``, times, ``nodes`` (``name``, ``status``, ``log_path``)."""
+        return self._run(lambda ctx: job_flows.instance_flow(ctx, job_name, instance_id), workspace)
+
+    def list_job_instances(
+        self,
+        job_name: str,
+        *,
+        min_plan_time: Any = None,
+        max_plan_time: Any = None,
+        status: str | None = None,
+        workspace: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every instance of the job in the plan-time range (any time form), paged completely."""
+        return self._run(
+            lambda ctx: job_flows.instances_flow(
+                ctx, job_name, min_plan_time=min_plan_time, max_plan_time=max_plan_time, status=status
+            ),
+            workspace,
+            listing="job instances",
+        )
+
+    def active_job_instances(
+        self, job_name: str, since: datetime, *, workspace: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The job's waiting or running instances planned since ``since``, newest first."""
+        return self._run(lambda ctx: job_flows.active_instances_flow(ctx, job_name, since), workspace)
+
+    def stop_job_instance(self, job_name: str, instance_id: str, *, workspace: str | None = None) -> None:
+        """Stop a running instance."""
+        self._run(lambda ctx: job_flows.stop_flow(ctx, job_name, instance_id), workspace)
+
+    def rerun_job_instance(self, job_name: str, instance_id: str, *, workspace: str | None = None) -> None:
+        """Run a finished instance again (``restart``)."""
+        self._run(lambda ctx: job_flows.rerun_flow(ctx, job_name, instance_id), workspace)
+
     # ------------------------------------------------------------------ async (triggers)
 
     async def _arun(
@@ -352,6 +399,12 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             listing="pending items",
         )
         return result.items
+
+    async def astop_job_instance(
+        self, job_name: str, instance_id: str, *, workspace: str | None = None
+    ) -> None:
+        """Async twin of :meth:`stop_job_instance` (a trigger's cleanup)."""
+        await self._arun(lambda ctx: job_flows.stop_flow(ctx, job_name, instance_id), workspace)
 
     async def acheck_condition(self, condition: Condition, workspace: str | None = None) -> CheckResult:
         """Async twin of :meth:`check_condition`, for triggers."""
