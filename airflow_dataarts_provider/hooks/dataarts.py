@@ -320,7 +320,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     def get_job_instance(
         self, job_name: str, instance_id: str, *, workspace: str | None = None
     ) -> dict[str, Any]:
-        """The instance: ``instance_id``, ``status``, times, ``nodes`` (``name``, ``status``, ``log_path``)."""
+        """The instance: ``instance_id``, ``status``, times, ``nodes`` (``name``, ``status``, ``log_path``)"""
         return self._run(lambda ctx: job_flows.instance_flow(ctx, job_name, instance_id), workspace)
 
     def list_job_instances(
