@@ -14,8 +14,9 @@ from ._common import FAULT_ENDPOINTS, Position, now_ms
 from ._config import AkSkCredential, EmulatorConfig, IamUser
 from ._data import generate_items, item_from_mapping
 from ._faults import Mutation, check_seconds, parse_fault
+from ._jobs import Job
 from ._release import ReleaseSettings
-from ._state import State
+from ._state import FIRST_JOB_ID, State
 
 
 class EmulatorAPI:
@@ -169,6 +170,65 @@ class EmulatorAPI:
     def release_settings(self) -> dict[str, Any]:
         with self.state.lock:
             return self.state.release_settings.as_dict()
+
+    # ------------------------------------------------------------------ jobs
+
+    def add_job(self, name: str, *, workspace: str | None = None, **settings: Any) -> dict[str, Any]:
+        """Add a job (``settings`` as :meth:`set_job`); returns its settings."""
+        with self.state.lock:
+            ws = self.state.ws(workspace)
+            if name in self.state.jobs:
+                raise ValueError(f"job {name!r} exists")
+            self.state.jobs[name] = Job(name, FIRST_JOB_ID + len(self.state.jobs) + 1, ws)
+        return self.set_job(name, **settings)
+
+    def set_job(
+        self,
+        name: str,
+        *,
+        wait_s: float | None = None,
+        run_s: float | None = None,
+        outcome: str | None = None,
+        nodes: Sequence[str] | None = None,
+        failing_node: str | None = None,
+        status_script: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """How the job's next runs behave: ``wait_s`` waiting then ``run_s`` running, then ``outcome``
+        (``success`` or ``fail``: ``failing_node`` fails); ``status_script``: statuses reported instead
+        of the real ones, one per instance read."""
+        with self.state.lock:
+            job = self._job(name)
+            if outcome is not None and outcome not in ("success", "fail"):
+                raise ValueError("outcome must be 'success' or 'fail'")
+            if nodes is not None and (isinstance(nodes, str) or not nodes):
+                raise ValueError("nodes must be a non-empty list of names")
+            for attr, value in (("wait_s", wait_s), ("run_s", run_s)):
+                if value is not None:
+                    setattr(job, attr, check_seconds(value))
+            job.outcome = job.outcome if outcome is None else outcome  # type: ignore[assignment]
+            job.nodes = job.nodes if nodes is None else tuple(nodes)
+            job.failing_node = failing_node if failing_node is not None else job.failing_node
+            job.status_script = job.status_script if status_script is None else list(status_script)
+            return job.settings()
+
+    def job_instances(self, name: str) -> list[dict[str, Any]]:
+        """Every instance of the job (newest first), as the V1 API shows it, plus ``runs`` and ``params``."""
+        with self.state.lock:
+            job = self._job(name)
+            now = self.state.release_clock()
+            rows = [i for i in self.state.instances.values() if i.job is job]
+            return [
+                {**i.to_v1(self.config.project_id, now), "runs": i.runs, "params": list(i.params)}
+                for i in sorted(rows, key=lambda i: i.instance_id, reverse=True)
+            ]
+
+    def _job(self, name: str) -> Job:
+        job = self.state.jobs.get(name)
+        if job is None:
+            raise ValueError(f"unknown job {name!r}")
+        return job
+
+    # ------------------------------------------------------------------ accounts
 
     def add_credentials(self, credential: AkSkCredential) -> None:
         with self.state.lock:

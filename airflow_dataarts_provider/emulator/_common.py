@@ -49,6 +49,20 @@ ENDPOINT_PACKAGES_LIST = "release-packages-list"
 ENDPOINT_PACKAGE_DETAIL = "release-package-detail"
 ENDPOINT_PACKAGES_DEPLOY = "release-packages-deploy"
 ENDPOINT_PACKAGES_UNPACK = "release-packages-unpack"
+ENDPOINT_JOB_RUN = "job-run"
+ENDPOINT_JOB_INSTANCE = "job-instance"
+ENDPOINT_JOB_INSTANCES = "job-instances"
+ENDPOINT_JOB_STOP = "job-instance-stop"
+ENDPOINT_JOB_RESTART = "job-instance-restart"
+ENDPOINT_JOB_INSTANCES_V2 = "job-instances-v2"
+JOB_ENDPOINTS = (
+    ENDPOINT_JOB_RUN,
+    ENDPOINT_JOB_INSTANCE,
+    ENDPOINT_JOB_INSTANCES,
+    ENDPOINT_JOB_STOP,
+    ENDPOINT_JOB_RESTART,
+    ENDPOINT_JOB_INSTANCES_V2,
+)
 ENDPOINT_CONTROL = "control"
 ENDPOINT_UNKNOWN = "unknown"
 RELEASE_ENDPOINTS = (
@@ -64,10 +78,11 @@ FAULT_ENDPOINTS = (
     ENDPOINT_SECURITYKEY,
     ENDPOINT_METADATA_TOKEN,
     *RELEASE_ENDPOINTS,
+    *JOB_ENDPOINTS,
 )
 METADATA_TOKEN_PATH = "/meta-data/latest/api/token"  # noqa: S105 - a URL path
 METADATA_TOKEN_MAX_TTL_S = 21_600  # the SDK asks for 6 h
-DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS)
+DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS, *JOB_ENDPOINTS)
 
 # Error codes. Public sources only:
 # - API Gateway error-code table (Huawei Cloud API usage guide, "Error Codes"): APIGW.0101 API not
@@ -88,6 +103,9 @@ ERR_PENDING_ITEM_UNKNOWN = "EMU.1101"  # INVENTED
 ERR_PENDING_ITEM_PACKAGED = "EMU.1102"  # INVENTED
 ERR_PACKAGE_UNKNOWN = "EMU.1103"  # INVENTED
 ERR_PACKAGE_STATE = "EMU.1104"  # INVENTED
+ERR_JOB_UNKNOWN = "DLF.0100"  # the job does not exist (documented)
+ERR_JOB_INSTANCE_UNKNOWN = "DLF.0137"  # the job instance does not exist (documented)
+ERR_JOB_INSTANCE_STATE = "EMU.1201"  # INVENTED: stop of an ended instance, restart of a live one
 
 REDACTED_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token", "x-metadata-token"})
 JSON_CT = "application/json;charset=UTF-8"

@@ -102,6 +102,9 @@ class EmulatorConfig:
     release_duration_s: float = 1.0
     fail_items: tuple[str, ...] = ()
     release_clock: Callable[[], float] | None = None
+    #: Jobs of the first workspace, by name (Chinese names included); their runs succeed after 0.5 s
+    #: unless scripted otherwise (``Emulator.set_job``).
+    jobs: tuple[str, ...] = ("daily_sales_job", "数据清洗作业")
 
     def validate(self) -> None:
         if self.offset_mode not in ("page", "record"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from . import _signing
 from ._common import Request, Response, json_response
@@ -135,6 +136,9 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
         emu.set_package_outcome(k, b.get("outcome"), b.get("message")),
     ),
     ("GET", "release-settings"): lambda emu, b, q, k: (200, emu.release_settings()),
+    ("POST", "jobs"): lambda emu, b, q, k: (201, emu.add_job(str(b.pop("name")), **b)),
+    ("POST", "jobs/"): lambda emu, b, q, k: (200, emu.set_job(k, **b)),
+    ("GET", "jobs/instances"): lambda emu, b, q, k: (200, {"data": emu.job_instances(k)}),
     ("POST", "release-settings"): _release_settings,
 }
 
@@ -142,10 +146,10 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
 def _operation(name: str) -> tuple[str, str]:
     """``(operation, key)``: ``items/ID`` -> ``("items/", ID)``; ``packages/ID/approve`` ->
     ``("packages/approve", ID)``; anything else names itself."""
-    for prefix in ("items/", "packages/"):
+    for prefix in ("items/", "packages/", "jobs/"):
         if name.startswith(prefix):
             key, _, action = name[len(prefix) :].partition("/")
-            return prefix + action, key
+            return prefix + action, unquote(key)
     return name, ""
 
 

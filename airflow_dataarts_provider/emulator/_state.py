@@ -16,9 +16,12 @@ from ._common import iso, random_secret, random_upper
 from ._config import AkSkCredential, EmulatorConfig, IamUser
 from ._data import BASE_TIMESTAMP_MS, SUBMITTERS, PendingItem, generate_items, item_from_mapping
 from ._faults import Fault, Mutation
+from ._jobs import Instance, Job
 from ._release import ReleasePackage, ReleaseSettings
 
 FIRST_PACKAGE_ID = 1_000_001
+FIRST_JOB_ID = 7_100_000
+FIRST_INSTANCE_ID = 880_000_001
 
 
 @dataclass
@@ -78,6 +81,11 @@ class State:
         self.release_clock = cfg.release_clock or time.time
         self.packages: dict[str, ReleasePackage] = {}
         self.next_package_id = FIRST_PACKAGE_ID
+        self.jobs: dict[str, Job] = {}
+        for number, name in enumerate(cfg.jobs, start=1):
+            self.jobs[name] = Job(name, FIRST_JOB_ID + number, self.workspaces[0])
+        self.instances: dict[int, Instance] = {}
+        self.next_instance_id = FIRST_INSTANCE_ID
 
     def ws(self, workspace: str | None) -> str:
         ws = workspace or self.workspaces[0]
@@ -203,4 +211,7 @@ def empty_counters() -> dict[str, Any]:
         "packages_released": 0,
         "packages_failed": 0,
         "packages_cancelled": 0,
+        "job_instances_started": {},
+        "job_instances_stopped": {},
+        "job_instances_rerun": {},
     }

@@ -25,13 +25,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
-from . import _control, _iam, _identity, _pending, _release_api, _signing
+from . import _control, _iam, _identity, _job_api, _pending, _release_api, _signing
 from ._api import EmulatorAPI
 from ._common import (
     DATAARTS_ENDPOINTS,
     ENDPOINT_CONTROL,
     ENDPOINT_IAM_TOKENS,
+    ENDPOINT_JOB_INSTANCE,
+    ENDPOINT_JOB_INSTANCES,
+    ENDPOINT_JOB_INSTANCES_V2,
+    ENDPOINT_JOB_RESTART,
+    ENDPOINT_JOB_RUN,
+    ENDPOINT_JOB_STOP,
     ENDPOINT_METADATA_TOKEN,
     ENDPOINT_PACKAGE_CREATE,
     ENDPOINT_PACKAGE_DETAIL,
@@ -57,6 +64,7 @@ from ._http import Handler, Server
 from ._state import State
 
 _FACTORY = r"^/v2/([^/]+)/factory"
+_V1_JOBS = r"^/v1/([^/]+)/jobs"
 #: (method, path pattern, endpoint): the first match wins; group 1 is the project id of DataArts paths.
 ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(_FACTORY + r"/pending-items/?$"), ENDPOINT_PENDING_ITEMS),
@@ -68,6 +76,12 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(_FACTORY + r"/release-packages/?$"), ENDPOINT_PACKAGES_LIST),
     ("POST", re.compile(_FACTORY + r"/release-packages/deploy/?$"), ENDPOINT_PACKAGES_DEPLOY),
     ("POST", re.compile(_FACTORY + r"/release-packages/unpack/?$"), ENDPOINT_PACKAGES_UNPACK),
+    ("GET", re.compile(_FACTORY + r"/jobs/([^/]+)/instances/detail/?$"), ENDPOINT_JOB_INSTANCES_V2),
+    ("GET", re.compile(_V1_JOBS + r"/instances/detail/?$"), ENDPOINT_JOB_INSTANCES),
+    ("GET", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/?$"), ENDPOINT_JOB_INSTANCE),
+    ("POST", re.compile(_V1_JOBS + r"/([^/]+)/run-immediate/?$"), ENDPOINT_JOB_RUN),
+    ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/stop/?$"), ENDPOINT_JOB_STOP),
+    ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/restart/?$"), ENDPOINT_JOB_RESTART),
 )
 
 
@@ -81,6 +95,10 @@ class Scope:
     pairs: list[tuple[str, str]]
     match: re.Match[str]
 
+    def segment(self, group: int) -> str:
+        """A path segment of the route, percent-decoded (job names may be Chinese)."""
+        return unquote(self.match.group(group))
+
 
 DataArtsHandler = Callable[[State, Request, Scope], Response]
 DATAARTS_HANDLERS: dict[str, DataArtsHandler] = {
@@ -92,6 +110,16 @@ DATAARTS_HANDLERS: dict[str, DataArtsHandler] = {
     ),
     ENDPOINT_PACKAGES_DEPLOY: lambda st, req, s: _release_api.deploy_packages(st, req, s.workspace, s.user),
     ENDPOINT_PACKAGES_UNPACK: lambda st, req, s: _release_api.unpack_packages(st, req, s.workspace),
+    ENDPOINT_JOB_RUN: lambda st, req, s: _job_api.run_immediate(st, req, s.workspace, s.segment(2)),
+    ENDPOINT_JOB_INSTANCE: lambda st, req, s: _job_api.instance_detail(
+        st, s.project, s.workspace, s.segment(2), s.segment(3)
+    ),
+    ENDPOINT_JOB_INSTANCES: lambda st, req, s: _job_api.instances_v1(st, s.project, s.workspace, s.pairs),
+    ENDPOINT_JOB_INSTANCES_V2: lambda st, req, s: _job_api.instances_v2(
+        st, s.workspace, s.segment(2), s.pairs
+    ),
+    ENDPOINT_JOB_STOP: lambda st, req, s: _job_api.stop(st, s.workspace, s.segment(2), s.segment(3)),
+    ENDPOINT_JOB_RESTART: lambda st, req, s: _job_api.restart(st, s.workspace, s.segment(2), s.segment(3)),
 }
 #: Endpoints that authenticate themselves (IAM passwords, the metadata service's own tokens).
 OTHER_HANDLERS: dict[str, Callable[[State, Request], Response]] = {

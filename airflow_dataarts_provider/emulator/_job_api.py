@@ -1,0 +1,172 @@
+"""The job-run API: V1 (``/v1/{project_id}/jobs/...``: run-immediate, instance detail, instance listing,
+stop, restart) and the V2 listing by job name (``/v2/{project_id}/factory/jobs/{job}/instances/detail``).
+
+Errors: unknown job 400 ``DLF.0100``, unknown instance 400 ``DLF.0137`` (documented); stopping an ended
+instance or restarting a live one 400 ``EMU.1201`` (invented: undocumented); bad parameters ``DLF.3051``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._common import (
+    DIGITS_RE,
+    ERR_JOB_INSTANCE_STATE,
+    ERR_JOB_INSTANCE_UNKNOWN,
+    ERR_JOB_UNKNOWN,
+    ApiError,
+    Request,
+    Response,
+    invalid,
+    json_body,
+    json_response,
+)
+from ._jobs import TERMINAL, Instance, Job
+
+if TYPE_CHECKING:
+    from ._state import State
+
+MAX_LIMIT = 1000
+
+
+def _job(st: State, workspace: str, name: str) -> Job:
+    job = st.jobs.get(name)
+    if job is None or job.workspace_id != workspace:
+        raise ApiError(ERR_JOB_UNKNOWN, f"The job {name} does not exist.")
+    return job
+
+
+def _instance(st: State, job: Job, instance_id: str) -> Instance:
+    found = st.instances.get(int(instance_id)) if DIGITS_RE.match(instance_id) else None
+    if found is None or found.job is not job:
+        raise ApiError(ERR_JOB_INSTANCE_UNKNOWN, f"The job instance {instance_id} does not exist.")
+    return found
+
+
+def _shown_status(job: Job, instance: Instance, now: float) -> str:
+    """The instance's status, unless the job scripts the next one read (a pause, an unknown status)."""
+    return job.status_script.pop(0) if job.status_script else instance.status(now)
+
+
+def _params(body: dict[str, Any]) -> list[dict[str, str]]:
+    raw = body.get("jobParams", [])
+    if not isinstance(raw, list):
+        raise invalid("jobParams", "a list is required")
+    params = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or "value" not in entry:
+            raise invalid("jobParams", "every entry needs a name and a value")
+        if entry.get("paramType", "variable") not in ("variable", "constants"):
+            raise invalid("jobParams", "paramType must be variable or constants")
+        params.append(
+            {
+                "name": entry["name"],
+                "value": str(entry["value"]),
+                "paramType": entry.get("paramType", "variable"),
+            }
+        )
+    return params
+
+
+def _count(st: State, counter: str, job: Job) -> None:
+    per_job = st.counters[counter]
+    per_job[job.name] = per_job.get(job.name, 0) + 1
+
+
+def run_immediate(st: State, req: Request, workspace: str, job_name: str) -> Response:
+    params = _params(json_body(req))
+    with st.lock:
+        job = _job(st, workspace, job_name)
+        instance_id = st.next_instance_id
+        st.next_instance_id += 1
+        st.instances[instance_id] = Instance.start(instance_id, job, st.release_clock(), params)
+        _count(st, "job_instances_started", job)
+    return json_response(200, {"instanceId": instance_id})
+
+
+def instance_detail(st: State, project: str, workspace: str, job_name: str, instance_id: str) -> Response:
+    with st.lock:
+        job = _job(st, workspace, job_name)
+        found = _instance(st, job, instance_id)
+        now = st.release_clock()
+        body = found.to_v1(project, now, _shown_status(job, found, now))
+        body.update(total=len(found.nodes), nodes=found.nodes_v1(now))
+    return json_response(200, body)
+
+
+def _int_param(params: dict[str, str], name: str, default: int | None) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not DIGITS_RE.match(raw):
+        raise invalid(name, "a non-negative integer is required")
+    return int(raw)
+
+
+def _selected(st: State, workspace: str, name: str, params: dict[str, str], precise: bool) -> list[Instance]:
+    low, high = _int_param(params, "minPlanTime", None), _int_param(params, "maxPlanTime", None)
+    status = params.get("status") or None
+    now = st.release_clock()
+    rows = [
+        i
+        for i in st.instances.values()
+        if i.job.workspace_id == workspace
+        and (i.job.name == name if precise else name in i.job.name)
+        and (low is None or i.started_at * 1000 >= low)
+        and (high is None or i.started_at * 1000 <= high)
+        and (status is None or i.status(now) == status)
+    ]
+    return sorted(rows, key=lambda i: (i.started_at, i.instance_id), reverse=True)
+
+
+def _page(st: State, params: dict[str, str], rows: list[Instance]) -> list[Instance]:
+    limit, offset = _int_param(params, "limit", 10), _int_param(params, "offset", 0)
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
+        raise invalid("limit", f"an integer 1..{MAX_LIMIT} is required")
+    assert offset is not None
+    start = offset * limit if st.config.offset_mode == "page" else offset
+    return rows[start : start + limit]
+
+
+def instances_v1(st: State, project: str, workspace: str, pairs: list[tuple[str, str]]) -> Response:
+    params = dict(reversed(pairs))
+    name = params.get("jobName") or ""
+    if not name:
+        raise invalid("jobName", "is required")
+    with st.lock:
+        rows = _selected(st, workspace, name, params, params.get("preciseQuery") == "true")
+        now = st.release_clock()
+        page = [i.to_v1(project, now) for i in _page(st, params, rows)]
+    return json_response(200, {"total": len(rows), "instances": page})
+
+
+def instances_v2(st: State, workspace: str, job_name: str, pairs: list[tuple[str, str]]) -> Response:
+    params = dict(reversed(pairs))
+    renamed = {"minPlanTime": params.get("min_plan_time", ""), "maxPlanTime": params.get("max_plan_time", "")}
+    with st.lock:
+        _job(st, workspace, job_name)
+        rows = _selected(st, workspace, job_name, {**params, **renamed}, True)
+        now = st.release_clock()
+        page = [i.to_v2(now) for i in _page(st, params, rows)]
+    return json_response(200, {"total": len(rows), "instances": page})
+
+
+def stop(st: State, workspace: str, job_name: str, instance_id: str) -> Response:
+    with st.lock:
+        job = _job(st, workspace, job_name)
+        if not _instance(st, job, instance_id).stop(st.release_clock()):
+            raise ApiError(ERR_JOB_INSTANCE_STATE, f"The job instance {instance_id} is not running.")
+        _count(st, "job_instances_stopped", job)
+    return Response(204)
+
+
+def restart(st: State, workspace: str, job_name: str, instance_id: str) -> Response:
+    with st.lock:
+        job = _job(st, workspace, job_name)
+        found = _instance(st, job, instance_id)
+        now = st.release_clock()
+        if found.status(now) not in TERMINAL:
+            raise ApiError(ERR_JOB_INSTANCE_STATE, f"The job instance {instance_id} has not ended.")
+        found.restart(now)
+        _count(st, "job_instances_rerun", job)
+    return Response(204)

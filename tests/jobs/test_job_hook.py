@@ -1,0 +1,175 @@
+"""The job-run hook methods against the emulator's V1 job API (real loopback HTTP, signed requests), and
+the official huaweicloudsdkdlf client against the same emulator (an independent oracle of the API)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from hook_helpers import make_hook, set_connection
+
+from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsInvalidRequestError
+from airflow_dataarts_provider.emulator import ENDPOINT_JOB_RUN, Emulator
+
+CHINESE_JOB = "数据清洗作业"
+
+
+@pytest.fixture
+def emu(dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    emulator: Emulator = dataarts_emulator_factory(rate_limit_per_user=None)
+    set_connection(monkeypatch, emulator, offset_mode="auto")
+    return emulator
+
+
+def _wait_status(hook: Any, job: str, instance_id: str, wanted: str, timeout: float = 5.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        shaped: dict[str, Any] = hook.get_job_instance(job, instance_id)
+        if shaped["status"] == wanted or time.monotonic() > deadline:
+            return shaped
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("job", ["daily_sales_job", CHINESE_JOB])
+def test_run_job_returns_the_instance_id_and_the_detail_shows_its_nodes(emu: Emulator, job: str) -> None:
+    emu.set_job(job, wait_s=0.1, run_s=0.2, nodes=["extract", "load"])
+    hook = make_hook()
+    instance_id = hook.run_job(job, job_params={"bizdate": "20261201"})
+    assert emu.counters()["job_instances_started"] == {job: 1}
+    (remote,) = emu.job_instances(job)
+    assert str(remote["instanceId"]) == instance_id
+    assert remote["params"] == [{"name": "bizdate", "value": "20261201", "paramType": "variable"}]
+    first = hook.get_job_instance(job, instance_id)
+    assert first["status"] in ("waiting", "running") and first["job_name"] == job
+    done = _wait_status(hook, job, instance_id, "success")
+    assert done["status"] == "success"
+    assert [n["name"] for n in done["nodes"]] == ["extract", "load"]
+    assert all(n["status"] == "success" and n["log_path"].startswith("obs://") for n in done["nodes"])
+
+
+def test_a_failed_run_names_the_failing_node_and_its_log(emu: Emulator) -> None:
+    emu.set_job(
+        "daily_sales_job",
+        run_s=0.05,
+        outcome="fail",
+        nodes=["extract", "transform", "load"],
+        failing_node="transform",
+    )
+    hook = make_hook()
+    instance_id = hook.run_job("daily_sales_job")
+    shaped = _wait_status(hook, "daily_sales_job", instance_id, "fail")
+    assert [(n["name"], n["status"]) for n in shaped["nodes"]] == [
+        ("extract", "success"),
+        ("transform", "fail"),
+        ("load", "skip"),
+    ]
+
+
+def test_stop_and_rerun(emu: Emulator) -> None:
+    emu.set_job("daily_sales_job", wait_s=0, run_s=30)
+    hook = make_hook()
+    instance_id = hook.run_job("daily_sales_job")
+    hook.stop_job_instance("daily_sales_job", instance_id)
+    assert hook.get_job_instance("daily_sales_job", instance_id)["status"] == "manual-stop"
+    with pytest.raises(DataArtsInvalidRequestError, match="EMU.1201"):
+        hook.stop_job_instance("daily_sales_job", instance_id)  # already ended
+    emu.set_job("daily_sales_job", run_s=0.05)
+    hook.rerun_job_instance("daily_sales_job", instance_id)
+    assert _wait_status(hook, "daily_sales_job", instance_id, "success")["status"] == "success"
+    counters = emu.counters()
+    assert (
+        counters["job_instances_started"],
+        counters["job_instances_stopped"],
+        counters["job_instances_rerun"],
+    ) == (
+        {"daily_sales_job": 1},
+        {"daily_sales_job": 1},
+        {"daily_sales_job": 1},
+    )
+
+
+def test_listing_pages_completely_newest_first(emu: Emulator) -> None:
+    hook = make_hook()
+    started = [hook.run_job("daily_sales_job") for _ in range(130)]
+    hook.run_job(CHINESE_JOB)  # another job: never listed with this one
+    listed = hook.list_job_instances("daily_sales_job")
+    assert [i["instance_id"] for i in listed] == list(reversed(started))
+    active = hook.active_job_instances(
+        "daily_sales_job", since=__import__("datetime").datetime.now().astimezone()
+    )
+    assert {i["instance_id"] for i in active} <= set(started)
+
+
+def test_unknown_job_and_bad_values(emu: Emulator) -> None:
+    hook = make_hook()
+    with pytest.raises(DataArtsInvalidRequestError) as info:
+        hook.run_job("no_such_job")
+    assert info.value.error_code == "DLF.0100" and info.value.request_id
+    before = emu.counters()["requests_total"]
+    for bad in ({"job_params": "x=1"}, {"job_params": [{"name": "", "value": "1"}]}):
+        with pytest.raises(DataArtsConfigError, match="job_params"):
+            hook.run_job("daily_sales_job", **bad)
+    with pytest.raises(DataArtsConfigError, match="job_name"):
+        hook.run_job(" padded ")
+    with pytest.raises(DataArtsConfigError, match="status"):
+        hook.list_job_instances("daily_sales_job", status="finished")
+    assert emu.counters()["requests_total"] == before  # refused before any request
+
+
+def test_a_start_whose_answer_is_lost_is_adopted_not_repeated(emu: Emulator) -> None:
+    emu.set_job("daily_sales_job", run_s=30)
+    emu.script_faults(ENDPOINT_JOB_RUN, ["drop_after"])  # started, then the connection drops
+    hook = make_hook()
+    instance_id = hook.run_job("daily_sales_job")
+    (remote,) = emu.job_instances("daily_sales_job")
+    assert str(remote["instanceId"]) == instance_id
+    assert emu.counters()["job_instances_started"] == {"daily_sales_job": 1}
+
+
+def test_a_start_that_never_reached_the_service_is_sent_again(emu: Emulator) -> None:
+    emu.script_faults(ENDPOINT_JOB_RUN, ["drop"])  # dropped before processing
+    hook = make_hook()
+    instance_id = hook.run_job("daily_sales_job")
+    assert [str(r["instanceId"]) for r in emu.job_instances("daily_sales_job")] == [instance_id]
+
+
+def test_the_official_dlf_sdk_runs_reads_and_stops_an_instance(emu: Emulator) -> None:
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+    from huaweicloudsdkdlf.v1 import (
+        DlfClient,
+        JobParam,
+        RunOnceRequest,
+        ShowJobInstanceRequest,
+        StartJobReq,
+        StopJobInstanceRequest,
+    )
+
+    info = emu.info()
+    config = HttpConfig.get_default_config()
+    config.timeout = (5, 30)
+    client = (
+        DlfClient.new_builder()
+        .with_credentials(BasicCredentials(info["ak"], info["sk"], info["project_id"]))
+        .with_endpoints([info["url"]])
+        .with_http_config(config)
+        .build()
+    )
+    emu.set_job(CHINESE_JOB, run_s=30)
+    body = StartJobReq(job_params=[JobParam(name="bizdate", value="20261201", param_type="variable")])
+    started = client.run_once(RunOnceRequest(workspace=info["workspace"], job_name=CHINESE_JOB, body=body))
+    instance_id = str(started.instance_id)
+    assert [str(r["instanceId"]) for r in emu.job_instances(CHINESE_JOB)] == [instance_id]
+    detail = client.show_job_instance(
+        ShowJobInstanceRequest(workspace=info["workspace"], job_name=CHINESE_JOB, instance_id=instance_id)
+    )
+    assert detail.status in ("waiting", "running") and len(detail.nodes) == 2
+    ours = make_hook().get_job_instance(CHINESE_JOB, instance_id)
+    assert ours["status"] == detail.status
+    assert [n["name"] for n in ours["nodes"]] == [n.node_name for n in detail.nodes]
+    assert [n["log_path"] for n in ours["nodes"]] == [n.log_path for n in detail.nodes]
+    client.stop_job_instance(
+        StopJobInstanceRequest(workspace=info["workspace"], job_name=CHINESE_JOB, instance_id=instance_id)
+    )
+    assert make_hook().get_job_instance(CHINESE_JOB, instance_id)["status"] == "manual-stop"
