@@ -72,7 +72,7 @@ def test_stop_and_rerun(emu: Emulator) -> None:
     instance_id = hook.run_job("daily_sales_job")
     hook.stop_job_instance("daily_sales_job", instance_id)
     assert hook.get_job_instance("daily_sales_job", instance_id)["status"] == "manual-stop"
-    with pytest.raises(DataArtsInvalidRequestError, match="EMU.1201"):
+    with pytest.raises(DataArtsInvalidRequestError, match=r"EMU\.1201"):
         hook.stop_job_instance("daily_sales_job", instance_id)  # already ended
     emu.set_job("daily_sales_job", run_s=0.05)
     hook.rerun_job_instance("daily_sales_job", instance_id)
