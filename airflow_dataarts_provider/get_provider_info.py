@@ -16,8 +16,8 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": PACKAGE_NAME,
         "name": HOOK_NAME,
-        "description": "Huawei Cloud DataArts Studio (DataArts Factory): list pending items and gate DAGs"
-        " on their packaging and release.",
+        "description": "Huawei Cloud DataArts Studio (DataArts Factory): list pending items, gate DAGs"
+        " on their packaging and release, drive the release, and run jobs.",
         "integrations": [
             {
                 "integration-name": HOOK_NAME,
@@ -35,6 +35,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": HOOK_NAME,
                 "python-modules": [
+                    "airflow_dataarts_provider.operators.job",
                     "airflow_dataarts_provider.operators.pending_items",
                     "airflow_dataarts_provider.operators.release_package",
                 ],
@@ -44,6 +45,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": HOOK_NAME,
                 "python-modules": [
+                    "airflow_dataarts_provider.sensors.job",
                     "airflow_dataarts_provider.sensors.pending_items",
                     "airflow_dataarts_provider.sensors.release_package",
                 ],
@@ -53,6 +55,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": HOOK_NAME,
                 "python-modules": [
+                    "airflow_dataarts_provider.triggers.job",
                     "airflow_dataarts_provider.triggers.pending_items",
                     "airflow_dataarts_provider.triggers.release_package",
                 ],
@@ -61,6 +64,7 @@ def get_provider_info() -> dict[str, Any]:
         "extra-links": [
             "airflow_dataarts_provider.links.dataarts.DataArtsReleaseManagementLink",
             "airflow_dataarts_provider.links.dataarts.DataArtsReleasePackageLink",
+            "airflow_dataarts_provider.links.dataarts.DataArtsJobInstanceLink",
         ],
         "connection-types": [connection_type_info()],
     }

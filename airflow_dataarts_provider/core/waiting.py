@@ -38,8 +38,8 @@ class CheckResult:
 
 
 class Condition(ABC):
-    #: What is listed, for the hook's log line ("pending items", "release package").
-    subject: ClassVar[str]
+    #: What a check lists, for the hook's log line ("pending items"), or None when it lists nothing.
+    subject: ClassVar[str | None]
 
     @abstractmethod
     def check(self, ctx: CallContext) -> Flow[CheckResult]:
@@ -49,7 +49,7 @@ class Condition(ABC):
 @dataclass(frozen=True)
 class PendingItemsCondition(Condition):
     spec: GateSpec
-    subject: ClassVar[str] = "pending items"
+    subject: ClassVar[str | None] = "pending items"
 
     def check(self, ctx: CallContext) -> Flow[CheckResult]:
         from airflow_dataarts_provider.core.listing import gate_flow
@@ -71,7 +71,7 @@ class PendingItemsCondition(Condition):
 @dataclass(frozen=True)
 class ReleasePackageCondition(Condition):
     package_id: str
-    subject: ClassVar[str] = "release package"
+    subject: ClassVar[str | None] = None
 
     def check(self, ctx: CallContext) -> Flow[CheckResult]:
         from airflow_dataarts_provider.core.release_flows import package_detail_flow
@@ -112,15 +112,32 @@ class ReleasePackageCondition(Condition):
 
 @dataclass(frozen=True)
 class JobInstanceCondition(Condition):
+    """A job instance finishing: ``instance_id``, or else the newest instance of the job planned in
+    [``min_plan_time``, ``max_plan_time``] (epoch ms; a data interval)."""
+
     job_name: str
-    instance_id: str
-    subject: ClassVar[str] = "job instance"
+    instance_id: str | None = None
+    min_plan_time: int | None = None
+    max_plan_time: int | None = None
+    subject: ClassVar[str | None] = None
 
     def check(self, ctx: CallContext) -> Flow[CheckResult]:
-        from airflow_dataarts_provider.core.job_flows import instance_flow
+        from airflow_dataarts_provider.core.job_flows import instance_flow, instances_flow
 
-        shaped = yield from instance_flow(ctx, self.job_name, self.instance_id)
-        return self.evaluate(shaped)
+        instance_id = self.instance_id
+        if instance_id is None:
+            rows = yield from instances_flow(
+                ctx, self.job_name, min_plan_time=self.min_plan_time, max_plan_time=self.max_plan_time
+            )
+            if not rows:
+                return CheckResult(
+                    "waiting", f"no instance of job {self.job_name!r} is planned in the interval yet", None
+                )
+            instance_id = str(
+                max(rows, key=lambda r: (r.get("plan_time") or 0, int(r["instance_id"])))["instance_id"]
+            )
+        shaped = yield from instance_flow(ctx, self.job_name, instance_id)
+        return JobInstanceCondition(self.job_name, instance_id).evaluate(shaped)
 
     def evaluate(self, shaped: dict[str, Any]) -> CheckResult:
         what = f"job {self.job_name!r} instance {self.instance_id}"

@@ -17,7 +17,9 @@ from airflow_dataarts_provider.version_compat import BaseOperatorLink, XCom
 _EU_REGIONS = frozenset({"eu-west-101"})
 
 
-def _console(region: str, project_id: str, workspace: str | None, route: str, **params: str) -> str:
+def _console(
+    region: str, project_id: str, workspace: str | None, route: str, area: str = "release", **params: str
+) -> str:
     host = "console.eu.huaweicloud.com" if region in _EU_REGIONS else "console.huaweicloud.com"
     query = {
         "region": region,
@@ -26,7 +28,7 @@ def _console(region: str, project_id: str, workspace: str | None, route: str, **
         **params,
     }
     text = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
-    return f"https://{host}/dataartsstudio/?{text}#/dlf/release/{route}"
+    return f"https://{host}/dataartsstudio/?{text}#/dlf/{area}/{route}"
 
 
 def release_management_url(region: str, project_id: str, workspace: str | None) -> str:
@@ -37,6 +39,15 @@ def release_management_url(region: str, project_id: str, workspace: str | None) 
 def release_package_url(region: str, project_id: str, workspace: str | None, package_id: str) -> str:
     """The console page of one release package."""
     return _console(region, project_id, workspace, "package", packageId=package_id)
+
+
+def job_instance_url(
+    region: str, project_id: str, workspace: str | None, job_name: str, instance_id: str
+) -> str:
+    """The console's instance monitoring page of one job instance."""
+    return _console(
+        region, project_id, workspace, "instance", "monitor", jobName=job_name, instanceId=instance_id
+    )
 
 
 class _XComLink(BaseOperatorLink):  # type: ignore[misc]
@@ -64,6 +75,18 @@ class DataArtsReleasePackageLink(_XComLink):
     """ "DataArts release package": the package a task created, deployed or waits for."""
 
     name = "DataArts release package"
+
+
+class DataArtsJobInstanceLink(_XComLink):
+    """ "DataArts job instance": the instance a task started or watches (its nodes' logs are there)."""
+
+    name = "DataArts job instance"
+
+
+def push_job_instance_link(context: Any, hook: Any, job_name: str, instance_id: str) -> None:
+    config = hook.get_config()
+    url = job_instance_url(config.region, config.project_id, config.workspace, job_name, instance_id)
+    DataArtsJobInstanceLink().push(context, url)
 
 
 def push_console_link(context: Any, hook: Any) -> None:

@@ -1,0 +1,72 @@
+"""DAGs of the job-run acceptance tests (tests/jobs): the job, its parameters and the instance id come
+from ``dag_run.conf``; what cannot be templated (deferrable, waiting, retries, timeouts) gets one DAG
+per combination."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+try:  # Airflow 3
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2.11
+    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+
+from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
+from airflow_dataarts_provider.sensors.job import DataArtsJobInstanceSensor
+
+START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+JOB_POLL_S = 0.2
+JOB_TIMEOUT_S = 20.0  # runs that must finish
+JOB_SHORT_TIMEOUT_S = 1.5  # runs that must time out
+
+
+def conf(key: str) -> str:
+    return "{{ dag_run.conf.get('" + key + "') }}"
+
+
+def _dag(dag_id: str, retries: int = 0) -> DAG:
+    return DAG(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        render_template_as_native_obj=True,
+        default_args={"retries": retries, "retry_delay": timedelta(seconds=0)},
+    )
+
+
+def _run(**kwargs: object) -> DataArtsRunJobOperator:
+    params: dict[str, object] = {
+        "job_name": conf("job_name"),
+        "job_params": conf("job_params"),
+        "poll_interval": JOB_POLL_S,
+        "timeout": JOB_TIMEOUT_S,
+        "max_consecutive_failures": 1,
+        **kwargs,
+    }
+    return DataArtsRunJobOperator(task_id="run", **params)  # type: ignore[arg-type]
+
+
+for _mode, _deferrable in (("worker", False), ("deferrable", True)):
+    with _dag(f"dataarts_job_run_{_mode}"):
+        _run(deferrable=_deferrable)
+    with _dag(f"dataarts_job_run_{_mode}_short"):
+        _run(deferrable=_deferrable, timeout=JOB_SHORT_TIMEOUT_S)
+    with _dag(f"dataarts_job_run_{_mode}_retry", retries=1):
+        _run(deferrable=_deferrable, max_consecutive_failures=0)
+
+with _dag("dataarts_job_run_nowait"):
+    _run(wait_for_completion=False)
+
+for _mode in ("poke", "reschedule", "deferrable"):
+    with _dag(f"dataarts_job_sensor_{_mode}"):
+        DataArtsJobInstanceSensor(
+            task_id="s",
+            job_name=conf("job_name"),
+            instance_id=conf("instance_id"),
+            mode="reschedule" if _mode == "reschedule" else "poke",
+            deferrable=_mode == "deferrable",
+            poke_interval=JOB_POLL_S,
+            timeout=JOB_TIMEOUT_S,
+            max_consecutive_failures=1,
+        )

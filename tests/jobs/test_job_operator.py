@@ -1,0 +1,268 @@
+"""DataArtsRunJobOperator and DataArtsJobInstanceSensor in real DAG runs (``dag.test()``) against the
+emulator: success, failure with node details, timeout (the instance is stopped), kill, a retry that
+re-attaches, a triggerer restart mid-wait. Every scenario checks how many instances the emulator
+started and stopped: exactly one started per task, whatever the retries."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+from conftest import task_output
+
+from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, Emulator
+from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
+from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
+
+JOB = "daily_sales_job"
+FAST = {
+    "backoff_initial": 0.01,
+    "backoff_max": 0.05,
+    "max_retry_wait": 5,
+    "max_requests_per_second": 0,
+    "max_attempts": 2,
+}
+
+
+@pytest.fixture
+def emu(dataarts_emulator_factory: Any) -> Emulator:
+    emulator: Emulator = dataarts_emulator_factory(rate_limit_per_user=None)
+    return emulator
+
+
+def _state(obj: Any) -> str:
+    return str(getattr(obj.state, "value", obj.state))
+
+
+def _ti(dr: Any, task_id: str = "run") -> Any:
+    return dr.get_task_instance(task_id)
+
+
+def _counts(emu: Emulator) -> tuple[int, int]:
+    c = emu.counters()
+    return c["job_instances_started"].get(JOB, 0), c["job_instances_stopped"].get(JOB, 0)
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferrable"])
+def test_success_returns_the_instance_with_its_nodes(run_dag: Any, emu: Emulator, mode: str) -> None:
+    emu.set_job(JOB, wait_s=0.2, run_s=0.3, nodes=["extract", "load"])
+    dr = run_dag(
+        f"dataarts_job_run_{mode}", emu, {"job_name": JOB, "job_params": {"bizdate": "20261201"}}, **FAST
+    )
+    ti = _ti(dr)
+    assert _state(dr) == "success", _state(ti)
+    result = ti.xcom_pull(task_ids="run")
+    (remote,) = emu.job_instances(JOB)
+    assert result["instance_id"] == str(remote["instanceId"]) and result["status"] == "success"
+    assert str(ti.xcom_pull(task_ids="run", key="instance_id")) == result["instance_id"]
+    assert [n["name"] for n in result["nodes"]] == ["extract", "load"]
+    assert remote["params"] == [{"name": "bizdate", "value": "20261201", "paramType": "variable"}]
+    assert _counts(emu) == (1, 0)
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferrable"])
+def test_failure_names_the_failed_node_and_its_log(
+    run_dag: Any,
+    emu: Emulator,
+    mode: str,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emu.set_job(JOB, run_s=0.2, outcome="fail", nodes=["extract", "transform"], failing_node="transform")
+    dr = run_dag(f"dataarts_job_run_{mode}", emu, {"job_name": JOB}, **FAST)
+    assert _state(dr) == "failed"
+    text = task_output(capfd, caplog)
+    (remote,) = emu.job_instances(JOB)
+    assert f"instance {remote['instanceId']} ended with status 'fail'" in text
+    assert (
+        f"transform (fail, log obs://dlf-log-emulator/{JOB}/{remote['instanceId']}/1/transform.log)" in text
+    )
+    assert _counts(emu) == (1, 0)
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferrable"])
+def test_a_timeout_stops_the_instance(
+    run_dag: Any,
+    emu: Emulator,
+    mode: str,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emu.set_job(JOB, run_s=60)
+    dr = run_dag(f"dataarts_job_run_{mode}_short", emu, {"job_name": JOB}, **FAST)
+    assert _state(dr) == "failed"
+    (remote,) = emu.job_instances(JOB)
+    assert remote["status"] == "manual-stop"
+    assert "Timed out waiting for job" in task_output(capfd, caplog)
+    assert _counts(emu) == (1, 1)
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferrable"])
+def test_a_retry_re_attaches_to_the_running_instance(run_dag: Any, emu: Emulator, mode: str) -> None:
+    """The first try's check fails (a 503 and no failure budget): the task fails and is retried while the
+    instance runs on. The retry re-attaches: one instance in all."""
+    emu.set_job(JOB, run_s=1.0)
+    emu.script_faults(ENDPOINT_JOB_INSTANCE, [503, 503])  # two attempts of the first check
+    dr = run_dag(f"dataarts_job_run_{mode}_retry", emu, {"job_name": JOB}, **FAST)
+    ti = _ti(dr)
+    assert _state(dr) == "success", _state(ti)
+    assert ti.try_number == 2
+    assert _counts(emu) == (1, 0)
+
+
+def test_no_wait_returns_at_once(run_dag: Any, emu: Emulator) -> None:
+    emu.set_job(JOB, run_s=30)
+    dr = run_dag("dataarts_job_run_nowait", emu, {"job_name": JOB}, **FAST)
+    assert _state(dr) == "success"
+    assert _ti(dr).xcom_pull(task_ids="run")["status"] == "started"
+    assert _counts(emu) == (1, 0)
+
+
+def test_on_kill_stops_the_instance_the_worker_waits_for(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import connection_json
+
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    emu.set_job(JOB, run_s=60)
+    op = DataArtsRunJobOperator(task_id="k", job_name=JOB, poll_interval=0.1, timeout=30)
+
+    class _TI:
+        try_number = 1
+
+        def xcom_push(self, key: str, value: Any) -> None:
+            pass
+
+    outcome: list[BaseException | None] = []
+
+    def body() -> None:
+        try:
+            op.execute({"ti": _TI()})
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=body, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not emu.job_instances(JOB) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    op.on_kill()
+    worker.join(timeout=10)
+    (remote,) = emu.job_instances(JOB)
+    assert remote["status"] == "manual-stop"
+    assert outcome and outcome[0] is not None and "manual-stop" in str(outcome[0])
+    assert _counts(emu) == (1, 1)
+
+
+def _trigger(emu: Emulator, instance_id: str, deadline: float, **kwargs: Any) -> DataArtsJobInstanceTrigger:
+    return DataArtsJobInstanceTrigger(
+        job_name=JOB,
+        instance_id=instance_id,
+        dataarts_conn_id="dataarts_default",
+        poke_interval=0.1,
+        deadline=deadline,
+        **kwargs,
+    )
+
+
+async def _first_event(trigger: DataArtsJobInstanceTrigger) -> dict[str, Any]:
+    async for event in trigger.run():
+        return dict(event.payload)
+    raise AssertionError("no event")
+
+
+def test_a_triggerer_restart_mid_wait_resumes_from_the_serialised_trigger(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+    import json
+
+    from conftest import connection_json
+
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    emu.set_job(JOB, run_s=1.0)
+    from hook_helpers import make_hook
+
+    instance_id = make_hook("dataarts_default").run_job(JOB)
+    first = _trigger(emu, instance_id, time.time() + 20, stop_on_timeout=True)
+
+    async def interrupted() -> None:
+        task = asyncio.ensure_future(_first_event(first))
+        await asyncio.sleep(0.3)
+        task.cancel()  # the triggerer stops: the trigger is redistributed, not killed
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(interrupted())
+    classpath, kwargs = first.serialize()
+    module, _, name = classpath.rpartition(".")
+    again = getattr(importlib.import_module(module), name)(**json.loads(json.dumps(kwargs)))
+    event = asyncio.run(_first_event(again))
+    assert event["status"] == "success" and event["result"]["instance_id"] == instance_id
+    assert _counts(emu) == (1, 0)
+
+
+def test_the_trigger_stops_the_instance_at_its_deadline_and_on_kill(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import connection_json
+    from hook_helpers import make_hook
+
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    emu.set_job(JOB, run_s=60)
+    hook = make_hook("dataarts_default")
+    timed = hook.run_job(JOB)
+    event = asyncio.run(_first_event(_trigger(emu, timed, time.time() + 0.5, stop_on_timeout=True)))
+    assert event["status"] == "timeout" and event["stopped"] is True
+    killed = hook.run_job(JOB)
+    asyncio.run(_trigger(emu, killed, time.time() + 30).on_kill())
+    statuses = {str(r["instanceId"]): r["status"] for r in emu.job_instances(JOB)}
+    assert statuses == {timed: "manual-stop", killed: "manual-stop"}
+    assert _counts(emu) == (2, 2)
+
+
+@pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
+def test_the_sensor_waits_for_an_instance_started_elsewhere(
+    run_dag: Any, emu: Emulator, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import connection_json
+    from hook_helpers import make_hook
+
+    emu.set_job(JOB, run_s=0.5)
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    instance_id = make_hook("dataarts_default").run_job(JOB)
+    dr = run_dag(f"dataarts_job_sensor_{mode}", emu, {"job_name": JOB, "instance_id": instance_id}, **FAST)
+    assert _state(dr) == "success"
+    result = _ti(dr, "s").xcom_pull(task_ids="s")
+    assert result["status"] == "success" and str(result["instance_id"]) == instance_id
+    assert _counts(emu) == (1, 0)  # the sensor started nothing
+
+
+@pytest.mark.parametrize("status", ["pause", "running-exception", "finished"])
+def test_held_failed_and_unknown_statuses(
+    run_dag: Any,
+    emu: Emulator,
+    status: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A paused instance is waited for; running-exception fails (as the 1.7.0 provider does); a status
+    this provider does not know fails at once, naming the known ones, instead of waiting silently."""
+    from conftest import connection_json
+    from hook_helpers import make_hook
+
+    emu.set_job(JOB, run_s=0.3, status_script=[status] * (3 if status == "pause" else 1))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    instance_id = make_hook("dataarts_default").run_job(JOB)
+    dr = run_dag("dataarts_job_sensor_poke", emu, {"job_name": JOB, "instance_id": instance_id}, **FAST)
+    assert _state(dr) == ("success" if status == "pause" else "failed")
+    text = task_output(capfd, caplog)
+    if status == "finished":
+        assert "has status 'finished', which this provider does not know (known: waiting, running," in text
+    if status == "pause":
+        assert "is pause (held by an operator" in text
