@@ -59,8 +59,10 @@ N_ITEMS = 150  # two pages of 100
 NORMAL_REQUESTS = 2
 ATTEMPTS = FAST["max_attempts"]
 PERSISTENT = 10  # scripted far beyond max_attempts: extra requests would show a retry storm
-SLOW = {"timeout": [1, 0.15]}  # read timeout below the scripted sleep
-SLEEP = "sleep:0.35"
+READ_TIMEOUT_S = 0.3  # above what a loaded 2-core machine takes for a normal answer
+SLEEP_S = 0.8  # the scripted slow answer, well beyond the read timeout
+SLOW = {"timeout": [1, READ_TIMEOUT_S]}
+SLEEP = f"sleep:{SLEEP_S}"
 RA_1 = {"status": 429, "headers": {"Retry-After": "1"}}
 TIGHT_WAIT = {"max_retry_wait": 1.5}  # one 1 s Retry-After fits, two do not; 2-5 s never fits
 
@@ -274,7 +276,8 @@ def test_fault_matrix(
 
     # A timed-out request is counted when the emulator finishes its (slow) answer: wait for it.
     # Every other fault is counted before its answer is written.
-    count = settled_count(lambda: pending_requests(emu), quiet_s=0.45) if SLEEP in fault.script else None
+    quiet_s = SLEEP_S - READ_TIMEOUT_S + 0.2  # until the slow answer, counted when it ends, is in
+    count = settled_count(lambda: pending_requests(emu), quiet_s=quiet_s) if SLEEP in fault.script else None
     count = pending_requests(emu) if count is None else count
     assert count == fault.requests, (outcome, emu.request_log()[-5:])
     if fault.iam is not None:
