@@ -136,11 +136,15 @@ def test_no_canary_anywhere_after_good_and_failing_runs(
     run("sts-list", "dataarts_rel_list", with_sts)
     run("token-gate", "dataarts_rel_gate", token)
     run("token-release-gate", "release_gate", token)
+    job = {"job_name": "daily_sales_job", "job_params": {"bizdate": "20261201"}}
+    run("aksk-job-run", "dataarts_job_run_worker", aksk, job)
+    run("token-job-run-deferrable", "dataarts_job_run_deferrable", token, job)
     # Failing variants.
     wrong_sk_sts = {**with_sts, "password": WRONG_SK_CANARY}
     wrong_password = {**token, "password": WRONG_PASSWORD_CANARY}
     run("fail-wrong-sk-sts", "dataarts_rel_list", wrong_sk_sts)
     run("fail-wrong-password", "dataarts_rel_gate", wrong_password)
+    run("fail-job-wrong-sk-sts", "dataarts_job_run_worker", wrong_sk_sts, job)
     emu.script_faults("pending-items", [500] * 10)
     run("fail-500-token", "dataarts_rel_list", token)
     emu.clear_faults()
@@ -150,6 +154,7 @@ def test_no_canary_anywhere_after_good_and_failing_runs(
 
     assert states["aksk-dataarts_rel_gate"] == "success" and states["token-gate"] == "success", states
     assert states["sts-list"] == "success" and states["aksk-release_gate"] == "success", states
+    assert states["aksk-job-run"] == "success" and states["token-job-run-deferrable"] == "success", states
     assert all(states[k] == "failed" for k in states if k.startswith("fail-")), states
     # The failing runs really exercised the risky paths.
     assert any("canonical" in t.lower() for t in exceptions), "the 401 quoting a canonical request"
