@@ -114,6 +114,10 @@ class State:
                     self.counters["packages_released"] += 1
                     released = {i.pending_item_id for i in package.items}
                     self.items = [i for i in self.items if i.pending_item_id not in released]
+                    for item in package.items:  # a released job can be run in production
+                        if item.task_type == 1 and item.item_name not in self.jobs:
+                            job_id = FIRST_JOB_ID + len(self.jobs) + 1
+                            self.jobs[item.item_name] = Job(item.item_name, job_id, package.workspace_id)
                 elif outcome == "failed":
                     self.counters["packages_failed"] += 1
 

@@ -1,10 +1,13 @@
-"""Release pipeline: package the named jobs' pending items, deploy the package, wait, then run production.
+"""Release pipeline: package the named jobs' pending items, deploy the package, wait, then run the first
+released job and the production step.
 
 1. list the pending items of the named jobs;
 2. package exactly those items into a release package (a retried task reuses the package);
-3. deploy the package (start the jobs after release);
+3. deploy the package;
 4. wait, deferred in the triggerer, until the deployment succeeded (fails naming the failing tasks);
-5. run the production step.
+5. run the first released job once, deferred, and wait for it (a retry re-attaches to the same run;
+   a timeout or a kill stops it);
+6. run the production step.
 
 Trigger with other jobs: ``airflow dags trigger release_pipeline -c '{"job_names": ["my_job"],
 "approver_ids": ["<user id>"]}'``. Approval happens in the DataArts console's review center (there is
@@ -20,6 +23,7 @@ import pendulum
 # The same names on Airflow 2.11 and every 3.x line (the compatibility layer official providers use).
 from airflow.providers.common.compat.sdk import DAG, task
 
+from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 from airflow_dataarts_provider.operators.release_package import (
     DataArtsCreateReleasePackageOperator,
@@ -56,7 +60,7 @@ with DAG(
     deploy = DataArtsDeployReleasePackageOperator(
         task_id="deploy",
         package_ids=package.output,
-        startup_mode=1,
+        startup_mode=0,  # the pipeline runs the job itself, below
     )
 
     wait = DataArtsReleasePackageSensor(
@@ -67,13 +71,25 @@ with DAG(
         timeout=1800,
     )
 
+    run_job = DataArtsRunJobOperator(
+        task_id="run_released_job",
+        job_name="{{ params.job_names[0] }}",
+        job_params={"bizdate": "{{ ds_nodash }}"},
+        deferrable=True,
+        poll_interval=2,
+        timeout=3600,
+    )
+
     @task
-    def production_step(deployment: dict[str, Any]) -> str:
+    def production_step(deployment: dict[str, Any], run: dict[str, Any]) -> str:
         """Placeholder for the production work that needs the released jobs."""
         info = deployment["release_package"]
-        message = f"Release package {info['package_id']} ({info['package_name']}) deployed"
+        message = (
+            f"Release package {info['package_id']} ({info['package_name']}) deployed;"
+            f" job {run['job_name']} instance {run['instance_id']}: {run['status']}"
+        )
         print(message)  # noqa: T201 - the example's output
         return message
 
-    pending >> package >> deploy >> wait
-    production_step(wait.output)
+    pending >> package >> deploy >> wait >> run_job
+    production_step(wait.output, run_job.output)

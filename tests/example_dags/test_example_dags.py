@@ -146,8 +146,10 @@ def test_release_pipeline_packages_deploys_and_empties_the_pending_list(
         "package": "success",
         "deploy": "success",
         "wait_for_deployment": "success",
+        "run_released_job": "success",
         "production_step": "success",
     }, out[-4000:]
+    assert emu.counters()["job_instances_started"] == {JOBS[0]: 1}  # the released job ran, once
     assert not [i for i in emu.items() if i["item_name"] in JOBS]  # released: no longer pending
     assert {i["pending_item_id"] for i in emu.items()} == others  # nothing else was touched
     counters = emu.counters()
