@@ -54,6 +54,11 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         " (.eu for eu-west-101).",
         "schema": {"type": ["string", "null"]},
     },
+    "dlf_endpoint": {
+        "label": "Job API (V1, DLF) endpoint",
+        "description": "Where jobs are run. Default: Host when set, else https://dayu-dlf.{region}.myhuaweicloud.com.",
+        "schema": {"type": ["string", "null"]},
+    },
     "metadata_url": {
         "label": "Metadata URL",
         "description": "For auth type 'agency'. Default: http://169.254.169.254/openstack/latest/securitykey",
