@@ -31,6 +31,23 @@ def _wait_status(hook: Any, job: str, instance_id: str, wanted: str, timeout: fl
         time.sleep(0.05)
 
 
+def _sdk(client_class: Any, info: dict[str, Any]) -> Any:
+    """An official SDK client (DLF or DataArtsStudio) signed with the emulator's AK/SK."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+
+    config = HttpConfig.get_default_config()
+    config.timeout = (5, 30)
+    credentials = BasicCredentials(info["ak"], info["sk"], info["project_id"])
+    return (
+        client_class.new_builder()
+        .with_credentials(credentials)
+        .with_endpoints([info["url"]])
+        .with_http_config(config)
+        .build()
+    )
+
+
 @pytest.mark.parametrize("job", ["daily_sales_job", CHINESE_JOB])
 def test_run_job_returns_the_instance_id_and_the_detail_shows_its_nodes(emu: Emulator, job: str) -> None:
     emu.set_job(job, wait_s=0.1, run_s=0.2, nodes=["extract", "load"])
@@ -135,8 +152,6 @@ def test_a_start_that_never_reached_the_service_is_sent_again(emu: Emulator) -> 
 
 
 def test_the_official_dlf_sdk_runs_reads_and_stops_an_instance(emu: Emulator) -> None:
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
-    from huaweicloudsdkcore.http.http_config import HttpConfig
     from huaweicloudsdkdlf.v1 import (
         DlfClient,
         JobParam,
@@ -147,15 +162,7 @@ def test_the_official_dlf_sdk_runs_reads_and_stops_an_instance(emu: Emulator) ->
     )
 
     info = emu.info()
-    config = HttpConfig.get_default_config()
-    config.timeout = (5, 30)
-    client = (
-        DlfClient.new_builder()
-        .with_credentials(BasicCredentials(info["ak"], info["sk"], info["project_id"]))
-        .with_endpoints([info["url"]])
-        .with_http_config(config)
-        .build()
-    )
+    client = _sdk(DlfClient, info)
     emu.set_job(CHINESE_JOB, run_s=30)
     body = StartJobReq(job_params=[JobParam(name="bizdate", value="20261201", param_type="variable")])
     started = client.run_once(RunOnceRequest(workspace=info["workspace"], job_name=CHINESE_JOB, body=body))
@@ -173,3 +180,62 @@ def test_the_official_dlf_sdk_runs_reads_and_stops_an_instance(emu: Emulator) ->
         StopJobInstanceRequest(workspace=info["workspace"], job_name=CHINESE_JOB, instance_id=instance_id)
     )
     assert make_hook().get_job_instance(CHINESE_JOB, instance_id)["status"] == "manual-stop"
+
+
+def test_the_official_dataartsstudio_sdk_lists_instances_by_name_on_the_v2_api(emu: Emulator) -> None:
+    from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient, ListFactoryJobInstancesByNameRequest
+
+    hook = make_hook()
+    started = [hook.run_job(CHINESE_JOB) for _ in range(3)]
+    info = emu.info()
+    response = _sdk(DataArtsStudioClient, info).list_factory_job_instances_by_name(
+        ListFactoryJobInstancesByNameRequest(
+            workspace=info["workspace"], job_name=CHINESE_JOB, limit=10, offset=0
+        )
+    )
+    assert response.total == 3
+    assert [str(i.instance_id) for i in response.instances] == list(reversed(started))
+    assert {i.job_name for i in response.instances} == {CHINESE_JOB}
+
+
+def test_jobs_are_scripted_over_the_http_control_surface(emu: Emulator) -> None:
+    import json
+    import urllib.parse
+    import urllib.request
+
+    def control(method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{emu.url}/_emulator/{path}", data=data, method=method)
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.loads(answer.read())
+
+    created = control("POST", "jobs", {"name": "夜间作业", "run_s": 0.05, "outcome": "fail"})
+    assert created["name"] == "夜间作业" and created["outcome"] == "fail"
+    settings = control("POST", "jobs/" + urllib.parse.quote("夜间作业"), {"outcome": "success"})
+    assert settings["outcome"] == "success"
+    instance_id = make_hook().run_job("夜间作业")
+    listed = control("GET", "jobs/" + urllib.parse.quote("夜间作业") + "/instances")["data"]
+    assert [str(i["instanceId"]) for i in listed] == [instance_id]
+
+
+def test_without_an_id_the_condition_watches_the_newest_instance_planned_in_the_window(emu: Emulator) -> None:
+    from datetime import datetime, timezone
+
+    from airflow_dataarts_provider.core.waiting import JobInstanceCondition
+
+    emu.set_job("daily_sales_job", run_s=30)
+    hook = make_hook()
+    now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
+    empty = hook.check_condition(
+        JobInstanceCondition("daily_sales_job", None, now_ms - 60_000, now_ms + 60_000)
+    )
+    assert empty.state == "waiting" and "no instance" in empty.message
+    older, newer = hook.run_job("daily_sales_job"), hook.run_job("daily_sales_job")
+    result = hook.check_condition(
+        JobInstanceCondition("daily_sales_job", None, now_ms - 60_000, now_ms + 60_000)
+    )
+    assert result.state == "waiting" and newer in result.message and older not in result.message
+    outside = hook.check_condition(
+        JobInstanceCondition("daily_sales_job", None, now_ms - 600_000, now_ms - 300_000)
+    )
+    assert outside.state == "waiting" and "no instance" in outside.message
