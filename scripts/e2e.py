@@ -137,6 +137,7 @@ class Processes:
 
     def __init__(self) -> None:
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
 
     def start(
         self, name: str, cmd: list[str], env: dict[str, str], cwd: Path = WORK
@@ -153,6 +154,7 @@ class Processes:
         )
         log.close()
         self.procs.append((name, proc))
+        self.commands[name] = (cmd, env)
         say(f"started {name} (pid {proc.pid}, log {LOGS / (name + '.log')})")
         return proc
 
@@ -163,6 +165,21 @@ class Processes:
                     f"{name} exited with {proc.returncode}; log {LOGS / (name + '.log')}:\n"
                     f"{tail(LOGS / (name + '.log'))}"
                 )
+
+    def restart(self, name: str, timeout: float = 30) -> tuple[int, int]:
+        """SIGTERM ``name``'s process group, wait for it, start it again: ``(old pid, new pid)``."""
+        (old,) = [proc for n, proc in self.procs if n == name]
+        os.killpg(old.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while group_alive(old.pid) and time.monotonic() < deadline:
+            old.poll()
+            time.sleep(0.2)
+        if group_alive(old.pid):
+            raise E2EError(f"{name} (group {old.pid}) did not stop within {timeout:.0f}s")
+        old.wait(timeout=10)
+        self.procs = [(n, p) for n, p in self.procs if p is not old]
+        cmd, env = self.commands[name]
+        return old.pid, self.start(name, cmd, env).pid
 
     def pgids(self) -> set[int]:
         return {proc.pid for _, proc in self.procs}
@@ -620,22 +637,22 @@ class Deployment:
         return http(method, f"{self.base}/api/v2/{path}", self.token, body)
 
 
-def trigger_run(d: Deployment) -> str:
+def trigger_run(d: Deployment, dag_id: str = DAG_ID) -> str:
     """Wait for the DAG to be parsed, unpause it and trigger a run; returns the run id."""
     deadline = time.monotonic() + 90
     while True:  # the dag-processor must have parsed example_dags first
         d.procs.check_alive()
         try:
-            d.api("GET", f"dags/{DAG_ID}")
+            d.api("GET", f"dags/{dag_id}")
             break
         except E2EError:
             if time.monotonic() > deadline:
-                raise E2EError(f"{DAG_ID} not parsed within 90s; see {LOGS / 'dag-processor.log'}") from None
+                raise E2EError(f"{dag_id} not parsed within 90s; see {LOGS / 'dag-processor.log'}") from None
             time.sleep(1)
-    d.api("PATCH", f"dags/{DAG_ID}?update_mask=is_paused", {"is_paused": False})
-    run_id = f"e2e__{int(time.time())}"
-    d.api("POST", f"dags/{DAG_ID}/dagRuns", {"dag_run_id": run_id, "logical_date": None})
-    say(f"unpaused {DAG_ID} and triggered run {run_id} through the REST API")
+    d.api("PATCH", f"dags/{dag_id}?update_mask=is_paused", {"is_paused": False})
+    run_id = f"e2e__{dag_id}__{time.time_ns()}"
+    d.api("POST", f"dags/{dag_id}/dagRuns", {"dag_run_id": run_id, "logical_date": None})
+    say(f"unpaused {dag_id} and triggered run {run_id} through the REST API")
     return run_id
 
 
@@ -729,6 +746,84 @@ def run_release_gate(d: Deployment, timeout: float) -> None:
     check_trigger_log(run_id, trigger_id, triggerer_id)
 
 
+# --------------------------------------------------------------------------- stage 6b: job runs
+
+PIPELINE = "release_pipeline"
+RUN_TASK = "run_released_job"
+PIPELINE_JOB = GATED_JOBS[0]  # release_pipeline runs the first of its (default) jobs
+
+
+def wait_task_state(d: Deployment, run_id: str, task_id: str, wanted: set[str], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        d.procs.check_alive()
+        state = d.api("GET", f"dags/{PIPELINE}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
+        if state in wanted:
+            return str(state)
+        if state in ("failed", "upstream_failed") and "failed" not in wanted:
+            raise E2EError(f"{task_id} of {run_id} {state}; logs in {HOME}/logs")
+        time.sleep(0.5)
+    raise E2EError(f"{task_id} of {run_id} still {state} after {timeout:.0f}s (wanted {sorted(wanted)})")
+
+
+def job_instances(d: Deployment) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = emulator_call(d.info["url"], f"jobs/{PIPELINE_JOB}/instances")["data"]
+    return rows
+
+
+def pipeline_run(d: Deployment, run_s: float) -> str:
+    """Fresh pending items for release_pipeline's jobs, the job scripted to run ``run_s``, a run
+    triggered; returns its id once the job's task is deferred in the triggerer."""
+    url = d.info["url"]
+    for name in GATED_JOBS:
+        emulator_call(url, "items", {"item_name": name, "task_type": 1, "submit_user_name": "dev_alice"})
+    try:
+        emulator_call(url, "jobs", {"name": PIPELINE_JOB, "run_s": run_s})
+    except urllib.error.HTTPError:  # it exists (released before): script its next runs
+        emulator_call(url, f"jobs/{PIPELINE_JOB}", {"run_s": run_s})
+    run_id = trigger_run(d, PIPELINE)
+    wait_task_state(d, run_id, RUN_TASK, {"deferred"}, 180)
+    (instance, *_) = job_instances(d)
+    say(
+        f"{RUN_TASK} deferred; emulator: job {PIPELINE_JOB} instance {instance['instanceId']}"
+        f" {instance['status']}"
+    )
+    return run_id
+
+
+def run_jobs(d: Deployment) -> None:
+    """A triggerer restart while the job's task is deferred: the new triggerer resumes the wait, one
+    instance in all. Then a user marks a deferred job task failed: the triggerer's on_kill stops it."""
+    t0 = time.monotonic()
+    run_id = pipeline_run(d, run_s=20)
+    old, new = d.procs.restart("triggerer")
+    say(f"[{time.monotonic() - t0:5.1f}s] triggerer restarted mid-wait (pid {old} -> {new})")
+    wait_task_state(d, run_id, RUN_TASK, {"success"}, 180)
+    rows = job_instances(d)
+    if [r["status"] for r in rows] != ["success"]:
+        raise E2EError(f"expected one successful instance of {PIPELINE_JOB}, found {rows}")
+    say(f"[{time.monotonic() - t0:5.1f}s] {RUN_TASK} succeeded after the restart; instances started: 1")
+
+    run_id = pipeline_run(d, run_s=600)
+    d.api("PATCH", f"dags/{PIPELINE}/dagRuns/{run_id}/taskInstances/{RUN_TASK}", {"new_state": "failed"})
+    say(f"[{time.monotonic() - t0:5.1f}s] {RUN_TASK} of {run_id} marked failed through the REST API")
+    deadline = time.monotonic() + 60
+    while (rows := job_instances(d)) and rows[0]["status"] != "manual-stop" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    counters = emulator_call(d.info["url"], "counters")
+    started = counters["job_instances_started"].get(PIPELINE_JOB, 0)
+    stopped = counters["job_instances_stopped"].get(PIPELINE_JOB, 0)
+    if rows[0]["status"] != "manual-stop" or (started, stopped) != (2, 1):
+        raise E2EError(
+            f"the killed task's instance was not stopped: {rows[0]}, started {started}, stopped {stopped}"
+        )
+    say(
+        f"[{time.monotonic() - t0:5.1f}s] the trigger's on_kill stopped instance {rows[0]['instanceId']};"
+        f" emulator counted {started} started (one per run) and {stopped} stopped"
+    )
+
+
 # --------------------------------------------------------------------------- stage 7: the UI
 
 
@@ -810,6 +905,8 @@ def deploy(stages: Stages, procs: Processes, pg: Postgres, timeout: float) -> No
     deployment = Deployment(pg, info, procs, base, token)
     with stages.stage("6. release_gate through the REST API, deferred in the triggerer"):
         run_release_gate(deployment, timeout)
+    with stages.stage("6b. job runs: a triggerer restart mid-wait, a user's kill of a deferred task"):
+        run_jobs(deployment)
     with stages.stage("7. connection form in headless Chromium (screenshot, Test button)"):
         connection_form(base, token, info)
         check_loopback(procs, pg)
