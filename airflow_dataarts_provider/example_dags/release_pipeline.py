@@ -74,7 +74,9 @@ with DAG(
     run_job = DataArtsRunJobOperator(
         task_id="run_released_job",
         job_name="{{ params.job_names[0] }}",
-        job_params={"bizdate": "{{ ds_nodash }}"},
+        job_params={
+            "bizdate": "{{ macros.datetime.now().strftime('%Y%m%d') }}"
+        },  # runs may have no logical date
         deferrable=True,
         poll_interval=2,
         timeout=3600,

@@ -54,6 +54,8 @@ for _mode, _deferrable in (("worker", False), ("deferrable", True)):
         _run(deferrable=_deferrable, timeout=JOB_SHORT_TIMEOUT_S)
     with _dag(f"dataarts_job_run_{_mode}_retry", retries=1):
         _run(deferrable=_deferrable, max_consecutive_failures=0)
+    with _dag(f"dataarts_job_run_{_mode}_exec_timeout"):
+        _run(deferrable=_deferrable, timeout=None, execution_timeout=timedelta(seconds=JOB_SHORT_TIMEOUT_S))
 
 with _dag("dataarts_job_run_nowait"):
     _run(wait_for_completion=False)

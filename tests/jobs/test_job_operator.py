@@ -101,6 +101,22 @@ def test_a_timeout_stops_the_instance(
 
 
 @pytest.mark.parametrize("mode", ["worker", "deferrable"])
+def test_execution_timeout_is_a_deadline_too_and_stops_the_instance(
+    run_dag: Any, emu: Emulator, mode: str
+) -> None:
+    """No ``timeout``: the task's ``execution_timeout`` is the deadline, in the worker (Airflow's own
+    timeout interrupts the wait) and in the triggerer (the trigger's deadline); the instance is stopped."""
+    emu.set_job(JOB, run_s=60)
+    started = time.monotonic()
+    dr = run_dag(f"dataarts_job_run_{mode}_exec_timeout", emu, {"job_name": JOB}, **FAST)
+    assert _state(dr) == "failed"
+    assert time.monotonic() - started < 30
+    (remote,) = emu.job_instances(JOB)
+    assert remote["status"] == "manual-stop"
+    assert _counts(emu) == (1, 1)
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferrable"])
 def test_a_retry_re_attaches_to_the_running_instance(run_dag: Any, emu: Emulator, mode: str) -> None:
     """The first try's check fails (a 503 and no failure budget): the task fails and is retried while the
     instance runs on. The retry re-attaches: one instance in all."""
