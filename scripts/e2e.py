@@ -784,6 +784,14 @@ def pipeline_run(d: Deployment, run_s: float) -> str:
         emulator_call(url, f"jobs/{PIPELINE_JOB}", {"run_s": run_s})
     run_id = trigger_run(d, PIPELINE)
     wait_task_state(d, run_id, RUN_TASK, {"deferred"}, 180)
+    # The task checked once before deferring; wait for the trigger's own first check (its triggerer has
+    # picked it up): a kill before that cannot reach any trigger's on_kill.
+    checks = emulator_call(url, "counters")["by_endpoint"].get("job-instance", 0)
+    deadline = time.monotonic() + 60
+    while emulator_call(url, "counters")["by_endpoint"].get("job-instance", 0) <= checks:
+        if time.monotonic() > deadline:
+            raise E2EError(f"the trigger of {RUN_TASK} did not check the instance within 60s")
+        time.sleep(0.3)
     (instance, *_) = job_instances(d)
     say(
         f"{RUN_TASK} deferred; emulator: job {PIPELINE_JOB} instance {instance['instanceId']}"
