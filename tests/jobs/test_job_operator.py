@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import task_output
+from conftest import AIRFLOW_2, task_output
 
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, Emulator
 from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
@@ -108,8 +108,13 @@ def test_execution_timeout_is_a_deadline_too_and_stops_the_instance(
     timeout interrupts the wait) and in the triggerer (the trigger's deadline); the instance is stopped."""
     emu.set_job(JOB, run_s=60)
     started = time.monotonic()
-    dr = run_dag(f"dataarts_job_run_{mode}_exec_timeout", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "failed"
+    try:
+        dr = run_dag(f"dataarts_job_run_{mode}_exec_timeout", emu, {"job_name": JOB}, **FAST)
+    except BaseException as exc:  # Airflow 2.11's dag.test() lets the AirflowTaskTimeout out
+        if not (AIRFLOW_2 and type(exc).__name__ == "AirflowTaskTimeout"):
+            raise
+    else:
+        assert _state(dr) == "failed"
     assert time.monotonic() - started < 30
     (remote,) = emu.job_instances(JOB)
     assert remote["status"] == "manual-stop"
