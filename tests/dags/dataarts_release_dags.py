@@ -23,7 +23,7 @@ from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePac
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 REL_SENSOR_TIMEOUT_S = 60.0  # sensors that must succeed (see dataarts_acceptance_dags)
-REL_SENSOR_SHORT_TIMEOUT_S = 4.0  # the "_short" and "_soft" variants: tests that wait for the deadline
+REL_SENSOR_SHORT_TIMEOUT_S = 7.0  # the "_short" and "_soft" variants: tests that wait for the deadline
 REL_POKE_INTERVAL_S = 0.5
 REL_WAIT_TIMEOUT_S = 10.0
 

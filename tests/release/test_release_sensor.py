@@ -26,7 +26,7 @@ from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 MODES = ("poke", "reschedule", "deferrable")
-TIMEOUT_S = 4.0  # = REL_SENSOR_SHORT_TIMEOUT_S (tests/dags)
+TIMEOUT_S = 7.0  # = REL_SENSOR_SHORT_TIMEOUT_S (tests/dags)
 POKE_S = 0.5
 HOOK_CONN = "dataarts_release_sensor_hook"
 
