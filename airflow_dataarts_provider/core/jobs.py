@@ -41,9 +41,6 @@ STATUS_PHASES: dict[str, Phase] = {
     "freeze": "held",
 }
 PARAM_TYPES = ("variable", "constants")
-#: Rows per page of the V1 instance listing (its maximum is 1,000; 100 keeps pages small and the walk's
-#: consistency checks cheap).
-INSTANCE_PAGE_SIZE = 100
 
 
 def phase(status: object) -> Phase | None:

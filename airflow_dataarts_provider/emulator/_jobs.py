@@ -66,13 +66,16 @@ class Instance:
     @classmethod
     def start(cls, instance_id: int, job: Job, now: float, params: list[dict[str, str]]) -> Instance:
         created = cls(instance_id, job, now, params)
-        created.restart(now, first=True)
+        created._run(now)
         return created
 
-    def restart(self, now: float, *, first: bool = False) -> None:
-        """(Re)run with the job's current settings."""
+    def restart(self, now: float) -> None:
+        """Run again, with the job's current settings."""
+        self.runs += 1
+        self._run(now)
+
+    def _run(self, now: float) -> None:
         self.started_at, self.stopped_at = now, None
-        self.runs += 0 if first else 1
         self.wait_s, self.run_s, self.outcome = self.job.wait_s, self.job.run_s, self.job.outcome
         self.failing_node = self.job.failing_node or (self.job.nodes[-1] if self.job.nodes else None)
         self.nodes = self.job.nodes
