@@ -55,6 +55,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": HOOK_NAME,
                 "python-modules": [
+                    "airflow_dataarts_provider.triggers.events",
                     "airflow_dataarts_provider.triggers.job",
                     "airflow_dataarts_provider.triggers.pending_items",
                     "airflow_dataarts_provider.triggers.release_package",

@@ -45,6 +45,20 @@ def _load_mask_secret() -> Callable[..., Any]:
 
 mask_secret = _load_mask_secret()
 
+
+def base_event_trigger() -> type[Any]:
+    """``BaseEventTrigger`` (asset watchers: event-driven scheduling), which exists from Airflow 3.0."""
+    try:
+        from airflow.triggers.base import BaseEventTrigger
+    except ImportError:
+        raise ImportError(
+            f"DataArtsReleaseEventTrigger needs Airflow 3.0 or later (asset watchers); this is Airflow "
+            f"{_airflow_version}. On Airflow 2 wait for a release package with "
+            "DataArtsReleasePackageSensor, or for released items with DataArtsPendingItemsSensor."
+        ) from None
+    return BaseEventTrigger  # type: ignore[no-any-return]
+
+
 __all__ = [
     "AirflowException",
     "AirflowFailException",
@@ -56,6 +70,7 @@ __all__ = [
     "BaseSensorOperator",
     "PokeReturnValue",
     "XCom",
+    "base_event_trigger",
     "conf",
     "mask_secret",
 ]

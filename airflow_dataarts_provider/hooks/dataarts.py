@@ -36,6 +36,7 @@ from airflow_dataarts_provider.core.release_flows import (
     find_package_flow,
     package_detail_flow,
 )
+from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep, watch_flow
 from airflow_dataarts_provider.core.retry import RetryEvent
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
@@ -305,6 +306,14 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             lambda ctx: deploy_flow(ctx, package_ids=package_ids, startup_mode=startup_mode), workspace
         )
 
+    def watch_releases(
+        self, previous: WatchState | None, *, now_ms: int, workspace: str | None = None
+    ) -> WatchStep:
+        """One check of a release watch: the packages released successfully since ``previous`` (the
+        first check, ``previous=None``, only takes stock). See
+        :mod:`~airflow_dataarts_provider.core.release_watch`."""
+        return self._run(lambda ctx: watch_flow(ctx, previous, now_ms), workspace, listing="release packages")
+
     def cancel_release_packages(self, package_ids: list[str], *, workspace: str | None = None) -> None:
         """Cancel (unpack) packages not yet released; their items become pending again."""
         self._run(lambda ctx: cancel_flow(ctx, package_ids), workspace)
@@ -405,6 +414,14 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     ) -> None:
         """Async twin of :meth:`stop_job_instance` (a trigger's cleanup)."""
         await self._arun(lambda ctx: job_flows.stop_flow(ctx, job_name, instance_id), workspace)
+
+    async def awatch_releases(
+        self, previous: WatchState | None, *, now_ms: int, workspace: str | None = None
+    ) -> WatchStep:
+        """Async twin of :meth:`watch_releases`, for the release event trigger."""
+        return await self._arun(
+            lambda ctx: watch_flow(ctx, previous, now_ms), workspace, listing="release packages"
+        )
 
     async def acheck_condition(self, condition: Condition, workspace: str | None = None) -> CheckResult:
         """Async twin of :meth:`check_condition`, for triggers."""

@@ -1,7 +1,8 @@
 """Shared snapshots for trigger fleets: triggers in one triggerer process that watch pending items of the
 same connection and workspace share one listing per poll window, whatever their number; the listing is
 indexed once (:class:`~airflow_dataarts_provider.core.gate.ListingIndex`), so each trigger's evaluation
-costs its own matches, not a scan of the workspace.
+costs its own matches, not a scan of the workspace. Release watchers (asset watchers) share their checks
+the same way (:func:`shared_step`).
 
 Without it, 1,000 deferred sensors on one workspace cost 1,000 listings per interval and a throttled
 account. The key holds the connection id and the identity it authenticates as, so sharing never mixes
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.gate import ListingIndex
+from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep
 
 if TYPE_CHECKING:
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -123,3 +125,63 @@ async def shared_listing(
 
 async def _indexed(fetch: Callable[[], Awaitable[list[dict[str, Any]]]]) -> ListingIndex:
     return ListingIndex(await fetch())
+
+
+@dataclass
+class _Chain:
+    """The release-watch steps of one connection and workspace in this process."""
+
+    #: The newest finished step (never a first check: that one only takes stock for its watcher).
+    head: WatchStep | None = None
+    #: Steps in flight: the state each started from (``None``: a first check), its check time, the step.
+    running: list[tuple[WatchState | None, int, asyncio.Future[WatchStep]]] = field(default_factory=list)
+
+
+_CHAINS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, _Chain]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _joins(start: WatchState | None, checked_ms: int, state: WatchState | None) -> bool:
+    """Whether a step in flight from ``start``, checking at ``checked_ms``, will cover ``state``."""
+    if state is None or start is None:
+        return state is None and start is None
+    return start.checked_ms <= state.checked_ms < checked_ms
+
+
+async def shared_step(
+    key: Hashable,
+    state: WatchState | None,
+    check: Callable[[WatchState | None, int], Awaitable[WatchStep]],
+) -> WatchStep:
+    """The step that takes a release watcher on from ``state``: the newest finished one that covers it,
+    one in flight that will, else a new ``check(state, now_ms)``.
+
+    Watchers of one connection and workspace therefore share one check per interval whatever their
+    number and start times: a watcher that started later, or from a restored state, joins the others'
+    steps as soon as one covers it. The caller drops what its own state had already seen
+    (:meth:`WatchStep.released_after`)."""
+    chain = _CHAINS.setdefault(asyncio.get_running_loop(), {}).setdefault(key, _Chain())
+    if state is not None and chain.head is not None and chain.head.covers(state):
+        return chain.head
+    for start, checked_ms, running in chain.running:
+        if _joins(start, checked_ms, state):
+            return await asyncio.shield(running)
+    now_ms = int(time.time() * 1000)
+    if state is not None:
+        now_ms = max(now_ms, state.checked_ms + 1)  # a step always moves time on (clock adjustments)
+    future = asyncio.ensure_future(check(state, now_ms))
+    entry = (state, now_ms, future)
+    chain.running.append(entry)
+
+    def finished(done: asyncio.Future[WatchStep]) -> None:
+        chain.running.remove(entry)
+        if done.cancelled() or done.exception() is not None:
+            return
+        step = done.result()
+        newest = chain.head is None or step.state.checked_ms > chain.head.state.checked_ms
+        if step.previous is not None and newest:
+            chain.head = step
+
+    future.add_done_callback(finished)
+    return await asyncio.shield(future)

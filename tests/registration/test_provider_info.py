@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_3_0, connection_json
+from conftest import AIRFLOW_2, AIRFLOW_3_0, connection_json
 from packaging.utils import canonicalize_name
 
 from airflow_dataarts_provider import connection_form
@@ -75,11 +75,20 @@ def test_entry_point_points_at_get_provider_info() -> None:
     assert eps[0].load() is get_provider_info
 
 
+#: Modules that need Airflow 3 (asset watchers): on Airflow 2 importing them raises a clear ImportError.
+AIRFLOW_3_ONLY = {"airflow_dataarts_provider.triggers.events"}
+
+
 def test_every_class_path_imports() -> None:
     paths = _class_paths(get_provider_info())
     assert "airflow_dataarts_provider.hooks.dataarts.DataArtsHook" in paths
+    assert AIRFLOW_3_ONLY <= set(paths)
     for path in paths:
-        assert _import_path(path) is not None, path
+        if AIRFLOW_2 and path in AIRFLOW_3_ONLY:
+            with pytest.raises(ImportError, match=r"needs Airflow 3\.0 or later .*this is Airflow 2\."):
+                importlib.import_module(path)
+        else:
+            assert _import_path(path) is not None, path
 
 
 def test_get_provider_info_module_does_not_import_airflow() -> None:
