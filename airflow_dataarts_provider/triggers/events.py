@@ -128,6 +128,9 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
             except Exception as exc:  # the watch must not end: say what failed and check again
                 failures += 1
                 self._log_failure(exc, failures)
+                hook = DataArtsHook(
+                    self.dataarts_conn_id, workspace=self.workspace
+                )  # reads a fixed connection
             else:
                 failures = 0
                 payloads = self._take(step, state, workspace)
@@ -158,7 +161,7 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
             self.log.error("Release package %s cannot be read, so it is not reported: %s", package_id, error)
         if state is None:
             self.log.info(
-                "Watching release packages of workspace %s (%s) every %.0fs: %d released before the watch"
+                "Watching release packages of workspace %s (%s) every %gs: %d released before the watch"
                 " began, %d not finished yet",
                 workspace,
                 "any package" if self.task_names is None else f"packages with {self.task_names}",
@@ -172,7 +175,7 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
     def _log_failure(self, exc: Exception, failures: int) -> None:
         if isinstance(exc, DataArtsError) and not exc.permanent:
             self.log.warning(
-                "Release watch check failed (%d in a row), checking again in %.0fs: %s",
+                "Release watch check failed (%d in a row), checking again in %gs: %s",
                 failures,
                 self.poll_interval,
                 exc,
@@ -180,7 +183,7 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
             return
         self.log.error(
             "Release watch check failed (%d in a row) and will until the cause is fixed; the watch goes"
-            " on and checks again every %.0fs (the connection is read again each time): %s: %s",
+            " on and checks again every %gs (the connection is read again each time): %s: %s",
             failures,
             self.poll_interval,
             type(exc).__name__,

@@ -60,7 +60,9 @@ class Watch:
     def check(self) -> WatchStep:
         step = self.hook.watch_releases(self.state, now_ms=int(self.clock.now * 1000))
         if self.state is not None:
-            self.reported += [str(d["release_package"]["package_id"]) for d in step.released_after(self.state)]
+            self.reported += [
+                str(d["release_package"]["package_id"]) for d in step.released_after(self.state)
+            ]
         self.state = step.state
         return step
 
@@ -222,7 +224,9 @@ def test_random_histories_report_every_release_exactly_once(
             watch.check()
     clock.now += 10
     watch.check()
-    succeeded = [p["package_id"] for p in emu.packages() if p["deploy_status"] == 2 and p["package_id"] != before]
+    succeeded = [
+        p["package_id"] for p in emu.packages() if p["deploy_status"] == 2 and p["package_id"] != before
+    ]
     assert sorted(watch.reported) == sorted(succeeded)
     assert len(watch.reported) == len(set(watch.reported))
     assert succeeded, "the history released nothing: the test would prove nothing"

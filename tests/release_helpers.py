@@ -1,4 +1,4 @@
-"""Helpers of the release-workflow acceptance tests (tests/release; a plain module, not a package).
+"""Helpers of the release-workflow tests (tests/release, the release event trigger); a plain module.
 
 Everything talks real loopback HTTP to the emulator; connections come from ``AIRFLOW_CONN_<ID>``
 environment variables in JSON form, with short timeouts and back-offs so the run stays fast.
