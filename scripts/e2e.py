@@ -14,6 +14,9 @@ Stages (each prints its wall time):
      sensor's trigger is shown to run in the triggerer (metadata DB: task_instance.trigger_id ->
      trigger.triggerer_id -> job of type TriggererJob; the trigger's requests to the emulator; its log file
      written by that job); the emulator then releases the jobs; the run must succeed within a bounded wait;
+  6b. job runs (scripts/e2e.py) and 6c. release events: an asset watcher in the triggerer schedules
+     one `release_events` run per matching release, none for others, also across a triggerer
+     restart (scripts/e2e_events.py);
   7. the UI in headless Chromium: the "Add Connection" form with our connection type (screenshot
      .work/e2e/connection-form.png), filled to point at the emulator, saved, and tested with the Test button;
   8. cleanup (always): every process group started here is stopped, PostgreSQL is stopped, nothing is left
@@ -166,8 +169,8 @@ class Processes:
                     f"{tail(LOGS / (name + '.log'))}"
                 )
 
-    def restart(self, name: str, timeout: float = 30) -> tuple[int, int]:
-        """SIGTERM ``name``'s process group, wait for it, start it again: ``(old pid, new pid)``."""
+    def stop(self, name: str, timeout: float = 30) -> int:
+        """SIGTERM ``name``'s process group and wait until it is gone; returns its pid."""
         (old,) = [proc for n, proc in self.procs if n == name]
         os.killpg(old.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
@@ -178,8 +181,15 @@ class Processes:
             raise E2EError(f"{name} (group {old.pid}) did not stop within {timeout:.0f}s")
         old.wait(timeout=10)
         self.procs = [(n, p) for n, p in self.procs if p is not old]
+        return old.pid
+
+    def start_again(self, name: str) -> int:
         cmd, env = self.commands[name]
-        return old.pid, self.start(name, cmd, env).pid
+        return self.start(name, cmd, env).pid
+
+    def restart(self, name: str, timeout: float = 30) -> tuple[int, int]:
+        """Stop ``name`` and start it again: ``(old pid, new pid)``."""
+        return self.stop(name, timeout), self.start_again(name)
 
     def pgids(self) -> set[int]:
         return {proc.pid for _, proc in self.procs}
@@ -579,6 +589,8 @@ def airflow_env(pg: Postgres, info: dict[str, Any], api_port: int, password: str
         AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK="False",
         AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST="127.0.0.1",
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
+        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="5",  # an unpaused DAG's watcher starts soon
+        DATAARTS_RELEASE_EVENTS_POLL_S="5",  # the release_events example's check interval
         AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
         AIRFLOW_CONN_DATAARTS_DEFAULT=json.dumps(airflow_connection(info)),
     )
@@ -637,8 +649,8 @@ class Deployment:
         return http(method, f"{self.base}/api/v2/{path}", self.token, body)
 
 
-def trigger_run(d: Deployment, dag_id: str = DAG_ID) -> str:
-    """Wait for the DAG to be parsed, unpause it and trigger a run; returns the run id."""
+def unpause(d: Deployment, dag_id: str) -> None:
+    """Wait for the DAG to be parsed, then unpause it."""
     deadline = time.monotonic() + 90
     while True:  # the dag-processor must have parsed example_dags first
         d.procs.check_alive()
@@ -650,6 +662,11 @@ def trigger_run(d: Deployment, dag_id: str = DAG_ID) -> str:
                 raise E2EError(f"{dag_id} not parsed within 90s; see {LOGS / 'dag-processor.log'}") from None
             time.sleep(1)
     d.api("PATCH", f"dags/{dag_id}?update_mask=is_paused", {"is_paused": False})
+
+
+def trigger_run(d: Deployment, dag_id: str = DAG_ID) -> str:
+    """Unpause the DAG and trigger a run through the REST API; returns the run id."""
+    unpause(d, dag_id)
     run_id = f"e2e__{dag_id}__{time.time_ns()}"
     d.api("POST", f"dags/{dag_id}/dagRuns", {"dag_run_id": run_id, "logical_date": None})
     say(f"unpaused {dag_id} and triggered run {run_id} through the REST API")
@@ -915,6 +932,10 @@ def deploy(stages: Stages, procs: Processes, pg: Postgres, timeout: float) -> No
         run_release_gate(deployment, timeout)
     with stages.stage("6b. job runs: a triggerer restart mid-wait, a user's kill of a deferred task"):
         run_jobs(deployment)
+    with stages.stage("6c. release events: an asset watcher schedules one run per matching release"):
+        from e2e_events import run_release_events
+
+        run_release_events(deployment)
     with stages.stage("7. connection form in headless Chromium (screenshot, Test button)"):
         connection_form(base, token, info)
         check_loopback(procs, pg)
@@ -939,6 +960,7 @@ def cleanup(stages: Stages, procs: Processes, pg: Postgres) -> list[str]:
 
 
 def main() -> int:
+    sys.modules.setdefault("e2e", sys.modules[__name__])  # e2e_events uses this module's helpers
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--timeout", type=float, default=240, help="bound on the DAG run after the release (s)"
