@@ -4,7 +4,8 @@ How each block is handled (a block nothing below matches FAILS, so new snippets 
 
 * ``text`` / ``console``: exempt (sample output).
 * ``python``: executed in a fresh namespace against a running emulator (``dataarts_emulator`` fixture),
-  with ``AIRFLOW_CONN_DATAARTS_DEFAULT`` pointing at it. Functions named ``test_*`` that the block
+  with ``AIRFLOW_CONN_DATAARTS_DEFAULT`` pointing at it. A block whose first line is ``# Airflow 3``
+  must raise ``ImportError`` on Airflow 2 instead (asset watchers exist from 3.0). Functions named ``test_*`` that the block
   defines are then called with the fixtures they name (``dataarts_emulator``,
   ``dataarts_emulator_factory``, ``monkeypatch``). Placeholders (``<...>``) are not allowed in Python.
 * ``json``: a connection in Airflow's JSON form, validated like an ``AIRFLOW_CONN_*`` value.
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import AIRFLOW_2
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS_DIR = ROOT / "docs"
@@ -352,6 +354,10 @@ def run_python(block: Block, request: pytest.FixtureRequest, monkeypatch: pytest
     monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", emulator_connection(emulator))
     namespace: dict[str, Any] = {"__name__": "docs_snippet"}
     code = compile(block.code, f"{block.path.name}:{block.line}", "exec")
+    if AIRFLOW_2 and block.code.startswith("# Airflow 3"):
+        with pytest.raises(ImportError):
+            exec(code, namespace)
+        return
     with contextlib.redirect_stdout(io.StringIO()):
         exec(code, namespace)
         for name, func in list(namespace.items()):
