@@ -21,6 +21,7 @@ from airflow_dataarts_provider.emulator import (
     ENDPOINT_PACKAGES_LIST,
     ENDPOINT_PACKAGES_UNPACK,
     ENDPOINT_PENDING_ITEMS,
+    SUBMITTERS,
     Emulator,
 )
 
@@ -44,6 +45,33 @@ FAST: dict[str, Any] = {
     "timeout": [2, 5],
     "max_requests_per_second": 0,
 }
+
+
+T0 = 1_760_000_000.0
+
+
+class Clock:
+    """A settable release clock for the emulator (``release_clock=clock``)."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def release_package(emu: Emulator, hook: Any, *names: str, deploy: bool = True) -> str:
+    """Package fresh pending items with these names through ``hook`` (and deploy it); the package id."""
+    ids = [emu.add_item({"item_name": n, "task_type": 1})["pending_item_id"] for n in names]
+    package_id, _ = hook.create_release_package(
+        package_name=f"pkg-{'-'.join(names)}-{len(emu.packages())}",
+        pending_item_ids=ids,
+        approver_ids=[APPROVER],
+        apply_user_id=SUBMITTERS[0][0],
+    )
+    if deploy:
+        hook.deploy_release_packages([package_id])
+    return str(package_id)
 
 
 def start(factory: Any, **config: Any) -> Emulator:

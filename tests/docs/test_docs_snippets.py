@@ -4,10 +4,11 @@ How each block is handled (a block nothing below matches FAILS, so new snippets 
 
 * ``text`` / ``console``: exempt (sample output).
 * ``python``: executed in a fresh namespace against a running emulator (``dataarts_emulator`` fixture),
-  with ``AIRFLOW_CONN_DATAARTS_DEFAULT`` pointing at it. A block whose first line is ``# Airflow 3``
-  must raise ``ImportError`` on Airflow 2 instead (asset watchers exist from 3.0). Functions named ``test_*`` that the block
+  with ``AIRFLOW_CONN_DATAARTS_DEFAULT`` pointing at it. Functions named ``test_*`` that the block
   defines are then called with the fixtures they name (``dataarts_emulator``,
   ``dataarts_emulator_factory``, ``monkeypatch``). Placeholders (``<...>``) are not allowed in Python.
+  A block whose first line is ``# Airflow 3`` must raise ``ImportError`` on Airflow 2 instead (asset
+  watchers exist from 3.0).
 * ``json``: a connection in Airflow's JSON form, validated like an ``AIRFLOW_CONN_*`` value.
 * ``bash``: split into commands; each must be one of
   - ``export AIRFLOW_CONN_<ID>=<JSON or URI>``: parsed by Airflow's ``Connection`` and validated by

@@ -11,6 +11,8 @@ import pytest
 from conftest import clear_process_state
 from release_helpers import (
     APPROVER,
+    T0,
+    Clock,
     hits,
     release_requests,
     set_conn,
@@ -33,15 +35,6 @@ from airflow_dataarts_provider.emulator import (
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 CONN = "dataarts_release_hook"
-T0 = 1_760_000_000.0
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

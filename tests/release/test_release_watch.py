@@ -9,28 +9,15 @@ import random
 from typing import Any
 
 import pytest
-from release_helpers import APPROVER, hits, set_conn, start
+from release_helpers import T0, Clock, hits, release_package, set_conn, start
 
 from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError
 from airflow_dataarts_provider.core.release_watch import MARGIN_MS, WatchState, WatchStep, event_payload
-from airflow_dataarts_provider.emulator import (
-    ENDPOINT_PACKAGE_DETAIL,
-    ENDPOINT_PACKAGES_LIST,
-    SUBMITTERS,
-)
+from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL, ENDPOINT_PACKAGES_LIST
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 CONN = "dataarts_release_watch"
-T0 = 1_760_000_000.0
 HOUR = 3600.0
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -67,17 +54,7 @@ class Watch:
         return step
 
 
-def package(emu: Any, hook: DataArtsHook, *names: str, deploy: bool = True) -> str:
-    ids = [emu.add_item({"item_name": n, "task_type": 1})["pending_item_id"] for n in names]
-    package_id, _ = hook.create_release_package(
-        package_name=f"pkg-{'-'.join(names)}",
-        pending_item_ids=ids,
-        approver_ids=[APPROVER],
-        apply_user_id=SUBMITTERS[0][0],
-    )
-    if deploy:
-        hook.deploy_release_packages([package_id])
-    return package_id
+package = release_package
 
 
 def test_first_check_takes_stock_and_later_ones_report_each_release_once(

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, task_output
-from release_helpers import APPROVER, hits, set_conn, start
+from release_helpers import hits, release_package, set_conn, start
 
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGES_LIST, SUBMITTERS
+from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGES_LIST
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
 pytestmark = pytest.mark.skipif(AIRFLOW_2, reason="asset watchers exist from Airflow 3.0")
@@ -45,19 +45,7 @@ def emu(dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 async def release(emu: Any, *names: str) -> str:
     """Package fresh pending items with these names and deploy the package (the sync hook, in a thread)."""
 
-    def work() -> str:
-        hook = DataArtsHook(CONN)
-        ids = [emu.add_item({"item_name": n, "task_type": 1})["pending_item_id"] for n in names]
-        package_id, _ = hook.create_release_package(
-            package_name=f"pkg-{'-'.join(names)}-{len(emu.packages())}",
-            pending_item_ids=ids,
-            approver_ids=[APPROVER],
-            apply_user_id=SUBMITTERS[0][0],
-        )
-        hook.deploy_release_packages([package_id])
-        return package_id
-
-    return await asyncio.to_thread(work)
+    return await asyncio.to_thread(release_package, emu, DataArtsHook(CONN), *names)
 
 
 class Watcher:
