@@ -128,9 +128,8 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
             except Exception as exc:  # the watch must not end: say what failed and check again
                 failures += 1
                 self._log_failure(exc, failures)
-                hook = DataArtsHook(
-                    self.dataarts_conn_id, workspace=self.workspace
-                )  # reads a fixed connection
+                # A new hook reads the connection again: fixing it resumes the watch.
+                hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
             else:
                 failures = 0
                 payloads = self._take(step, state, workspace)
