@@ -10,6 +10,8 @@
 5. prints what the sensor waited for and for how long, and the final state of every task.
 
 Exits 0 when every task succeeded. Leaves nothing behind outside .work/demo and stops the emulator.
+DATAARTS_DEMO_DIR moves .work/demo elsewhere (the test suite's own runs, so that two cells of the support
+matrix running at once do not share it).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 from airflow_dataarts_provider.emulator import airflow_connection
 
 REPO = Path(__file__).resolve().parents[1]
-WORK = REPO / ".work" / "demo"
+WORK = Path(os.environ.get("DATAARTS_DEMO_DIR") or REPO / ".work" / "demo")
 HOME = WORK / "airflow-home"
 BIN = Path(sys.executable).parent
 SEED_ITEMS = 30

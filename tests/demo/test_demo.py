@@ -23,8 +23,9 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
 
-def test_demo_lists_every_seeded_item_and_cleans_up() -> None:
+def test_demo_lists_every_seeded_item_and_cleans_up(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env["DATAARTS_DEMO_DIR"] = str(tmp_path / "demo")  # not .work/demo: another cell may run it now
     out = subprocess.run(
         [sys.executable, "scripts/demo.py"],
         check=False,
