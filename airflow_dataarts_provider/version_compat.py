@@ -59,6 +59,16 @@ def base_event_trigger() -> type[Any]:
     return BaseEventTrigger  # type: ignore[no-any-return]
 
 
+def asset_classes() -> tuple[Any, Any]:
+    """``(Asset, AssetWatcher)`` for DAGs scheduled by asset watchers (``airflow.sdk`` on every 3.x line;
+    common-compat has no ``AssetWatcher``). On Airflow 2 the same ``ImportError`` as
+    :func:`base_event_trigger`."""
+    base_event_trigger()
+    from airflow.sdk import Asset, AssetWatcher
+
+    return Asset, AssetWatcher
+
+
 __all__ = [
     "AirflowException",
     "AirflowFailException",
@@ -70,6 +80,7 @@ __all__ = [
     "BaseSensorOperator",
     "PokeReturnValue",
     "XCom",
+    "asset_classes",
     "base_event_trigger",
     "conf",
     "mask_secret",

@@ -19,8 +19,14 @@ from typing import Any
 
 import pendulum
 
+# The same names on Airflow 2.11 and every 3.x line (the compatibility layer official providers use).
+from airflow.providers.common.compat.sdk import DAG, task
+
+from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
+
 try:
     from airflow_dataarts_provider.triggers.events import DataArtsReleaseEventTrigger
+    from airflow_dataarts_provider.version_compat import asset_classes
 except ImportError:  # Airflow 2.11: no event-driven scheduling
     DataArtsReleaseEventTrigger = None
 
@@ -28,9 +34,7 @@ JOB = "dws_sales_summary"
 log = logging.getLogger(__name__)
 
 if DataArtsReleaseEventTrigger is not None:
-    from airflow.sdk import DAG, Asset, AssetWatcher, task
-
-    from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
+    Asset, AssetWatcher = asset_classes()
 
     released = Asset(
         f"dataarts_release_{JOB}",
