@@ -1,17 +1,10 @@
 """Event-driven scheduling on DataArts releases (Airflow 3 asset watchers): schedule a DAG whenever a
-release package is released successfully.
-
-    from airflow.sdk import DAG, Asset, AssetWatcher
-
-    released = Asset(
-        "dataarts_sales_release",
-        watchers=[AssetWatcher("sales_release", DataArtsReleaseEventTrigger(task_names=["dws_sales"]))],
-    )
-    with DAG("on_sales_release", schedule=[released]): ...
+release package is released successfully. Give an ``Asset`` an ``AssetWatcher`` with this trigger and
+schedule the DAG on the asset; the example DAG ``release_events`` and ``docs/release-events.md`` show
+it in full.
 
 Importing this module on Airflow 2 raises ``ImportError`` (it has no asset watchers). How a check infers
-the releases, and what "never twice" rests on, is in :mod:`airflow_dataarts_provider.core.release_watch`
-and ``docs/release-events.md``.
+the releases, and what "never twice" rests on, is in :mod:`airflow_dataarts_provider.core.release_watch`.
 """
 
 from __future__ import annotations
