@@ -44,8 +44,8 @@ class GateSpec:
         task_type: object = None,
         wait_for: str = "released",
     ) -> GateSpec:
-        names = _strings("task_names", task_names)
-        ids = _strings("task_ids", task_ids)
+        names = task_strings("task_names", task_names)
+        ids = task_strings("task_ids", task_ids)
         if wait_for not in WAIT_FOR_VALUES:
             raise DataArtsConfigError("wait_for", f"{wait_for!r} is unknown", ", ".join(WAIT_FOR_VALUES))
         kind = None if task_type is None else normalize_task_type(task_type)
@@ -115,13 +115,18 @@ class ListingIndex:
         return [dict(self.items[p]) for p in sorted(positions) if spec.matches(self.items[p])]
 
 
-def _strings(field: str, value: str | Iterable[str] | None) -> tuple[str, ...]:
+def task_strings(field: str, value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Task names or ids: one string, a list, or a list rendered as text (``"['a', 'b']"``); deduplicated."""
     if value is None:
         return ()
     if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
         # A list template rendered without render_template_as_native_obj: "['a', 'b']". Taken as one
         # name it would match nothing, and a "released" gate would open at once.
         value = _list_literal(field, value)
+    if not isinstance(value, (str, list, tuple, set, frozenset)):
+        raise DataArtsConfigError(
+            field, f"wrong type {type(value).__name__} ({value!r})", "a name or a list of names"
+        )
     values = [value] if isinstance(value, str) else list(value)
     for v in values:
         if not isinstance(v, str) or not v or v != v.strip() or any(ord(c) < 32 for c in v):

@@ -149,6 +149,11 @@ def watch_flow(ctx: CallContext, previous: WatchState | None, now_ms: int) -> Fl
     return WatchStep(previous, state, tuple(released), tuple(unreadable))
 
 
+def contains_any(detail: Mapping[str, Any], names: tuple[str, ...] | list[str]) -> bool:
+    """Whether a released package holds a job or script with one of these exact names."""
+    return any(item.get("item_name") in names for item in detail.get("task_details", []))
+
+
 def event_payload(detail: Mapping[str, Any], workspace: str) -> dict[str, Any]:
     """The JSON payload of one release event: the package, when and by whom it was deployed, and its
     released items (``task_details`` as the service gave them)."""

@@ -10,7 +10,6 @@ the releases, and what "never twice" rests on, is in :mod:`airflow_dataarts_prov
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -18,7 +17,9 @@ from typing import Any
 from airflow.triggers.base import TriggerEvent
 
 from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsError
-from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep, event_payload
+from airflow_dataarts_provider.core.gate import task_strings
+from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep, contains_any, event_payload
+from airflow_dataarts_provider.core.values import parse_number
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.triggers.shared import shared_config, shared_step, snapshot_key
 from airflow_dataarts_provider.version_compat import base_event_trigger
@@ -30,28 +31,10 @@ SAVE_EVERY_S = 600.0
 
 
 def _task_names(value: object) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
-        raise DataArtsConfigError("task_names", f"{value!r}", "None or a non-empty list of job/script names")
-    names: list[str] = []
-    for name in value:
-        if not isinstance(name, str) or not name.strip() or any(ord(c) < 32 for c in name):
-            raise DataArtsConfigError("task_names", f"{name!r} is not a name", "non-empty printable strings")
-        if name not in names:
-            names.append(name)
+    names = None if value is None else list(task_strings("task_names", value))  # type: ignore[arg-type]
+    if names == []:
+        raise DataArtsConfigError("task_names", "an empty list", "None (every package) or job/script names")
     return names
-
-
-def _poll_interval(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise DataArtsConfigError("poll_interval", f"{value!r}", "a number of seconds > 0")
-    return float(value)
 
 
 class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
@@ -85,7 +68,7 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
         self.dataarts_conn_id = dataarts_conn_id
         self.workspace = workspace
         self.task_names = _task_names(task_names)
-        self.poll_interval = _poll_interval(poll_interval)
+        self.poll_interval = parse_number("poll_interval", poll_interval, minimum=0, maximum=86400)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -100,9 +83,7 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
 
     def wanted(self, detail: Mapping[str, Any]) -> bool:
         """Whether a released package is one this watcher reports (exact names)."""
-        if self.task_names is None:
-            return True
-        return any(item.get("item_name") in self.task_names for item in detail.get("task_details", []))
+        return self.task_names is None or contains_any(detail, self.task_names)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)

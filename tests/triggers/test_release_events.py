@@ -136,8 +136,10 @@ def test_serialize_round_trips_and_bad_arguments_name_the_field() -> None:
     module, _, name = classpath.rpartition(".")
     clone = getattr(importlib.import_module(module), name)(**json.loads(json.dumps(kwargs)))
     assert clone.serialize() == (classpath, kwargs)
+    # One name, or a list rendered as text, as the sensors take them.
+    assert _trigger(task_names="job").task_names == _trigger(task_names="['job']").task_names == ["job"]
     for bad, field in (
-        ({"task_names": "job"}, "task_names"),
+        ({"task_names": 3}, "task_names"),
         ({"task_names": []}, "task_names"),
         ({"task_names": [""]}, "task_names"),
         ({"poll_interval": 0}, "poll_interval"),
