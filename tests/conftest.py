@@ -53,15 +53,17 @@ pytest_plugins = ["airflow_dataarts_provider.emulator.pytest_plugin"]
 
 
 def clear_process_state() -> None:
-    """Forget the process-wide client state: cached credentials, rate-limit buckets, learned offset
-    semantics, and the secrets the masker learned. Tests run many emulators in one process: without this,
-    caches leak between tests and the masker's one regex of every secret (each emulator issues new
-    random tokens) grows with every test and slows every log line."""
+    """Forget the process-wide client state: cached credentials, rate-limit buckets and shared-budget
+    clients, learned offset semantics, and the secrets the masker learned. Tests run many emulators in one
+    process: without this, caches leak between tests and the masker's one regex of every secret (each
+    emulator issues new random tokens) grows with every test and slows every log line."""
     from airflow_dataarts_provider.core import auth, listing, ratelimit
+    from airflow_dataarts_provider.transport import budget
 
     auth.CREDENTIAL_CACHE.clear()
     auth.METADATA_SESSIONS.clear()
     ratelimit.reset_limiters()
+    budget.reset()
     listing._LEARNED_OFFSET_SEMANTICS.clear()
     listing._LEARNED_RELEASE_PAGE_SIZE.clear()
     for name in ("airflow.sdk._shared.secrets_masker", "airflow._shared.secrets_masker"):
@@ -131,3 +133,13 @@ def run_dag(dag_bag: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[
         return dag.test(run_conf=run_conf)
 
     yield _run
+
+
+@pytest.fixture
+def redis_server() -> Iterator[Any]:
+    """A Redis server on loopback (tests/redis_helpers.py), stopped after the test."""
+    from redis_helpers import RedisServer
+
+    server = RedisServer()
+    yield server
+    server.stop()

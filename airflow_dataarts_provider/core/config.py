@@ -36,6 +36,9 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
   ``backoff_initial``           seconds, (0, 300], default 1.0
   ``backoff_max``               seconds, [backoff_initial, 600], default 30
   ``max_requests_per_second``   (0, 100], default 10 (the per-user limit); ``0`` or ``null`` disables
+  ``rate_limit_backend``        where that budget lives: ``auto`` (default: the Celery broker's Redis when
+                                the executor is CeleryExecutor, else this process), ``local`` (this
+                                process), or a Redis URL shared by every process (docs/performance.md)
   ============================  ==========================================================================
 
 Unknown extras are **kept, not rejected**: their names are listed in ``ClientConfig.unknown_extras`` so the
@@ -69,11 +72,12 @@ from airflow_dataarts_provider.core.values import (
     normalize_url,
     parse_number,
     parse_proxies,
+    parse_rate_limit_backend,
     parse_timeout,
     parse_verify,
     plain_text,
-    proxy_passwords,
     secret_value,
+    url_passwords,
     validate_workspace,
 )
 
@@ -106,6 +110,7 @@ KNOWN_EXTRAS: frozenset[str] = frozenset(
         "backoff_initial",
         "backoff_max",
         "max_requests_per_second",
+        "rate_limit_backend",
     }
 )
 
@@ -143,6 +148,8 @@ class ClientConfig:
     backoff_initial: float = DEFAULT_POLICY.backoff_initial
     backoff_max: float = DEFAULT_POLICY.backoff_max
     max_requests_per_second: float | None = DEFAULT_RATE
+    #: ``auto``, ``local`` or a Redis URL (may hold a password: not in repr).
+    rate_limit_backend: str = field(default="auto", repr=False)
     unknown_extras: tuple[str, ...] = ()
 
     @property
@@ -152,7 +159,8 @@ class ClientConfig:
 
     def secrets(self) -> list[str]:
         """Every secret value in this config, for Airflow's secrets masker."""
-        values = [self.sk, self.security_token, self.password, *proxy_passwords(self.proxies)]
+        urls = [*self.proxies.values(), self.rate_limit_backend]
+        values = [self.sk, self.security_token, self.password, *url_passwords(urls)]
         return [v for v in values if v]
 
     @classmethod
@@ -317,6 +325,7 @@ def _tuning(extras: _Extras) -> dict[str, Any]:
         "backoff_initial": backoff_initial,
         "backoff_max": backoff_max,
         "max_requests_per_second": _rate(extras),
+        "rate_limit_backend": parse_rate_limit_backend(get("rate_limit_backend") or "auto"),
     }
 
 

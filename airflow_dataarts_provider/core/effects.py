@@ -7,6 +7,8 @@ A *flow* is a generator that yields effects and receives their results:
 - :class:`Sleep` -> the driver waits (``time.sleep`` or ``asyncio.sleep``) and sends back ``None``;
 - :class:`Parallel` -> the driver runs sub-flows concurrently (threads or tasks) and sends back their
   results in order, or throws the first failure into the flow;
+- :class:`Budget` -> the driver books a slot in (or pushes back) the shared rate budget and sends back the
+  seconds to wait, or ``None`` when that backend cannot be used now (the flow then uses its local bucket);
 - :class:`Emit` -> (listing flows only) the driver hands the items to its consumer and sends back ``None``.
 
 Retries, authentication, rate limiting and paging are written once, as flows; the sync (requests) and
@@ -16,10 +18,11 @@ async (httpx) drivers in :mod:`airflow_dataarts_provider.transport` only perform
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.ratelimit import BudgetCall
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,25 @@ class Parallel:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """Run ``call`` on the shared budget at ``backend`` (a Redis URL, which may hold a password)."""
+
+    backend: str = field(repr=False)
+    call: BudgetCall
+
+
+@dataclass(frozen=True)
 class Emit:
     items: list[dict[str, Any]]
 
 
-Effect = Send | Sleep | Parallel | Emit
+Effect = Send | Sleep | Parallel | Budget | Emit
 T = TypeVar("T")
 # A flow yields effects, receives HttpResponse (for Send) or None, and returns T.
 Flow = Generator[Effect, Any, T]
 
 
-Outcome = HttpResponse | list[Any] | BaseException | None
+Outcome = HttpResponse | list[Any] | float | BaseException | None
 
 
 def resume(flow: Flow[Any], outcome: Outcome) -> Effect:

@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 from airflow_dataarts_provider.core import auth
 from airflow_dataarts_provider.core.calls import ApiCall
 from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.effects import Flow, Send, Sleep
+from airflow_dataarts_provider.core.effects import Budget, Flow, Send, Sleep
 from airflow_dataarts_provider.core.enums import AuthType
 from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
@@ -29,12 +29,15 @@ from airflow_dataarts_provider.core.errors import (
     parse_api_error,
 )
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.ratelimit import TokenBucket, limiter_for
+from airflow_dataarts_provider.core.ratelimit import BudgetCall, TokenBucket, budget_key, limiter_for
 from airflow_dataarts_provider.core.request import canonical_request_of, request_for, resolve_workspace
 from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
 
 R = TypeVar("R")
 RATE_MARGIN = 0.95  # share of max_requests_per_second the client actually uses
+#: The same for the budget shared through Redis: a booking and its request lie further apart there (a
+#: round trip to Redis, then another host's scheduling), so the slots keep more room between them.
+SHARED_RATE_MARGIN = 0.9
 #: Polling step while another flow of this process fetches the same credentials.
 CREDENTIAL_WAIT_STEP = 0.02
 
@@ -74,8 +77,13 @@ class CallContext:
     monotonic: Callable[[], float] = time.monotonic
     #: None: the connection's retry settings (tests pass one without jitter).
     retry_policy: RetryPolicy | None = None
+    #: The Redis URL of the rate budget shared by every process on this identity (the hook resolves the
+    #: connection's ``rate_limit_backend``); None: this process's bucket only.
+    budget_backend: str | None = field(default=None, repr=False)
     policy: RetryPolicy = field(init=False)
     limiter: TokenBucket = field(init=False)
+    budget_key: str = field(init=False)
+    budget_rate: float | None = field(init=False)
 
     def __post_init__(self) -> None:
         c = self.config
@@ -90,6 +98,10 @@ class CallContext:
         # 5% under the limit: the gateway counts in a sliding 1 s window, and a request delayed in
         # flight (a new connection, a busy network) would otherwise make the 11th of 10/s land inside it.
         self.limiter = limiter_for((c.endpoint, identity), None if rate is None else rate * RATE_MARGIN)
+        self.budget_key = budget_key(c.endpoint, identity)
+        self.budget_rate = None if rate is None else rate * SHARED_RATE_MARGIN
+        if rate is None:
+            self.budget_backend = None  # the limiter is off: nothing to share
 
     @classmethod
     def create(cls, config: ClientConfig, workspace: str | None = None, **options: object) -> CallContext:
@@ -130,7 +142,7 @@ def perform(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
     while True:
         attempt += 1
         credentials = None if isinstance(call, AnonymousCall) else (yield from credentials_flow(ctx))
-        wait = ctx.limiter.reserve(ctx.monotonic())
+        wait = yield from _reserve(ctx)
         if wait > 0:
             yield Sleep(wait)
         if isinstance(call, AnonymousCall):
@@ -146,7 +158,10 @@ def perform(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
                 ctx.on_response(request, response)
             if response.status < 400:
                 return call.read(response)
-            raise _api_error(ctx, request, response)
+            error = _api_error(request, response)
+            if error.status == 429:
+                yield from _throttled(ctx, 2.0 if error.retry_after is None else error.retry_after)
+            raise error
         except DataArtsAuthenticationError:
             if refreshed or credentials is None or ctx.config.auth_type is AuthType.AKSK:
                 raise
@@ -167,17 +182,31 @@ def perform(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
             yield Sleep(delay)
 
 
-def _api_error(ctx: CallContext, request: HttpRequest, response: HttpResponse) -> DataArtsAPIError:
-    error = parse_api_error(
+def _api_error(request: HttpRequest, response: HttpResponse) -> DataArtsAPIError:
+    return parse_api_error(
         response,
         request.method,
         request.path,
         our_canonical_request=canonical_request_of(request),
         sdk_date=request.headers.get("X-Sdk-Date"),
     )
-    if error.status == 429:
-        ctx.limiter.penalize(ctx.monotonic(), 2.0 if error.retry_after is None else error.retry_after)
-    return error
+
+
+def _reserve(ctx: CallContext) -> Flow[float]:
+    """Seconds to wait for this attempt's slot: from the shared budget when there is one and it
+    answers, else from this process's bucket."""
+    if ctx.budget_backend is not None:
+        wait = yield Budget(ctx.budget_backend, BudgetCall(ctx.budget_key, ctx.budget_rate))
+        if wait is not None:
+            return float(wait)
+    return ctx.limiter.reserve(ctx.monotonic())
+
+
+def _throttled(ctx: CallContext, seconds: float) -> Flow[None]:
+    """The server answered 429: push this process's bucket and the shared budget back."""
+    ctx.limiter.penalize(ctx.monotonic(), seconds)
+    if ctx.budget_backend is not None and seconds > 0:
+        yield Budget(ctx.budget_backend, BudgetCall(ctx.budget_key, ctx.budget_rate, penalty=seconds))
 
 
 # ------------------------------------------------------------------------------------------ credentials

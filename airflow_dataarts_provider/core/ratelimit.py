@@ -9,16 +9,33 @@ and returns how long the caller must wait before sending; it never sleeps. Threa
     time.sleep(delay)   # or: await asyncio.sleep(delay)
 
 When a 429 arrives, :meth:`TokenBucket.penalize` pushes every later reservation back.
+
+**Shared budget** (every process of a deployment on one identity): the same GCRA, kept in Redis and run
+by :data:`SHARED_BUDGET_SCRIPT` on the server, one round trip per request, with the server's clock (the
+hosts' clocks do not matter). This module holds the protocol (script, key, arguments, the reply and
+:class:`BackendHealth`, which says when to use the local bucket instead); the drivers in
+:mod:`airflow_dataarts_provider.transport.budget` do the I/O. See docs/performance.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
+from dataclasses import dataclass
 
 from airflow_dataarts_provider.core.errors import DataArtsConfigError
 
-__all__ = ["DEFAULT_RATE", "TokenBucket", "limiter_for", "reset_limiters"]
+__all__ = [
+    "DEFAULT_RATE",
+    "SHARED_BUDGET_SCRIPT",
+    "BackendHealth",
+    "BudgetCall",
+    "TokenBucket",
+    "budget_key",
+    "limiter_for",
+    "reset_limiters",
+]
 
 #: The documented per-user limit of DataArts Factory APIs (requests per second).
 DEFAULT_RATE = 10.0
@@ -113,3 +130,97 @@ def reset_limiters() -> None:
     """Forget every shared bucket (for tests)."""
     with _registry_lock:
         _registry.clear()
+
+
+# ------------------------------------------------------------------------------------ shared budget
+
+#: GCRA on the server. KEYS[1]: the budget's hash (fields ``tat`` and ``blocked``, microseconds of the
+#: server's clock). ARGV[1]: the interval between requests (µs, 0: unlimited); ARGV[2]: 0 to book the
+#: next slot (the reply is the µs to wait before sending), or a 429's Retry-After (µs) to push every
+#: later booking back (the reply is 0). The hash expires a minute after its last booked slot.
+SHARED_BUDGET_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local penalty = tonumber(ARGV[2])
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat')) or now
+local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or now
+local wait = 0
+if penalty > 0 then
+  blocked = math.max(blocked, now + penalty)
+  tat = math.max(tat, blocked)
+else
+  local start = math.max(now, blocked, tat)
+  tat = start + interval
+  wait = start - now
+end
+redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', tat), 'blocked', string.format('%.0f', blocked))
+redis.call('PEXPIRE', KEYS[1], math.floor((math.max(tat, blocked) - now) / 1000) + 60000)
+return wait
+"""
+
+#: After the shared budget's backend failed, use the local bucket for this long before trying it again.
+BACKEND_RETRY_S = 30.0
+
+
+def budget_key(endpoint: str, identity: str) -> str:
+    """The Redis key of the budget of ``identity`` (an AK or a user name) at ``endpoint``: a digest,
+    so the key says nothing about the account to whoever can list the keys."""
+    digest = hashlib.sha256(f"{endpoint}\n{identity}".encode()).hexdigest()[:32]
+    return f"airflow-dataarts-provider:rate:{digest}"
+
+
+@dataclass(frozen=True)
+class BudgetCall:
+    """One call of :data:`SHARED_BUDGET_SCRIPT`: book a slot (``penalty`` 0) or push the budget back."""
+
+    key: str
+    rate: float | None
+    penalty: float = 0.0
+
+    def args(self) -> tuple[int, int]:
+        interval = 0 if self.rate is None else round(1_000_000 / self.rate)
+        return interval, max(0, math.ceil(self.penalty * 1_000_000))
+
+    @staticmethod
+    def wait_of(reply: object) -> float:
+        """Seconds to wait, from the script's reply (an integer of µs)."""
+        problem = ValueError(f"the shared budget answered {reply!r}, not a number of microseconds")
+        if isinstance(reply, bool) or not isinstance(reply, (int, float, bytes, str)):
+            raise problem
+        try:
+            wait = float(reply)
+        except ValueError:
+            raise problem from None
+        if not math.isfinite(wait) or wait < 0:
+            raise problem
+        return wait / 1_000_000
+
+
+class BackendHealth:
+    """Whether to ask the shared budget's backend now (pure: the caller passes the time).
+
+    After a failure the local bucket serves for :data:`BACKEND_RETRY_S`; then the backend is tried again.
+    ``failed`` and ``succeeded`` return True when the state changes, so an outage is logged once when it
+    starts and once when it ends, not at every request."""
+
+    def __init__(self, retry_s: float | None = None) -> None:
+        self.retry_s = BACKEND_RETRY_S if retry_s is None else retry_s
+        self._lock = threading.Lock()
+        self._down_until: float | None = None
+
+    def usable(self, now: float) -> bool:
+        with self._lock:
+            return self._down_until is None or now >= self._down_until
+
+    def failed(self, now: float) -> bool:
+        with self._lock:
+            started = self._down_until is None
+            self._down_until = now + self.retry_s
+            return started
+
+    def succeeded(self) -> bool:
+        with self._lock:
+            recovered = self._down_until is not None
+            self._down_until = None
+            return recovered

@@ -8,7 +8,7 @@ import ipaddress
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -206,13 +206,51 @@ def parse_proxies(value: object) -> dict[str, str]:
     return out
 
 
-def proxy_passwords(proxies: Mapping[str, str]) -> list[str]:
+def url_passwords(urls: Iterable[str]) -> list[str]:
+    """The passwords in ``urls`` (as written and percent-decoded), for the secrets masker."""
     secrets: list[str] = []
-    for url in proxies.values():
+    for url in urls:
         split = urlsplit(url)
         if split.password:
             secrets.extend({split.password, unquote(split.password)})
     return secrets
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, for logs and messages."""
+    try:
+        split = urlsplit(url)
+        if not split.password:
+            return url
+    except ValueError:
+        return "(an unparsable URL)"
+    host = split.netloc.rpartition("@")[2]
+    user = split.username or ""
+    return split._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+RATE_LIMIT_BACKENDS = "auto, local, or a Redis URL (redis://, rediss:// or unix://)"
+
+
+def parse_rate_limit_backend(value: object) -> str:
+    """``auto`` / ``local`` (any case), or a Redis URL, kept as written (it may hold a password)."""
+    field = "rate_limit_backend"
+    if not isinstance(value, str) or has_control_chars(value) or not value.strip():
+        shown = value if not isinstance(value, str) else "a blank or non-printable value"
+        raise DataArtsConfigError(field, f"wrong value {shown!r}", RATE_LIMIT_BACKENDS)
+    text = value.strip()
+    if text.lower() in ("auto", "local"):
+        return text.lower()
+    try:
+        split = urlsplit(text)
+        _ = split.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise DataArtsConfigError(
+            field, f"{redacted_url(text)!r} is not a valid URL ({exc})", RATE_LIMIT_BACKENDS
+        ) from None
+    if split.scheme not in ("redis", "rediss", "unix") or not (split.hostname or split.path):
+        raise DataArtsConfigError(field, f"{redacted_url(text)!r} is not a Redis URL", RATE_LIMIT_BACKENDS)
+    return text
 
 
 def choice(field: str, value: object, enum_cls: type[AuthType] | type[OffsetMode]) -> Any:

@@ -127,6 +127,8 @@ def throttled(st: State, user: str) -> float | None:
         if len(window) >= capacity:
             return window_s - (now - window[0])
         window.append(now)
+        peaks = st.counters["peak_1s_window"]
+        peaks[user] = max(peaks.get(user, 0), len(window))
         return None
 
 

@@ -202,6 +202,10 @@ def empty_counters() -> dict[str, Any]:
         "requests_total": 0,
         "by_endpoint": {},
         "by_user": {},
+        # user -> {epoch second: requests answered in it}; user -> the most requests the rate limit
+        # saw in one sliding 1 s window (only while a limit is on)
+        "by_user_second": {},
+        "peak_1s_window": {},
         "by_status": {},
         "by_endpoint_status": {},
         "tokens_issued": 0,

@@ -332,6 +332,9 @@ class Emulator(EmulatorAPI):
             per[status_key] = per.get(status_key, 0) + 1
             if resp.user is not None:
                 c["by_user"][resp.user] = c["by_user"].get(resp.user, 0) + 1
+                seconds = c["by_user_second"].setdefault(resp.user, {})
+                second = str(int(time.time()))
+                seconds[second] = seconds.get(second, 0) + 1
 
 
 def route(req: Request) -> tuple[str, re.Match[str] | None]:

@@ -39,6 +39,7 @@ from airflow_dataarts_provider.core.release_flows import (
 from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep, watch_flow
 from airflow_dataarts_provider.core.retry import RetryEvent
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition
+from airflow_dataarts_provider.hooks.rate_budget import budget_backend
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
 from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 
@@ -77,6 +78,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         self.workspace = workspace
         self._config: ClientConfig | None = None
         self._transport: SyncTransport | None = None
+        self._budget: tuple[ClientConfig, str | None] | None = None  # (config, its shared budget's URL)
 
     def __repr__(self) -> str:
         return (
@@ -153,8 +155,15 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
     def _context(self, config: ClientConfig, workspace: str | None) -> CallContext:
         """The one place a call's workspace is decided (argument, else the connection's) and validated."""
+        if self._budget is None or self._budget[0] is not config:
+            self._budget = (config, budget_backend(config))
         return CallContext.create(
-            config, workspace, on_retry=self._log_retry, on_response=self._log_response, on_secret=mask_secret
+            config,
+            workspace,
+            on_retry=self._log_retry,
+            on_response=self._log_response,
+            on_secret=mask_secret,
+            budget_backend=self._budget[1],
         )
 
     def _log_response(self, request: HttpRequest, response: HttpResponse) -> None:

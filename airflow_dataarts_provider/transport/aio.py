@@ -11,10 +11,20 @@ from typing import Any
 import certifi
 import httpx
 
-from airflow_dataarts_provider.core.effects import Emit, Flow, Outcome, Parallel, Send, Sleep, T, resume
+from airflow_dataarts_provider.core.effects import (
+    Budget,
+    Emit,
+    Flow,
+    Outcome,
+    Parallel,
+    Send,
+    Sleep,
+    T,
+    resume,
+)
 from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.transport import describe
+from airflow_dataarts_provider.transport import budget, describe
 
 
 @functools.lru_cache(maxsize=8)
@@ -84,11 +94,13 @@ class AsyncTransport:
         await self._client.aclose()
 
 
-async def _perform(transport: AsyncTransport, effect: Send | Sleep | Parallel) -> Outcome:
+async def _perform(transport: AsyncTransport, effect: Send | Sleep | Parallel | Budget) -> Outcome:
     """Do the I/O of one effect (the caller resumes the flow)."""
     if isinstance(effect, Sleep):
         await asyncio.sleep(effect.seconds)
         return None
+    if isinstance(effect, Budget):
+        return await budget.aperform(effect)
     if isinstance(effect, Parallel):
         results = await asyncio.gather(
             *(run(flow, transport) for flow in effect.flows), return_exceptions=True

@@ -4,7 +4,8 @@ For tests of the protocol (this provider's, or a user's own flows built on it), 
 Stubber: each ``Send`` takes the next scripted outcome, an :class:`HttpResponse`, a
 :class:`DataArtsTransportError`, or a callable ``request -> outcome``. ``Sleep`` is recorded and advances
 the fake :meth:`monotonic` clock; ``Parallel`` sub-flows run one after the other; ``Emit`` items are
-collected. Running out of script raises ``AssertionError`` (it would mean an unbounded retry loop)::
+collected; ``Budget`` calls are recorded and answered ``None`` (no shared budget: the flow uses its
+local bucket). Running out of script raises ``AssertionError`` (it would mean an unbounded retry loop)::
 
     driver = ScriptedDriver([HttpResponse(503, {}, b""), HttpResponse(200, headers, body)])
     ctx = CallContext.create(config, monotonic=driver.monotonic)
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from airflow_dataarts_provider.core.effects import Emit, Flow, Parallel, Send, Sleep, T, resume
+from airflow_dataarts_provider.core.effects import Budget, Emit, Flow, Parallel, Send, Sleep, T, resume
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 
@@ -32,6 +33,7 @@ class ScriptedDriver:
         self.requests: list[HttpRequest] = []
         self.sleeps: list[float] = []
         self.emitted: list[dict[str, Any]] = []
+        self.budget_calls: list[Budget] = []
         self.max_sends = max_sends
         self.now = start  # the fake monotonic clock, advanced by the recorded sleeps
 
@@ -65,6 +67,8 @@ class ScriptedDriver:
                     self.now += effect.seconds
                 elif isinstance(effect, Parallel):
                     outcome = self._parallel(effect)
+                elif isinstance(effect, Budget):
+                    self.budget_calls.append(effect)
                 elif isinstance(effect, Emit):
                     self.emitted.extend(effect.items)
                 else:  # pragma: no cover - the Effect union is closed

@@ -10,10 +10,20 @@ from urllib.parse import urlsplit
 
 import requests
 
-from airflow_dataarts_provider.core.effects import Emit, Flow, Outcome, Parallel, Send, Sleep, T, resume
+from airflow_dataarts_provider.core.effects import (
+    Budget,
+    Emit,
+    Flow,
+    Outcome,
+    Parallel,
+    Send,
+    Sleep,
+    T,
+    resume,
+)
 from airflow_dataarts_provider.core.errors import DataArtsTransportError
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.transport import describe
+from airflow_dataarts_provider.transport import budget, describe
 
 #: Lanes run at once at most (``max_concurrency`` is validated to 1..16; lanes never nest).
 MAX_LANES = 16
@@ -91,11 +101,13 @@ class SyncTransport:
         self._session.close()
 
 
-def _perform(transport: SyncTransport, effect: Send | Sleep | Parallel) -> Outcome:
+def _perform(transport: SyncTransport, effect: Send | Sleep | Parallel | Budget) -> Outcome:
     """Do the I/O of one effect (the caller resumes the flow)."""
     if isinstance(effect, Sleep):
         time.sleep(effect.seconds)
         return None
+    if isinstance(effect, Budget):
+        return budget.perform(effect)
     if isinstance(effect, Parallel):
         futures = [transport.pool().submit(run, flow, transport) for flow in effect.flows]
         wait(futures)

@@ -276,3 +276,35 @@ def test_config_is_frozen_and_hashable() -> None:
     with pytest.raises(AttributeError):
         cfg.sk = "x"  # type: ignore[misc]
     assert hash(cfg) == hash(make())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "auto"),
+        ("", "auto"),
+        ("AUTO", "auto"),
+        (" local ", "local"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("rediss://:pw@redis.internal:6380/2", "rediss://:pw@redis.internal:6380/2"),
+        ("unix:///run/redis/redis.sock", "unix:///run/redis/redis.sock"),
+    ],
+)
+def test_rate_limit_backend(value: object, expected: str) -> None:
+    assert make(rate_limit_backend=value).rate_limit_backend == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["memcached://cache:11211", "http://redis:6379", "redis://", "everywhere", 3, "redis://:pw@h:port"],
+)
+def test_rate_limit_backend_rejected_without_echoing_a_password(value: object) -> None:
+    err = bad("rate_limit_backend", rate_limit_backend=value)
+    assert "auto, local, or a Redis URL" in str(err)
+    assert ":pw@" not in str(err)
+
+
+def test_rate_limit_backend_password_is_a_secret() -> None:
+    cfg = make(rate_limit_backend="redis://worker:s3cr%40t@redis:6379/0")
+    assert "s3cr" not in repr(cfg)
+    assert {"s3cr%40t", "s3cr@t"} <= set(cfg.secrets())

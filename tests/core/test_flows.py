@@ -223,3 +223,29 @@ def test_bad_values_are_refused_before_any_request() -> None:
     with pytest.raises(Exception, match="package_ids"):
         calls.cancel(config, [])
     assert release.check_startup_mode(0) == 0
+
+
+def test_a_shared_budget_that_cannot_answer_leaves_the_local_bucket_in_charge() -> None:
+    """The engine asks the shared budget first; the scripted driver answers None (backend unusable), so
+    the local bucket spaces the requests; a 429 pushes both back."""
+    from airflow_dataarts_provider.core import calls
+    from airflow_dataarts_provider.core.config import ClientConfig
+    from airflow_dataarts_provider.core.engine import CallContext, perform
+    from airflow_dataarts_provider.core.http import HttpResponse
+    from airflow_dataarts_provider.transport.scripted import ScriptedDriver
+
+    config = ClientConfig.from_connection(
+        None, "AK1", "SK1", {"region": "cn-north-4", "project_id": "0" * 32, "workspace": "w1"}
+    )
+    ok = HttpResponse(200, {"content-type": "application/json"}, b'{"total": 0, "pending_items": []}')
+    throttled = HttpResponse(429, {"retry-after": "3"}, b'{"error_code": "APIGW.0308", "error_msg": "x"}')
+    driver = ScriptedDriver([throttled, ok, ok])
+    url = "redis://:pw@127.0.0.1:6379/0"
+    for _ in range(2):
+        ctx = CallContext.create(config, monotonic=driver.monotonic, budget_backend=url)
+        driver.run(perform(ctx, calls.pending_items(config).page(10, 0)))
+    kinds = [(b.call.penalty > 0, b.call.rate) for b in driver.budget_calls]
+    assert kinds == [(False, 9.0), (True, 9.0), (False, 9.0), (False, 9.0)]
+    assert driver.budget_calls[1].call.penalty == 3.0
+    assert "pw" not in repr(driver.budget_calls[0]) and "pw" not in repr(ctx)
+    assert driver.sleeps[0] >= 3.0  # the Retry-After, then the local bucket's spacing

@@ -122,3 +122,41 @@ def test_invalid_limits(rate: object, burst: object) -> None:
         TokenBucket(rate, burst)  # type: ignore[arg-type]
     with pytest.raises(DataArtsConfigError):
         limiter_for(("k",), rate, burst)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------ shared budget
+
+
+def test_budget_call_arguments_and_reply() -> None:
+    from airflow_dataarts_provider.core.ratelimit import BudgetCall
+
+    assert BudgetCall("k", rate=9.0).args() == (111_111, 0)
+    assert BudgetCall("k", rate=None).args() == (0, 0)
+    assert BudgetCall("k", rate=9.0, penalty=2.5).args() == (111_111, 2_500_000)
+    assert BudgetCall.wait_of(250_000) == 0.25
+    for nonsense in (-1, None, True, "soon", [1]):
+        with pytest.raises(ValueError, match="shared budget answered"):
+            BudgetCall.wait_of(nonsense)
+
+
+def test_budget_key_names_no_account() -> None:
+    from airflow_dataarts_provider.core.ratelimit import budget_key
+
+    key = budget_key("https://dayu.cn-north-4.myhuaweicloud.com", "AKSECRETLOOKING")
+    assert key.startswith("airflow-dataarts-provider:rate:") and "AKSECRETLOOKING" not in key
+    assert key == budget_key("https://dayu.cn-north-4.myhuaweicloud.com", "AKSECRETLOOKING")
+    assert key != budget_key("https://dayu.cn-north-4.myhuaweicloud.com", "AKOTHER")
+
+
+def test_backend_health_reports_each_outage_once_and_retries_later() -> None:
+    from airflow_dataarts_provider.core.ratelimit import BackendHealth
+
+    health = BackendHealth(retry_s=30)
+    assert health.usable(0) and not health.succeeded()
+    assert health.failed(10) is True  # the outage starts: log it
+    assert not health.usable(39.9)
+    assert health.usable(40)  # try the backend again
+    assert health.failed(40) is False  # still the same outage: no second log line
+    assert not health.usable(69)
+    assert health.succeeded() is True  # back: log it once
+    assert health.usable(70) and health.succeeded() is False
