@@ -36,8 +36,10 @@ from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
 R = TypeVar("R")
 RATE_MARGIN = 0.95  # share of max_requests_per_second the client actually uses
 #: The same for the budget shared through Redis: a booking and its request lie further apart there (a
-#: round trip to Redis, then another host's scheduling), so the slots keep more room between them.
-SHARED_RATE_MARGIN = 0.9
+#: round trip to Redis, then a busy host's scheduling). At 85% of a limit L per second, L + 1 requests
+#: span 1/0.85 = 1.18 s: no sliding 1 s window holds more than L of them while each arrives within 170 ms
+#: of its slot (docs/performance.md).
+SHARED_RATE_MARGIN = 0.85
 #: Polling step while another flow of this process fetches the same credentials.
 CREDENTIAL_WAIT_STEP = 0.02
 

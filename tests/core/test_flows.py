@@ -245,7 +245,7 @@ def test_a_shared_budget_that_cannot_answer_leaves_the_local_bucket_in_charge() 
         ctx = CallContext.create(config, monotonic=driver.monotonic, budget_backend=url)
         driver.run(perform(ctx, calls.pending_items(config).page(10, 0)))
     kinds = [(b.call.penalty > 0, b.call.rate) for b in driver.budget_calls]
-    assert kinds == [(False, 9.0), (True, 9.0), (False, 9.0), (False, 9.0)]
+    assert kinds == [(False, 8.5), (True, 8.5), (False, 8.5), (False, 8.5)]
     assert driver.budget_calls[1].call.penalty == 3.0
     assert "pw" not in repr(driver.budget_calls[0]) and "pw" not in repr(ctx)
     assert driver.sleeps[0] >= 3.0  # the Retry-After, then the local bucket's spacing
