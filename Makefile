@@ -96,8 +96,10 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 ## A real deployment: PostgreSQL, api-server, scheduler, dag-processor, triggerer, and the UI in Chromium.
+## E2E_EXECUTOR=celery: CeleryExecutor on Redis, two workers, two triggerers, a fleet of 330 sensors.
+E2E_EXECUTOR ?= local
 e2e: $(STAMP)
-	$(VENV)/bin/python scripts/e2e.py $(E2E_ARGS)
+	$(VENV)/bin/python scripts/e2e.py --executor $(E2E_EXECUTOR) $(E2E_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

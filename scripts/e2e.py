@@ -22,6 +22,9 @@ Stages (each prints its wall time):
   8. cleanup (always): every process group started here is stopped, PostgreSQL is stopped, nothing is left
      running.
 
+`--executor celery` (`make e2e E2E_EXECUTOR=celery`): CeleryExecutor on Redis, two workers, two
+triggerers and a fleet of 330 sensors on one account (scripts/e2e_celery.py, its own stages).
+
 Exits non-zero on any failure, always cleaning up. The venv and node folders are reused while their inputs
 (pyproject.toml, the constraints file, scripts/e2e/package.json) are unchanged; delete .work/e2e to start
 afresh.
@@ -64,11 +67,21 @@ SCREENSHOT = WORK / "connection-form.png"
 AIRFLOW_VERSION = "3.3.2"
 CONSTRAINTS = REPO / "constraints" / f"airflow-{AIRFLOW_VERSION}.txt"
 # psycopg2 for the sync engine, asyncpg for Airflow 3's async engine (both derived from sql_alchemy_conn).
-REQUIREMENTS = [f"apache-airflow=={AIRFLOW_VERSION}", "psycopg2-binary", "asyncpg"]
+# The Celery provider (redis-py is in the constraints) for `--executor celery`; celery 5.7.0 dropped
+# `celery.backends.database.retry`, which that provider imports.
+REQUIREMENTS = [
+    f"apache-airflow=={AIRFLOW_VERSION}",
+    "psycopg2-binary",
+    "asyncpg",
+    "apache-airflow-providers-celery==3.26.0",
+    "celery==5.6.3",
+    "kombu==5.7.0",
+]
 GATED_JOBS = ["dwd_orders_daily", "dws_sales_summary", "ads_finance_report"]  # release_gate's default params
 DAG_ID = "release_gate"
 SENSOR = "wait_for_release"
 CHROMIUM = "/usr/bin/chromium"
+REDIS_SERVER = "/usr/bin/redis-server"
 
 
 class E2EError(Exception):
@@ -169,10 +182,11 @@ class Processes:
                     f"{tail(LOGS / (name + '.log'))}"
                 )
 
-    def stop(self, name: str, timeout: float = 30) -> int:
-        """SIGTERM ``name``'s process group and wait until it is gone; returns its pid."""
+    def stop(self, name: str, timeout: float = 30, sig: int = signal.SIGTERM) -> int:
+        """Signal ``name``'s process group (SIGTERM; SIGKILL for a crash) and wait until it is gone;
+        returns its pid."""
         (old,) = [proc for n, proc in self.procs if n == name]
-        os.killpg(old.pid, signal.SIGTERM)
+        os.killpg(old.pid, sig)
         deadline = time.monotonic() + timeout
         while group_alive(old.pid) and time.monotonic() < deadline:
             old.poll()
@@ -281,14 +295,16 @@ def pg_bindir() -> Path | None:
     return Path(dirs[-1]).parent if dirs else None
 
 
-def prerequisites() -> None:
+def prerequisites(browser: bool = True, redis: bool = False) -> None:
     missing = []
     if pg_bindir() is None:
         missing.append("postgresql")
-    if not os.access(CHROMIUM, os.X_OK):
+    if browser and not os.access(CHROMIUM, os.X_OK):
         missing.append("chromium")
-    if shutil.which("npm") is None:
+    if browser and shutil.which("npm") is None:
         missing.append("npm")
+    if redis and not os.access(REDIS_SERVER, os.X_OK):
+        missing.append("redis-server")
     if missing:
         if os.geteuid() != 0:
             raise E2EError(
@@ -299,7 +315,7 @@ def prerequisites() -> None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run(["apt-get", "update", "-qq"], log, env=env)
         run(["apt-get", "install", "-y", "-qq", *missing], log, env=env)
-    say(f"PostgreSQL binaries: {pg_bindir()}; Chromium: {CHROMIUM}")
+    say(f"PostgreSQL binaries: {pg_bindir()}" + (f"; Chromium: {CHROMIUM}" if browser else ""))
 
 
 def find_uv() -> list[str]:
@@ -325,7 +341,8 @@ def digest(*parts: bytes) -> str:
     return h.hexdigest()
 
 
-def environments() -> None:
+def environments(node: bool = True) -> None:
+    """The venv (and, for the UI stage, playwright-core with npm)."""
     stamp = VENV / ".e2e-stamp"
     want = digest(
         (REPO / "pyproject.toml").read_bytes(), CONSTRAINTS.read_bytes(), repr(REQUIREMENTS).encode()
@@ -358,6 +375,8 @@ def environments() -> None:
         )
         stamp.write_text(want)
         say(f"installed {', '.join(REQUIREMENTS)} and the provider (editable) into {VENV}")
+    if not node:
+        return
     pkg = REPO / "scripts" / "e2e" / "package.json"
     NODE_DIR.mkdir(parents=True, exist_ok=True)
     node_stamp = NODE_DIR / ".e2e-stamp"
@@ -512,7 +531,8 @@ class Postgres:
 # --------------------------------------------------------------------------- stage 4: emulator
 
 
-def start_emulator(procs: Processes) -> dict[str, Any]:
+def start_emulator(procs: Processes, items: int = 30, *extra: str) -> dict[str, Any]:
+    """The emulator with ``items`` seeded pending items and the gated jobs (``extra``: CLI options)."""
     ready = WORK / "emulator.json"
     proc = procs.start(
         "emulator",
@@ -521,11 +541,12 @@ def start_emulator(procs: Processes) -> dict[str, Any]:
             "-m",
             "airflow_dataarts_provider.emulator",
             "--items",
-            "30",
+            str(items),
             "--seed",
             "2026",
             "--ready-file",
             str(ready),
+            *extra,
         ],
         env=dict(os.environ),
     )
@@ -541,7 +562,7 @@ def start_emulator(procs: Processes) -> dict[str, Any]:
             "items",
             {"item_name": name, "task_type": 1, "update_type": 1 + n % 3, "submit_user_name": "dev_alice"},
         )
-    say(f"emulator at {info['url']}, 30 seeded items + {len(GATED_JOBS)} gated jobs")
+    say(f"emulator at {info['url']}, {items} seeded items + {len(GATED_JOBS)} gated jobs")
     return info
 
 
@@ -941,9 +962,9 @@ def deploy(stages: Stages, procs: Processes, pg: Postgres, timeout: float) -> No
         check_loopback(procs, pg)
 
 
-def cleanup(stages: Stages, procs: Processes, pg: Postgres) -> list[str]:
+def cleanup(stages: Stages, procs: Processes, pg: Postgres, number: str = "8") -> list[str]:
     problems = []
-    with stages.stage("8. cleanup (stop every process group, PostgreSQL)"):
+    with stages.stage(f"{number}. cleanup (stop every process group, PostgreSQL)"):
         try:
             for note in procs.stop_all():
                 say(note)
@@ -965,7 +986,17 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=240, help="bound on the DAG run after the release (s)"
     )
+    parser.add_argument(
+        "--executor",
+        choices=["local", "celery"],
+        default="local",
+        help="local: this deployment (LocalExecutor); celery: scripts/e2e_celery.py",
+    )
     args = parser.parse_args()
+    if args.executor == "celery":
+        from e2e_celery import deploy_celery as run_stages
+    else:
+        run_stages = deploy
 
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -975,7 +1006,7 @@ def main() -> int:
     stages, procs, pg = Stages(), Processes(), Postgres()
     failure: str | None = None
     try:
-        deploy(stages, procs, pg, args.timeout)
+        run_stages(stages, procs, pg, args.timeout)
     except KeyboardInterrupt:
         failure = "interrupted"
     except (E2EError, subprocess.TimeoutExpired) as exc:
@@ -983,12 +1014,15 @@ def main() -> int:
     except Exception as exc:  # always clean up and report
         failure = f"{type(exc).__name__}: {exc}"
     finally:
-        problems = cleanup(stages, procs, pg)
+        problems = cleanup(stages, procs, pg, "10" if args.executor == "celery" else "8")
     failure = failure or "; ".join(problems) or None
     stages.summary()
     if failure or any(status != "ok" for _, _, status in stages.times):
         print(f"\nE2E FAILED: {failure}\nLogs: {LOGS}")
         return 1
+    if args.executor == "celery":
+        print(f"\nE2E (CeleryExecutor) PASSED. Logs: {LOGS}; figures: {WORK / 'celery-figures.json'}")
+        return 0
     print(f"\nE2E PASSED. Logs: {LOGS}; screenshots: {SCREENSHOT}, {WORK / 'connection-form-standard.png'}")
     return 0
 

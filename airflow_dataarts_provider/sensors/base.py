@@ -168,6 +168,7 @@ def event_result(event: Any, log: Any, *, soft_fail: bool) -> Any:
         log.info("%s", event.get("message"))
         return event.get("result")
     if event["status"] == "timeout":
+        log.warning("The wait timed out: %s", event.get("message"))  # Airflow logs a skip without it
         timed_out(str(event.get("message")), soft_fail=soft_fail)
     error = event.get("error") or {}
     message = f"{event.get('message')} ({error})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -99,7 +100,14 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
                 self.log.warning("%s", step.sentence)
             remaining = self.deadline - time.time()
             if remaining <= 0:
-                message = f"deadline reached{waiting_message}"
+                # When the deadline was and how late the trigger saw it: the task resumes later, when a
+                # worker slot is free, so its end time says little about when the wait ended.
+                deadline = datetime.fromtimestamp(self.deadline, timezone.utc).isoformat(
+                    timespec="milliseconds"
+                )
+                message = (
+                    f"deadline reached ({deadline}, checked {-remaining:.1f}s after it){waiting_message}"
+                )
                 yield TriggerEvent({"status": "timeout", "message": message, "waiting": waiting})
                 return
             # Checks start every poke_interval (not poke_interval after the previous one ended): a slow

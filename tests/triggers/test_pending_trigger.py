@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import re
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -141,6 +143,11 @@ async def test_timeout_at_the_deadline(deadline_in: float, emu: Any, monkeypatch
     assert [i["pending_item_id"] for i in events[0]["waiting"]] == [watched["pending_item_id"]]
     assert watched["item_name"] in events[0]["message"]
     assert time.monotonic() - started < max(deadline_in, 0) + 1.0
+    # The message says when the deadline was and how late the trigger saw it (the task resumes later).
+    found = re.search(r"deadline reached \((\S+), checked (-?[0-9.]+)s after it\)", events[0]["message"])
+    assert found is not None, events[0]["message"]
+    assert datetime.fromisoformat(found.group(1)).tzinfo is not None
+    assert 0 <= float(found.group(2)) < (10.5 if deadline_in < 0 else 0.5)
 
 
 async def test_error_event_on_401_after_one_request(emu: Any, monkeypatch: pytest.MonkeyPatch) -> None:
