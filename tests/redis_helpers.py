@@ -17,14 +17,19 @@ def free_port() -> int:
 class RedisServer:
     """fakeredis's TCP server on a loopback port, in a thread."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, password: str | None = None) -> None:
+        import redis
         from fakeredis import TcpFakeServer
 
         self.server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
-        self.url = f"redis://127.0.0.1:{self.port}/0"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        auth = ""
+        if password is not None:  # older fakeredis refuse a password the server does not require
+            redis.Redis(port=self.port).config_set("requirepass", password)
+            auth = f":{password}@"
+        self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -222,13 +222,13 @@ def test_an_unreachable_backend_falls_back_to_the_local_bucket_and_is_tried_agai
         failures = [r for r in caplog.records if "failed" in r.getMessage()]
         assert len(failures) == 1  # logged when the outage starts, not per request
         assert f"redis://:***@127.0.0.1:{port}/0" in failures[0].getMessage()
-        server = RedisServer(port)
+        server = RedisServer(port, password="hunter2-canary")
         try:
             time.sleep(0.35)
             list_once()
             assert any("answers again" in r.getMessage() for r in caplog.records)
             key = CallContext.create(config).budget_key
-            assert redis.Redis(port=port).hget(key, "tat") is not None  # booked in Redis again
+            assert redis.Redis.from_url(url).hget(key, "tat") is not None  # booked in Redis again
         finally:
             server.stop()
     assert "hunter2-canary" not in caplog.text
