@@ -546,6 +546,12 @@ def start_emulator(procs: Processes, items: int = 30, *extra: str) -> dict[str, 
             "2026",
             "--ready-file",
             str(ready),
+            # A release takes 6 s (default 1): Airflow 3.3.2 marks a deferred task failed when its trigger
+            # fires before the scheduler has handled the deferral's executor event and the task is queued
+            # again ("finished with state success, but the task instance's state attribute is queued");
+            # a loaded 2-core CI machine hit that with release_pipeline's 2 s check interval.
+            "--release-duration",
+            "6",
             *extra,
         ],
         env=dict(os.environ),
