@@ -12,7 +12,10 @@ credentials (five AK/SK failures lock the pair for five minutes).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ from urllib.parse import urlsplit
 from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.enums import AuthType
 from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsResponseError, parse_api_error
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse, loads_json
 
 TOKEN_REFRESH_MARGIN = timedelta(hours=1)
 AGENCY_REFRESH_MARGIN = timedelta(minutes=40)
@@ -106,7 +109,7 @@ def parse_expiry(value: object, *, method: str, path: str, status: int, request_
 
 def _json_body(response: HttpResponse, method: str, path: str) -> dict[str, Any]:
     try:
-        body = json.loads(response.body.decode("utf-8"))
+        body = loads_json(response.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise DataArtsResponseError(
             method, path, response.status, f"body is not JSON ({exc})", response.request_id
@@ -255,15 +258,24 @@ def parse_metadata_response(
 # ---------------------------------------------------------------------------------------------- cache
 
 
+#: Keys the password digests of :func:`cache_key`: random per process, so a key seen in a debugger or a
+#: memory dump says nothing about the password.
+_PASSWORD_DIGEST_KEY = secrets.token_bytes(32)
+
+
 def cache_key(config: ClientConfig) -> tuple[str, ...]:
-    """Cache key: (IAM endpoint, domain, user, project) for tokens; (metadata URL,) for agency."""
+    """Cache key: (IAM endpoint, domain, user, project, password digest) for tokens; (metadata URL,) for
+    agency. The password is part of the key: a connection whose password IAM refuses is never served
+    the token another connection of the same user got (a shared triggerer), nor its refusal."""
     if config.auth_type is AuthType.TOKEN:
+        digest = hmac.new(_PASSWORD_DIGEST_KEY, (config.password or "").encode(), hashlib.sha256)
         return (
             "token",
             config.iam_endpoint or "",
             config.domain_name or "",
             config.username or "",
             config.project_id,
+            digest.hexdigest(),
         )
     if config.auth_type is AuthType.AGENCY:
         return ("agency", config.metadata_url or "")

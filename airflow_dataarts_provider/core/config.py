@@ -26,7 +26,11 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
                                 (``http`` allowed for 169.254.169.254 and loopback only)
   ``offset_mode``               ``auto`` (default), ``page``, ``record``
   ``time_format``               see :mod:`~airflow_dataarts_provider.core.filters` (default ``epoch_ms``)
-  ``timeout``                   seconds, number or ``[connect, read]``, each in (0, 3600]; default (10, 60)
+  ``timeout``                   seconds, number or ``[connect, read]``, each in (0, 3600]; default (10, 60).
+                                A request ends at most ``connect + read`` seconds after it began, whatever
+                                the server sends (trickled bytes included)
+  ``max_response_bytes``        the largest answer body read, 65536..1073741824, default 16 MiB (checked
+                                against Content-Length, then while reading)
   ``verify``                    ``true``/``false`` (bool or string) or a CA bundle path; default true
   ``proxies``                   ``{"http": url, "https": url}`` (requests style); scheme http/https/socks5(h)
   ``max_attempts``              int 1..20, default 5
@@ -62,6 +66,7 @@ from airflow_dataarts_provider.core.filters import (
     DEFAULT_TIME_FORMAT,
     validate_time_format,
 )
+from airflow_dataarts_provider.core.http import DEFAULT_MAX_RESPONSE_BYTES
 from airflow_dataarts_provider.core.ratelimit import DEFAULT_RATE
 from airflow_dataarts_provider.core.regions import endpoints_for
 from airflow_dataarts_provider.core.retry import DEFAULT_POLICY
@@ -102,6 +107,7 @@ KNOWN_EXTRAS: frozenset[str] = frozenset(
         "offset_mode",
         "time_format",
         "timeout",
+        "max_response_bytes",
         "verify",
         "proxies",
         "max_attempts",
@@ -140,6 +146,7 @@ class ClientConfig:
     offset_mode: OffsetMode = OffsetMode.AUTO
     time_format: str = DEFAULT_TIME_FORMAT
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     verify: bool | str = True
     proxies: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
     max_attempts: int = DEFAULT_POLICY.max_attempts
@@ -311,6 +318,11 @@ def _tuning(extras: _Extras) -> dict[str, Any]:
         "offset_mode": choice("offset_mode", get("offset_mode") or "auto", OffsetMode),
         "time_format": validate_time_format(get("time_format") or DEFAULT_TIME_FORMAT),
         "timeout": parse_timeout(get("timeout")) if get("timeout") is not None else DEFAULT_TIMEOUT,
+        "max_response_bytes": int(
+            extras.number(
+                "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES, minimum=65536, maximum=2**30, **integer
+            )
+        ),
         "verify": parse_verify(get("verify")) if get("verify") is not None else True,
         "proxies": parse_proxies(get("proxies")) if get("proxies") is not None else {},
         "max_attempts": int(

@@ -26,7 +26,12 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
     DataArtsAuthenticationError,
     DataArtsError,
+    DataArtsPermissionError,
+    DataArtsResponseError,
+    DataArtsTransportError,
+    DataArtsUnknownOutcomeError,
     parse_api_error,
+    scrub,
 )
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.core.ratelimit import BudgetCall, TokenBucket, budget_key, limiter_for
@@ -83,6 +88,12 @@ class CallContext:
     #: connection's ``rate_limit_backend``); None: this process's bucket only.
     budget_backend: str | None = field(default=None, repr=False)
     policy: RetryPolicy = field(init=False)
+    #: Every secret this call knows (the connection's, and the credentials it used): removed by value from
+    #: any error text that leaves :func:`perform`.
+    secrets: set[str] = field(init=False, repr=False)
+    #: Set when a request of this call was refused for its credentials (401/403): no other request of the
+    #: call (a concurrent lane of a listing) is sent after that, each would be one more refused signature.
+    refused: DataArtsAPIError | None = field(default=None, init=False, repr=False)
     limiter: TokenBucket = field(init=False)
     budget_key: str = field(init=False)
     budget_rate: float | None = field(init=False)
@@ -95,6 +106,7 @@ class CallContext:
             backoff_initial=c.backoff_initial,
             backoff_max=c.backoff_max,
         )
+        self.secrets = set(c.secrets())
         identity = c.ak or c.username or str(c.auth_type)
         rate = c.max_requests_per_second
         # 5% under the limit: the gateway counts in a sliding 1 s window, and a request delayed in
@@ -136,8 +148,23 @@ def perform(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
     """Send ``call`` until it succeeds or the policy gives up; return what its parser read.
 
     Each attempt has a fresh date, signature and rate-limit slot. The time budget counts from the first
-    attempt (rate-limit waits, attempts and sleeps included).
+    attempt (rate-limit waits, attempts and sleeps included). Every error that leaves is scrubbed of the
+    call's secrets; a refusal of the credentials (401, 403) stops every other request of the call.
     """
+    try:
+        return (yield from _attempts(ctx, call))
+    except (DataArtsAuthenticationError, DataArtsPermissionError) as exc:
+        if ctx.refused is None and not isinstance(call, AnonymousCall):
+            ctx.refused = exc
+        scrub(exc, ctx.secrets)
+        raise
+    except DataArtsError as exc:
+        scrub(exc, ctx.secrets)
+        raise
+
+
+def _attempts(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
+    """The attempt loop of :func:`perform`."""
     started = ctx.monotonic()
     attempt = 0
     refreshed = False
@@ -152,14 +179,18 @@ def perform(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
         else:
             assert credentials is not None
             request = request_for(ctx.config, credentials, call, workspace=ctx.workspace, now=ctx.clock())
+        if credentials is not None:
+            ctx.secrets.update(credentials.secrets())
+        if ctx.refused is not None:  # another lane's request was refused while this one waited
+            raise ctx.refused
         ctx.stats.requests += 1
         try:
             response = yield Send(request)
             assert response is not None
             if ctx.on_response is not None:
                 ctx.on_response(request, response)
-            if response.status < 400:
-                return call.read(response)
+            if 200 <= response.status < 300:  # a 3xx is never success (nor followed): an error
+                return _read(call, request, response)
             error = _api_error(request, response)
             if error.status == 429:
                 yield from _throttled(ctx, 2.0 if error.retry_after is None else error.retry_after)
@@ -184,6 +215,55 @@ def perform(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
             yield Sleep(delay)
 
 
+def at_most_once(
+    ctx: CallContext, call: ApiCall[R], look: Callable[[], Flow[R | None]], what: str
+) -> Flow[tuple[R, bool]]:
+    """Send a non-idempotent ``call`` at most once in effect: ``(value, True)`` from its answer, or
+    ``(value, False)`` when ``look()`` found what a call whose answer was lost had done.
+
+    After a failure that may have reached the service, the flow waits one back-off and looks. Found:
+    adopted. Not found after an HTTP answer (5xx, unreadable body: the service is done with the request):
+    sent again while attempts remain. Not found after **no** answer (timeout, dropped connection: the
+    service may still be working on it): never sent again, :class:`DataArtsUnknownOutcomeError`. A
+    refused call (4xx; 429 until :func:`perform` gave up) is raised at once: nothing happened."""
+    for attempt in range(1, ctx.config.max_attempts + 1):
+        try:
+            return (yield from perform(ctx, call)), True
+        except DataArtsError as exc:
+            if not exc.retryable or exc.unprocessed:
+                raise
+            failure = exc
+        yield Sleep(ctx.policy.backoff_seconds(attempt))  # let the service's listing catch up
+        found = yield from look()
+        if found is not None:
+            return found, False
+        if isinstance(failure, DataArtsTransportError):
+            raise scrub(
+                DataArtsUnknownOutcomeError(
+                    f"{what}: no answer ({failure}), and nothing it did is listed yet. It may still"
+                    " happen, so it is not sent again; a later try looks again and adopts it"
+                ),
+                ctx.secrets,
+            ) from failure
+        if attempt == ctx.config.max_attempts:
+            raise failure
+        ctx.stats.retries += 1  # the service answered and provably did nothing: send it again
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read(call: ApiCall[R] | AnonymousCall[R], request: HttpRequest, response: HttpResponse) -> R:
+    """The parser's value; a parser that trips over a body it did not foresee (a wrong type deep in it)
+    raises :class:`DataArtsResponseError` like any other unreadable answer, never a bare exception."""
+    try:
+        return call.read(response)
+    except DataArtsError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        raise DataArtsResponseError(
+            request.method, request.path, response.status, f"unreadable answer ({exc})", response.request_id
+        ) from None
+
+
 def _api_error(request: HttpRequest, response: HttpResponse) -> DataArtsAPIError:
     return parse_api_error(
         response,
@@ -205,7 +285,11 @@ def _reserve(ctx: CallContext) -> Flow[float]:
 
 
 def _throttled(ctx: CallContext, seconds: float) -> Flow[None]:
-    """The server answered 429: push this process's bucket and the shared budget back."""
+    """The server answered 429: push this process's bucket and the shared budget back, by at most the
+    call's ``max_retry_wait`` (the server's ``Retry-After`` is already capped at
+    :data:`~.errors.RETRY_AFTER_CAP`): one answer cannot pause every call of a process, or of a
+    deployment, longer than a call may wait in all."""
+    seconds = min(seconds, ctx.policy.max_total_wait)
     ctx.limiter.penalize(ctx.monotonic(), seconds)
     if ctx.budget_backend is not None and seconds > 0:
         yield Budget(ctx.budget_backend, BudgetCall(ctx.budget_key, ctx.budget_rate, penalty=seconds))

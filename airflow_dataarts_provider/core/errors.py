@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any, ClassVar
+from urllib.parse import quote, quote_plus
 
-from airflow_dataarts_provider.core.http import HttpResponse
+from airflow_dataarts_provider.core.http import HttpResponse, loads_json
 
 
 class DataArtsError(Exception):
@@ -72,7 +74,15 @@ class DataArtsTransportError(DataArtsError):
         self.path = path
         self.reason = reason
         self.timeout = timeout
-        super().__init__(f"{method} {path} failed before a response was received: {reason}")
+        super().__init__(f"{method} {path} failed before a complete response was received: {reason}")
+
+
+class DataArtsUnknownOutcomeError(DataArtsError):
+    """A non-idempotent call (start a job, create a package) got no answer (a timeout, a dropped
+    connection) and what it did is not visible yet: it may still happen. It is never sent again blindly;
+    a later try (the task's retry) looks again and adopts what it finds. Not permanent."""
+
+    _permanent = False
 
 
 class DataArtsResponseError(DataArtsError):
@@ -141,6 +151,17 @@ class DataArtsAPIError(DataArtsError):
         return not self.retryable
 
 
+class DataArtsRedirectError(DataArtsAPIError):
+    """HTTP 3xx: the endpoint answered with a redirect. Never followed (a redirect would carry the
+    signed request, or the IAM password, to another host) and never read as success. Permanent: the
+    same request gets the same redirect; the endpoint (``host``, ``dlf_endpoint``, ``iam_endpoint``,
+    ``metadata_url``) or a proxy in between is misconfigured. ``error_msg`` names the ``Location``."""
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
 class DataArtsInvalidRequestError(DataArtsAPIError):
     """HTTP 400 (and other 4xx not covered below): the request was refused as invalid."""
 
@@ -182,6 +203,40 @@ _SECURITY_TOKEN_RE = re.compile(r"(?i)(x-security-token\s*:\s*)([^\s|\n\"',]+)")
 _AUTH_TOKEN_RE = re.compile(r"(?i)(x-auth-token\s*:\s*)([^\s|\n\"',]+)")
 _CANONICAL_RE = re.compile(r"(?i)canonical[ _-]?request(?:\s*is)?\s*[:=]?\s*")
 _BODY_REQUEST_ID_KEYS = ("request_id", "requestId", "request-id", "X-Request-Id", "x-request-id")
+
+
+#: What a redacted secret reads as.
+REDACTED = "***"
+#: Secrets shorter than this are not searched for in text (they would blank out ordinary words).
+MIN_REDACTED_LENGTH = 4
+
+
+def _forms(secret: str) -> set[str]:
+    """How a secret may appear in a server's text: as is, percent-encoded, form-encoded, JSON-escaped."""
+    return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every occurrence of every secret (in any of its usual encodings) replaced by
+    :data:`REDACTED`, whatever surrounds it: by value, not by the header or key it follows."""
+    forms = {form for secret in secrets if len(secret) >= MIN_REDACTED_LENGTH for form in _forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def scrub(exc: DataArtsError, secrets: Iterable[str]) -> DataArtsError:
+    """Remove ``secrets`` from the error's text and text attributes (in place; returned for chaining).
+    The engine scrubs every error that leaves it, so server text echoing a secret (a password, a token,
+    a key) reaches no message, log, Test button or trigger event."""
+    values = [s for s in secrets if len(s) >= MIN_REDACTED_LENGTH]
+    if values:
+        for name, value in vars(exc).items():
+            if isinstance(value, str):
+                setattr(exc, name, redact(value, values))
+        exc.args = tuple(redact(a, values) if isinstance(a, str) else a for a in exc.args)
+    return exc
 
 
 def mask_secrets(text: str) -> str:
@@ -228,40 +283,48 @@ def _extract(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, _as_text(body.get("msg")) or _as_text(body.get("error_description"))
 
 
+#: The longest ``Retry-After`` taken from a server (seconds): a larger value, an overflowing number or a
+#: far-future date counts as this. The engine caps it further by the call's ``max_retry_wait`` before it
+#: pushes a rate budget back, so no answer can pause a process longer than its own retry budget.
+RETRY_AFTER_CAP = 3600.0
+
+
+def _http_date(text: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+
+
 def parse_retry_after(
     value: str | None, *, now: datetime | None = None, date_header: str | None = None
 ) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date.
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date, in
+    ``[0, RETRY_AFTER_CAP]``.
 
     An HTTP-date is measured from ``now`` when given, else from the response's ``Date`` header (the
-    server's own clock); None when neither is available or the value is unparsable. Never negative.
+    server's own clock); None when neither is available or the value is unparsable.
     """
-    if value is None or not value.strip():
+    if value is None or not value.strip() or len(value) > 64:
         return None
     text = value.strip()
     try:
         seconds = float(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         seconds = math.nan
-    if math.isfinite(seconds):
-        return max(seconds, 0.0)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    reference = now
-    if reference is None and date_header:
+    if math.isnan(seconds):
+        when = _http_date(text)
+        reference = now if now is not None else (_http_date(date_header) if date_header else None)
+        if when is None or reference is None:
+            return None
+        if reference.tzinfo is None:
+            reference = reference.replace(tzinfo=timezone.utc)
         try:
-            reference = parsedate_to_datetime(date_header)
-        except (TypeError, ValueError, IndexError):
-            reference = None
-    if reference is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    if reference.tzinfo is None:
-        reference = reference.replace(tzinfo=timezone.utc)
-    return max((when - reference).total_seconds(), 0.0)
+            seconds = (when - reference).total_seconds()
+        except OverflowError:
+            seconds = math.inf
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
 def _canonical_diff(server: str, ours: str | None) -> str:
@@ -291,9 +354,13 @@ _STATUS_CLASSES: dict[int, type[DataArtsAPIError]] = {
 
 
 def api_error_class(status: int) -> type[DataArtsAPIError]:
+    """The class of a non-2xx answer: 3xx redirect (permanent), 401/403/404/429, other 4xx (invalid),
+    5xx and anything above (server errors: retryable), 1xx (a server speaking HTTP wrongly: retryable)."""
     if status in _STATUS_CLASSES:
         return _STATUS_CLASSES[status]
-    if status >= 500:
+    if 300 <= status < 400:
+        return DataArtsRedirectError
+    if status >= 500 or status < 200:
         return DataArtsServerError
     return DataArtsInvalidRequestError
 
@@ -367,7 +434,7 @@ def parse_api_error(
     parsed: object = None
     if text.strip():
         try:
-            parsed = json.loads(text)
+            parsed = loads_json(text)
         except ValueError:
             parsed = None
     if isinstance(parsed, dict):
@@ -386,6 +453,9 @@ def parse_api_error(
         except ValueError:
             reason = "unknown status"
         msg = f"{reason} (empty response body)"
+    if 300 <= status < 400:
+        location = _excerpt(response.header("location") or "no Location header", _EXCERPT_LIMIT // 2)
+        msg = f"redirected to {location} (redirects are never followed: check the endpoint); body: {msg}"
     msg = mask_secrets(msg)
     if len(msg) > 4 * _EXCERPT_LIMIT and "canonical" not in msg.lower():
         msg = _excerpt(msg, 4 * _EXCERPT_LIMIT)

@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow_dataarts_provider.core import calls, jobs
 from airflow_dataarts_provider.core.effects import Flow
-from airflow_dataarts_provider.core.engine import CallContext, perform
+from airflow_dataarts_provider.core.engine import CallContext, at_most_once, perform
 from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.listing import list_flow
 
@@ -38,41 +38,42 @@ def instances_flow(
     return result.items
 
 
+def recent_instances_flow(ctx: CallContext, job_name: str, since: datetime) -> Flow[list[dict[str, Any]]]:
+    """Every instance of the job planned since ``since`` (minus :data:`START_WINDOW`), whatever its
+    status, newest first."""
+    rows = yield from instances_flow(ctx, job_name, min_plan_time=since - START_WINDOW)
+    return sorted(rows, key=lambda r: (r.get("plan_time") or 0, int(r["instance_id"])), reverse=True)
+
+
 def active_instances_flow(ctx: CallContext, job_name: str, since: datetime) -> Flow[list[dict[str, Any]]]:
     """The job's waiting or running instances planned since ``since`` (minus :data:`START_WINDOW`),
     newest first."""
-    rows = yield from instances_flow(ctx, job_name, min_plan_time=since - START_WINDOW)
-    active = [r for r in rows if jobs.phase(r.get("status")) == "active"]
-    return sorted(active, key=lambda r: (r.get("plan_time") or 0, int(r["instance_id"])), reverse=True)
+    rows = yield from recent_instances_flow(ctx, job_name, since)
+    return [r for r in rows if jobs.phase(r.get("status")) == "active"]
 
 
 def run_job_flow(ctx: CallContext, job_name: str, params: object = None) -> Flow[str]:
-    """Start one instance (``run-immediate``) and return its id, at most once: the POST is never repeated
-    blindly. The job's active instances are listed first; after a failure that may have reached the
-    service (a dropped connection, a timeout, a 5xx) they are listed again and the one instance that
-    appeared meanwhile is adopted (two or more: an error, rather than a guess or a second start)."""
+    """Start one instance (``run-immediate``) and return its id, at most once (:func:`~.engine.at_most_once`).
+
+    The job's recent instances (any status) are listed first. After a start whose answer was lost, the one
+    instance that appeared since is adopted **whatever its status** (a short job may already have finished
+    or failed); two or more new ones are an error rather than a guess or a second start."""
     call = calls.run_job(ctx.config, job_name, params)  # validates every value before any request
     started = ctx.clock()
-    known = {r["instance_id"] for r in (yield from active_instances_flow(ctx, job_name, started))}
-    for attempt in range(1, ctx.config.max_attempts + 1):
-        try:
-            return (yield from perform(ctx, call))
-        except DataArtsError as exc:
-            if not exc.retryable or exc.unprocessed or attempt == ctx.config.max_attempts:
-                raise
-            failure = exc
-        now_active = yield from active_instances_flow(ctx, job_name, started)
-        appeared = [r["instance_id"] for r in now_active if r["instance_id"] not in known]
-        if len(appeared) == 1:
-            return str(appeared[0])
-        if appeared:
+    known = {r["instance_id"] for r in (yield from recent_instances_flow(ctx, job_name, started))}
+
+    def appeared() -> Flow[str | None]:
+        recent = yield from recent_instances_flow(ctx, job_name, started)
+        new = [str(r["instance_id"]) for r in recent if r["instance_id"] not in known]
+        if len(new) > 1:
             raise DataArtsError(
-                f"Starting job {job_name!r} failed ({failure}), and {len(appeared)} new instances of it"
-                f" are active ({', '.join(appeared[:10])}): not starting another one, and not guessing"
-                " which is ours"
-            ) from failure
-        ctx.stats.retries += 1  # it did not start: the loop starts it again
-    raise AssertionError("unreachable")  # pragma: no cover
+                f"Starting job {job_name!r} got no clear answer, and {len(new)} new instances of it"
+                f" appeared ({', '.join(new[:10])}): not starting another one, and not guessing which is ours"
+            )
+        return new[0] if new else None
+
+    instance_id, _ = yield from at_most_once(ctx, call, appeared, f"Starting job {job_name!r}")
+    return instance_id
 
 
 def stop_flow(ctx: CallContext, job_name: str, instance_id: str) -> Flow[None]:

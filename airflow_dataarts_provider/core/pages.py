@@ -7,12 +7,11 @@ with the error-body parser of :mod:`core.errors` first. Anything unexpected in a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from airflow_dataarts_provider.core.errors import DataArtsResponseError
-from airflow_dataarts_provider.core.http import HttpResponse
+from airflow_dataarts_provider.core.http import HttpResponse, loads_json
 
 __all__ = [
     "Page",
@@ -64,10 +63,6 @@ def _check_content_type(response: HttpResponse, method: str, path: str) -> None:
     )
 
 
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"non-standard JSON constant {name}")
-
-
 def parse_json_object(response: HttpResponse, method: str, path: str) -> dict[str, Any]:
     """Decode a success response whose body must be a JSON object (UTF-8, optional BOM).
 
@@ -82,7 +77,7 @@ def parse_json_object(response: HttpResponse, method: str, path: str) -> dict[st
     except UnicodeDecodeError as exc:
         _fail(response, method, path, f"body is not valid UTF-8 ({exc.reason} at byte {exc.start})")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = loads_json(text)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         _fail(response, method, path, f"malformed JSON ({exc}); body starts with {_snippet(text)}")
     if not isinstance(value, dict):

@@ -36,7 +36,7 @@ def ids(field: str, values: object, *, maximum: int = MAX_IDS) -> list[str]:
         raise DataArtsConfigError(field, f"wrong type {type(values).__name__}", "a list of ids")
     result: list[str] = []
     for value in items:
-        if isinstance(value, bool) or not isinstance(value, (str, int)) or not _ID_RE.match(str(value)):
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not _ID_RE.fullmatch(str(value)):
             raise DataArtsConfigError(field, f"{value!r} is not an id", "letters, digits, '_' and '-'")
         if str(value) not in result:
             result.append(str(value))

@@ -7,8 +7,7 @@ from typing import Any
 
 from airflow_dataarts_provider.core import calls, release
 from airflow_dataarts_provider.core.effects import Flow
-from airflow_dataarts_provider.core.engine import CallContext, perform
-from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.engine import CallContext, at_most_once, perform
 from airflow_dataarts_provider.core.listing import release_packages_flow
 
 _DEPLOYED_OR_DEPLOYING = (release.DeployStatus.RELEASING, release.DeployStatus.SUCCESS)
@@ -46,7 +45,8 @@ def create_package_flow(
 
     A package with the same name and items is reused (a retried task never creates a second one). The
     POST itself is never repeated blindly: after a failure that may have reached the server (dropped
-    connection, timeout, 5xx, unreadable answer: a retryable error) the server's state is checked first.
+    connection, timeout, 5xx, unreadable answer) the package is looked for and adopted; see
+    :func:`~.engine.at_most_once` for when it is sent again.
     """
     call = calls.create_package(
         ctx.config,
@@ -55,20 +55,14 @@ def create_package_flow(
         approver_ids=approver_ids,
         apply_user_id=apply_user_id,
     )  # validates every value before any request
-    item_ids = call.body["pending_item_list"]
-    for attempt in range(1, ctx.config.max_attempts + 1):
-        existing = yield from find_package_flow(ctx, call.body["package_name"], item_ids)
-        if existing is not None:
-            return existing, False
-        try:
-            created = yield from perform(ctx, call)
-        except DataArtsError as exc:
-            if not exc.retryable or attempt == ctx.config.max_attempts:
-                raise
-            ctx.stats.retries += 1  # the loop re-checks the server before any new POST
-            continue
-        return created, True
-    raise AssertionError("unreachable")  # pragma: no cover
+    item_ids, name = call.body["pending_item_list"], call.body["package_name"]
+    existing = yield from find_package_flow(ctx, name, item_ids)
+    if existing is not None:
+        return existing, False  # an earlier try made it
+    package_id, _ = yield from at_most_once(
+        ctx, call, lambda: find_package_flow(ctx, name, item_ids), f"Creating release package {name!r}"
+    )
+    return package_id, True  # made by this call (its answer may have been lost)
 
 
 def deploy_flow(ctx: CallContext, *, package_ids: list[str], startup_mode: int) -> Flow[list[dict[str, Any]]]:

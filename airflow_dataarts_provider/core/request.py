@@ -47,7 +47,7 @@ def api_path(*segments: str) -> str:
     """``/seg1/seg2/...`` from validated segments (ids and literal path parts: ``A-Za-z0-9._~-``, or
     names encoded by :func:`name_segment`)."""
     for segment in segments:
-        if not isinstance(segment, str) or not _SEGMENT_RE.match(segment) or segment in (".", ".."):
+        if not isinstance(segment, str) or not _SEGMENT_RE.fullmatch(segment) or segment in (".", ".."):
             raise DataArtsConfigError(
                 "path", f"path segment {segment!r} is not a plain identifier", "letters, digits and . _ ~ -"
             )

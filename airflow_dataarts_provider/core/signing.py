@@ -162,9 +162,9 @@ def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
     seen: dict[str, str] = {}
     out: dict[str, str] = {}
     for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME_RE.match(name):
+        if not isinstance(name, str) or not _HEADER_NAME_RE.fullmatch(name):
             raise DataArtsConfigError("headers", f"invalid header name {name!r}", "HTTP token characters")
-        if not isinstance(value, str) or not _HEADER_VALUE_RE.match(value):
+        if not isinstance(value, str) or not _HEADER_VALUE_RE.fullmatch(value):
             raise DataArtsConfigError(
                 "headers", f"header {name!r} has a non-printable or non-ASCII value", "printable ASCII"
             )
@@ -199,7 +199,7 @@ def sign(  # noqa: PLR0917 - positional signature as specified
         raise DataArtsConfigError("ak", "is required for AK/SK signing")
     if not sk:
         raise DataArtsConfigError("sk", "is required for AK/SK signing")
-    if not _SDK_DATE_RE.match(sdk_date):
+    if not _SDK_DATE_RE.fullmatch(sdk_date):
         raise DataArtsConfigError("X-Sdk-Date", f"{sdk_date!r} is not in the SDK format", "YYYYMMDDTHHMMSSZ")
     if method.upper() != method or not method.isalpha():
         raise DataArtsConfigError("method", f"{method!r} is not an upper-case HTTP method")

@@ -41,7 +41,7 @@ def _check_hostname(field: str, host: str) -> str:
     except ValueError:
         pass
     labels = host.split(".")
-    if len(host) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
+    if len(host) > 253 or not all(_HOST_LABEL_RE.fullmatch(label) for label in labels):
         raise DataArtsConfigError(field, f"invalid host name {host!r}", allowed)
     return host
 
@@ -51,7 +51,7 @@ def _split_url(field: str, value: str) -> SplitResult:
         split = urlsplit(value)
         _ = split.port  # raises ValueError on a bad port
     except ValueError as exc:
-        raise DataArtsConfigError(field, f"{value!r} is not a valid URL ({exc})") from None
+        raise DataArtsConfigError(field, f"{redacted_url(value)!r} is not a valid URL ({exc})") from None
     return split
 
 
@@ -185,19 +185,28 @@ def parse_verify(value: object) -> bool | str:
 
 
 def parse_proxies(value: object) -> dict[str, str]:
+    """``{"http": url, "https": url}`` (requests style). Errors name the key and the problem, never a
+    URL: a proxy URL may carry a password, and a mistyped one may not parse far enough to find it."""
     allowed = (
         '{"http": "http://proxy:3128", "https": "http://proxy:3128"} (schemes http, https, socks5, socks5h)'
     )
     value = _json_or_raw(value)
     if not isinstance(value, Mapping):
-        raise DataArtsConfigError("proxies", f"wrong type {type(value).__name__} ({value!r})", allowed)
+        shape = "text that is not a JSON object" if isinstance(value, str) else type(value).__name__
+        raise DataArtsConfigError("proxies", f"wrong type: {shape}", allowed)
     out: dict[str, str] = {}
     for key, url in value.items():
-        if not isinstance(key, str) or not key or has_control_chars(key):
-            raise DataArtsConfigError("proxies", f"invalid key {key!r}", allowed)
+        if not isinstance(key, str) or not key or has_control_chars(key) or len(key) > 64:
+            raise DataArtsConfigError("proxies", "a key is not a URL scheme name", allowed)
         if not isinstance(url, str) or has_control_chars(url) or " " in url or not url.isascii():
-            raise DataArtsConfigError("proxies", f"invalid proxy URL for {key!r}", allowed)
-        split = _split_url("proxies", url)
+            raise DataArtsConfigError("proxies", f"the proxy URL for {key!r} is not a URL", allowed)
+        try:
+            split = urlsplit(url)
+            _ = split.port  # raises ValueError on a bad port
+        except ValueError:
+            raise DataArtsConfigError(
+                "proxies", f"the proxy URL for {key!r} is not a valid URL (host or port)", allowed
+            ) from None
         if split.scheme not in ("http", "https", "socks5", "socks5h") or not split.hostname:
             raise DataArtsConfigError(
                 "proxies", f"proxy for {key!r} has no supported scheme or host", allowed
@@ -207,26 +216,41 @@ def parse_proxies(value: object) -> dict[str, str]:
 
 
 def url_passwords(urls: Iterable[str]) -> list[str]:
-    """The passwords in ``urls`` (as written and percent-decoded), for the secrets masker."""
-    secrets: list[str] = []
+    """The passwords in ``urls`` (as written and percent-decoded), for the secrets masker. Lenient: it
+    reads URLs that do not parse (a bad port, a ``/`` in an unencoded password) the same way, so a
+    password can be masked before the URL is validated."""
+    secrets: set[str] = set()
     for url in urls:
-        split = urlsplit(url)
-        if split.password:
-            secrets.extend({split.password, unquote(split.password)})
-    return secrets
+        if not isinstance(url, str) or "@" not in url:
+            continue
+        userinfo = url.split("://", 1)[-1].rpartition("@")[0]
+        password = userinfo.partition(":")[2]
+        if password:
+            secrets.update({password, unquote(password)})
+    return sorted(secrets)
+
+
+def raw_secrets(password: object, extra: Mapping[str, Any]) -> list[str]:
+    """Every secret a connection's raw fields may hold, found without validating them: the password, the
+    security token, and the passwords of proxy and Redis URLs (whatever shape those extras have). The hook
+    registers them with the masker first, so not even a validation error can show one."""
+    found = [v for v in (password, extra.get("security_token")) if isinstance(v, str) and v]
+    urls: list[str] = []
+    for name in ("proxies", "rate_limit_backend"):
+        value = _json_or_raw(extra.get(name))
+        if isinstance(value, Mapping):
+            urls.extend(v for v in value.values() if isinstance(v, str))
+        elif isinstance(value, str):
+            urls.append(value)
+    return found + url_passwords(urls)
 
 
 def redacted_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``, for logs and messages."""
-    try:
-        split = urlsplit(url)
-        if not split.password:
-            return url
-    except ValueError:
-        return "(an unparsable URL)"
-    host = split.netloc.rpartition("@")[2]
-    user = split.username or ""
-    return split._replace(netloc=f"{user}:***@{host}").geturl()
+    """``url`` without its user info (``scheme://***@host...``), for logs and messages."""
+    if "@" not in url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if sep else "***@" + url.rpartition("@")[2]
 
 
 RATE_LIMIT_BACKENDS = "auto, local, or a Redis URL (redis://, rediss:// or unix://)"
@@ -287,7 +311,7 @@ def secret_value(field: str, value: object, max_len: int) -> str:
     allowed = f"1-{max_len} printable ASCII characters without spaces"
     if not isinstance(value, str) or not value:
         raise DataArtsConfigError(field, "is required", allowed)
-    if len(value) > max_len or not _SECRET_RE.match(value):
+    if len(value) > max_len or not _SECRET_RE.fullmatch(value):
         # never echo the secret itself
         raise DataArtsConfigError(field, f"has an invalid shape ({len(value)} characters)", allowed)
     return value

@@ -35,7 +35,7 @@ import secrets
 import string
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -159,6 +159,11 @@ class Response:
     user: str | None = None
     endpoint: str = ENDPOINT_UNKNOWN
     processed_status: int | None = None  # status computed before a drop_after fault dropped it
+    #: A body sent in chunks as the iterator yields them (chunked transfer encoding, no length): huge,
+    #: endless or trickling answers. ``body`` is ignored then.
+    stream: Iterator[bytes] | None = field(default=None, repr=False)
+    #: Seconds between the bytes of the status line and headers (a server trickling its headers).
+    header_delay: float = 0.0
 
     def with_headers(self, headers: Mapping[str, str]) -> Response:
         self.headers.update(headers)

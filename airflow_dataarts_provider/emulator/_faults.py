@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -27,24 +28,49 @@ if TYPE_CHECKING:
 
 # repeat_row: answered normally, then the page's second row is replaced by a copy of its first (a
 # listing whose rows shifted under an unstable sort: one row shown twice, another hidden, same total).
-FAULT_KINDS = ("drop", "drop_after", "malformed", "truncated", "html", "repeat_row")
-POST_FAULTS = ("drop_after", "repeat_row")  # applied to the processed answer
+FAULT_KINDS = ("drop", "drop_after", "malformed", "truncated", "html", "repeat_row", "endless", "echo")
+#: Applied to the processed answer (the request changed the state first).
+POST_FAULTS = ("drop_after", "repeat_row", "status_after", "trickle", "trickle_headers")
+#: Kinds that take a number after a colon (``huge:1000000``, ``trickle:0.5``, ``nested:5000``,
+#: ``status_after:500``): bytes, seconds between bytes, nesting depth, status.
+NUMBERED_KINDS = ("huge", "trickle", "trickle_headers", "nested", "status_after")
+#: Hostile streams stop by themselves after this long (or when the emulator stops, or the client leaves).
+STREAM_LIMIT_S = 120.0
 
 
 @dataclass
 class Fault:
-    kind: str  # status | drop | drop_after | malformed | truncated | html | repeat_row | sleep
+    kind: str  # status | sleep | one of FAULT_KINDS | one of NUMBERED_KINDS
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: huge: bytes; nested: depth.
+    size: int = 0
 
     def describe(self) -> str:
         if self.kind == "status":
             return f"status:{self.status}"
         if self.kind == "sleep":
             return f"sleep:{self.seconds}"
+        if self.kind in ("trickle", "trickle_headers"):
+            return f"{self.kind}:{self.seconds}"
+        if self.kind in ("huge", "nested"):
+            return f"{self.kind}:{self.size}"
+        if self.kind == "status_after":
+            return f"status_after:{self.status}"
         return self.kind
+
+
+def _numbered(kind: str, value: Any, status: Any = None) -> Fault:
+    if kind in ("trickle", "trickle_headers"):
+        return Fault(kind, seconds=check_seconds(value))
+    if kind == "status_after":
+        return Fault(kind, status=_check_status(int(value)))
+    size = int(value)
+    if size < 1:
+        raise ValueError(f"{kind} needs a positive number")
+    return Fault(kind, size=size, status=_check_status(int(status)) if status is not None else 200)
 
 
 @dataclass
@@ -78,9 +104,12 @@ def parse_fault(entry: Any) -> Fault:
     if isinstance(entry, str):
         text = entry.strip().lower()
         if text in FAULT_KINDS:
-            return Fault(text)
+            return Fault(text, status=400 if text == "echo" else 200)
         if text.startswith("sleep:"):
             return Fault("sleep", seconds=check_seconds(text.split(":", 1)[1]))
+        kind, _, number = text.partition(":")
+        if kind in NUMBERED_KINDS and number:
+            return _numbered(kind, number)
         if text.isdigit():
             return Fault("status", status=_check_status(int(text)))
         raise ValueError(f"invalid fault entry: {entry!r}")
@@ -90,7 +119,10 @@ def parse_fault(entry: Any) -> Fault:
             if action == "sleep":
                 return Fault("sleep", seconds=check_seconds(entry.get("seconds", 0)))
             if action in FAULT_KINDS:
-                return Fault(action)
+                return Fault(action, status=_check_status(int(entry.get("status", 400))))
+            if action in NUMBERED_KINDS:
+                value = entry.get("seconds", entry.get("bytes", entry.get("depth", entry.get("status"))))
+                return _numbered(action, value, entry.get("status") if action == "nested" else None)
             raise ValueError(f"invalid fault action: {action!r}")
         if "status" in entry:
             headers = entry.get("headers") or {}
@@ -118,9 +150,70 @@ def check_seconds(value: Any) -> float:
     return seconds
 
 
-def fault_response(st: State, req: Request, fault: Fault) -> Response | None:
+def _bounded(chunks: Iterator[bytes], stopping: Callable[[float], bool]) -> Iterator[bytes]:
+    """``chunks`` until :data:`STREAM_LIMIT_S` passed or the emulator stops (``stopping(0)``)."""
+    started = time.monotonic()
+    for chunk in chunks:
+        if stopping(0) or time.monotonic() - started > STREAM_LIMIT_S:
+            return
+        yield chunk
+
+
+def _huge(size: int) -> Iterator[bytes]:
+    """A JSON object of ``size`` bytes (valid if read whole: an empty listing with padding)."""
+    head, tail = b'{"data": [], "total": 0, "pad": "', b'"}'
+    yield head
+    left = max(0, size - len(head) - len(tail))
+    while left > 0:
+        step = min(left, 65536)
+        yield b"x" * step
+        left -= step
+    yield tail
+
+
+def _endless() -> Iterator[bytes]:
+    yield b'{"data": ['
+    row = b'{"pending_item_id": "endless", "item_name": "endless"},' * 1000
+    while True:
+        yield row
+
+
+def _trickle(body: bytes, seconds: float, stopping: Callable[[float], bool]) -> Iterator[bytes]:
+    for index in range(len(body)):
+        if stopping(seconds):
+            return
+        yield body[index : index + 1]
+
+
+def _echo(req: Request, status: int) -> Response:
+    """An error whose message repeats the request: its headers as JSON, as ``key=value`` and as the
+    gateway's ``name:value|`` form, and its body (an IAM password, too). What a careless server does."""
+    headers = {name: req.headers.get(name.lower(), "") for name in req.header_names}
+    as_pairs = "&".join(f"{k}={v}" for k, v in headers.items())
+    as_gateway = "|".join(f"{k.lower()}:{v}" for k, v in headers.items())
+    text = req.body.decode("utf-8", "replace")
+    message = (
+        f"echo headers={json.dumps(headers)} query={req.raw_query} pairs={as_pairs} canonical={as_gateway}"
+    )
+    return json_response(status, {"error_code": "EMU.ECHO", "error_msg": message, "request_body": text})
+
+
+def fault_response(
+    st: State, req: Request, fault: Fault, stopping: Callable[[float], bool]
+) -> Response | None:
+    """The answer a fault gives instead of the endpoint's (None: the endpoint answers).
+    ``stopping(seconds)`` waits up to that long and says whether the emulator is stopping."""
     if fault.kind == "drop":
         return Response(0, drop=True)
+    if fault.kind == "huge":
+        return Response(200, stream=_bounded(_huge(fault.size), stopping))
+    if fault.kind == "endless":
+        return Response(200, stream=_bounded(_endless(), stopping))
+    if fault.kind == "nested":
+        depth = fault.size
+        return Response(fault.status, b"[" * depth + b"]" * depth, content_type=JSON_CT)
+    if fault.kind == "echo":
+        return _echo(req, fault.status)
     if fault.kind == "malformed":
         return Response(200, b'{"data": [{"pending_item_id": "x",, }', content_type=JSON_CT)
     if fault.kind == "truncated":
@@ -188,3 +281,21 @@ def apply_mutation(st: State, mutation: Mutation) -> None:
 
 
 # ------------------------------------------------------------------ release packages (API)
+
+
+def after_processing(resp: Response, fault: Fault, stopping: Callable[[float], bool]) -> Response:
+    """Apply a post-processing fault to the endpoint's answer (its state change already happened)."""
+    if fault.kind == "drop_after":  # processed, then the connection is closed
+        resp.processed_status = resp.status
+        resp.drop = True
+    elif fault.kind == "status_after":  # processed, then a gateway error instead of the answer
+        resp.processed_status = resp.status
+        resp.status = fault.status
+        resp.body = json_bytes({"error_code": f"EMU.{fault.status}", "error_msg": "after processing"})
+    elif fault.kind == "repeat_row":
+        resp = repeat_first_row(resp)
+    elif fault.kind == "trickle":
+        resp.stream = _bounded(_trickle(resp.body, fault.seconds, stopping), stopping)
+    elif fault.kind == "trickle_headers":
+        resp.header_delay = fault.seconds
+    return resp

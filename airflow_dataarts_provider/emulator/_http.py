@@ -6,7 +6,7 @@ from __future__ import annotations
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from ._common import Request
+from ._common import Request, Response
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -62,15 +62,43 @@ class Handler(BaseHTTPRequestHandler):
         if resp.drop:
             self.close_connection = True
             return
+        try:
+            self._write(resp)
+        except OSError:  # the client left (a bounded read, a deadline): nothing more to send
+            self.close_connection = True
+
+    def _write(self, resp: Response) -> None:
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
+        if resp.stream is None:
+            self.send_header("Content-Length", str(len(resp.body)))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
         for key, value in resp.headers.items():
             if key.lower() != "content-type":
                 self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
+        if resp.header_delay > 0:  # the status line and headers, one byte at a time
+            self._headers_buffer.append(b"\r\n")
+            head = b"".join(self._headers_buffer)
+            self._headers_buffer = []
+            for index in range(len(head)):
+                if self.server.emulator.stopping(resp.header_delay):
+                    self.close_connection = True
+                    return
+                self.wfile.write(head[index : index + 1])
+                self.wfile.flush()
+        else:
+            self.end_headers()
+        if self.command == "HEAD":
+            return
+        if resp.stream is None:
             self.wfile.write(resp.body)
+            return
+        for chunk in resp.stream:
+            if chunk:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
 
     do_GET = _serve
     do_POST = _serve

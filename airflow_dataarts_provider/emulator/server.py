@@ -59,7 +59,7 @@ from ._common import (
     throttle_body,
 )
 from ._config import EmulatorConfig
-from ._faults import POST_FAULTS, fault_response, repeat_first_row
+from ._faults import POST_FAULTS, after_processing, fault_response
 from ._http import Handler, Server
 from ._state import State
 
@@ -223,6 +223,10 @@ class Emulator(EmulatorAPI):
         self._record(req, resp)
         return resp
 
+    def stopping(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` (less when the emulator stops); True when it is stopping."""
+        return self._stopping.wait(seconds) if seconds > 0 else self._stopping.is_set()
+
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._stopping.wait(seconds)
@@ -246,7 +250,7 @@ class Emulator(EmulatorAPI):
             if fault.kind == "sleep":
                 self._sleep(fault.seconds)
             elif fault.kind not in POST_FAULTS:
-                resp = fault_response(st, req, fault)
+                resp = fault_response(st, req, fault, self.stopping)
         if resp is None:
             if endpoint in DATAARTS_ENDPOINTS and match is not None:
                 resp = self._dataarts(req, endpoint, match)
@@ -260,11 +264,8 @@ class Emulator(EmulatorAPI):
                     "The API does not exist or has not been published in the environment",
                 )
         if fault is not None:
-            if fault.kind == "drop_after":  # processed (state changed), then the connection is closed
-                resp.processed_status = resp.status
-                resp.drop = True
-            elif fault.kind == "repeat_row":
-                resp = repeat_first_row(resp)
+            if fault.kind in POST_FAULTS:
+                resp = after_processing(resp, fault, self.stopping)
             resp.fault = fault.describe()
         resp.endpoint = endpoint
         return resp

@@ -17,7 +17,7 @@ from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.effects import Flow, T
 from airflow_dataarts_provider.core.engine import CallContext
 from airflow_dataarts_provider.core.enums import TaskType, UpdateType
-from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.errors import DataArtsError, redact
 from airflow_dataarts_provider.core.filters import build_filter_query
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
@@ -38,6 +38,7 @@ from airflow_dataarts_provider.core.release_flows import (
 )
 from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep, watch_flow
 from airflow_dataarts_provider.core.retry import RetryEvent
+from airflow_dataarts_provider.core.values import raw_secrets
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition
 from airflow_dataarts_provider.hooks.rate_budget import budget_backend
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
@@ -79,6 +80,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         self._config: ClientConfig | None = None
         self._transport: SyncTransport | None = None
         self._budget: tuple[ClientConfig, str | None] | None = None  # (config, its shared budget's URL)
+        self._secrets: list[str] = []  # the connection's secrets, found before validation
 
     def __repr__(self) -> str:
         return (
@@ -101,9 +103,9 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
     def _build_config(self, conn: Any, extra: Mapping[str, Any]) -> ClientConfig:
         # Mask first: even a validation error must not be able to echo a secret.
-        for secret in (conn.password, extra.get("security_token")):
-            if isinstance(secret, str) and secret:
-                mask_secret(secret)
+        self._secrets = raw_secrets(conn.password, extra)
+        for secret in self._secrets:
+            mask_secret(secret)
         config = ClientConfig.from_connection(
             conn.host, conn.login, conn.password, extra, workspace_override=self.workspace, port=conn.port
         )
@@ -149,7 +151,10 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
         if self._transport is None:
             self._transport = SyncTransport(
-                timeout=config.timeout, verify=config.verify, proxies=config.proxies
+                timeout=config.timeout,
+                verify=config.verify,
+                proxies=config.proxies,
+                max_response_bytes=config.max_response_bytes,
             )
         return self._transport
 
@@ -380,9 +385,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     ) -> T:
         config = await self.aget_config()
         ctx = self._context(config, workspace)
-        transport = await aio.AsyncTransport.open(
-            timeout=config.timeout, verify=config.verify, proxies=config.proxies
-        )
+        transport = await _async_transport(config)
         try:
             result = await aio.run(make(ctx), transport)
         finally:
@@ -396,9 +399,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         config = await self.aget_config()
         listing, workspace = self._pending_items(config, filters)
         ctx = self._context(config, workspace)
-        transport = await aio.AsyncTransport.open(
-            timeout=config.timeout, verify=config.verify, proxies=config.proxies
-        )
+        transport = await _async_transport(config)
         try:
             async for item in aio.iterate(list_flow(ctx, listing), transport):
                 yield item
@@ -444,12 +445,21 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             config = self.get_config()
             page = self._run(probe_flow)
         except DataArtsError as exc:
-            return False, str(exc)
+            return False, redact(str(exc), self._secrets)
         except Exception as exc:  # the Test button must never see a traceback
-            return False, f"{type(exc).__name__}: {exc}"
+            return False, redact(f"{type(exc).__name__}: {exc}", self._secrets)
         total = "unknown" if page.total is None else page.total
         used = {"dataarts": config.endpoint, **({"iam": config.iam_endpoint} if config.iam_endpoint else {})}
         return True, (
             f"Connected to DataArts Studio at {config.endpoint} (project {config.project_id}, "
             f"workspace {config.workspace}): {total} pending items." + pattern_note(config.region, used)
         )
+
+
+async def _async_transport(config: ClientConfig) -> aio.AsyncTransport:
+    return await aio.AsyncTransport.open(
+        timeout=config.timeout,
+        verify=config.verify,
+        proxies=config.proxies,
+        max_response_bytes=config.max_response_bytes,
+    )

@@ -22,8 +22,19 @@ from airflow_dataarts_provider.core.effects import (
     T,
     resume,
 )
-from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsTransportError
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.errors import (
+    DataArtsConfigError,
+    DataArtsError,
+    DataArtsResponseError,
+    DataArtsTransportError,
+)
+from airflow_dataarts_provider.core.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    READ_CHUNK,
+    AnswerBounds,
+    HttpRequest,
+    HttpResponse,
+)
 from airflow_dataarts_provider.transport import budget, describe
 
 
@@ -48,12 +59,13 @@ class AsyncTransport:
         timeout: tuple[float, float],
         verify: bool | str = True,
         proxies: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> AsyncTransport:
         try:
             context = await asyncio.to_thread(_ssl_context, verify)
         except (OSError, ssl.SSLError) as exc:
             raise DataArtsConfigError("verify", f"cannot load the CA bundle {verify!r}: {exc}") from exc
-        return cls(timeout=timeout, verify=context, proxies=proxies)
+        return cls(timeout=timeout, verify=context, proxies=proxies, max_response_bytes=max_response_bytes)
 
     def __init__(
         self,
@@ -61,7 +73,9 @@ class AsyncTransport:
         timeout: tuple[float, float],
         verify: bool | ssl.SSLContext,
         proxies: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        self._bounds = AnswerBounds(timeout, max_response_bytes)
         connect, read = timeout
         # requests-style proxies ({"https": url}) become httpx mounts ({"https://": transport}).
         mounts: dict[str, httpx.AsyncBaseTransport | None] = {
@@ -76,19 +90,38 @@ class AsyncTransport:
         )
 
     async def send(self, request: HttpRequest) -> HttpResponse:
+        """The answer, read whole within the bounds; else :class:`DataArtsTransportError` (no answer in
+        time: ``timeout``) or :class:`DataArtsResponseError` (too large)."""
         try:
-            response = await self._client.request(
-                request.method, request.url, headers=dict(request.headers), content=request.body or None
-            )
+            return await asyncio.wait_for(self._exchange(request), self._bounds.deadline)
+        except asyncio.TimeoutError:
+            raise DataArtsTransportError(
+                request.method, request.path, self._bounds.late(), timeout=True
+            ) from None
         except httpx.TimeoutException as exc:
             raise DataArtsTransportError(request.method, request.path, describe(exc), timeout=True) from exc
         except httpx.HTTPError as exc:
             raise DataArtsTransportError(request.method, request.path, describe(exc)) from exc
-        return HttpResponse(
-            status=response.status_code,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            body=response.content,
-        )
+
+    async def _exchange(self, request: HttpRequest) -> HttpResponse:
+        async with self._client.stream(
+            request.method, request.url, headers=dict(request.headers), content=request.body or None
+        ) as response:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            buffer = self._bounds.buffer(headers)
+            if buffer.feed(b""):
+                async for chunk in response.aiter_bytes(READ_CHUNK):
+                    if not buffer.feed(chunk):
+                        break
+            if buffer.problem is not None:
+                raise DataArtsResponseError(
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    buffer.problem,
+                    headers.get("x-request-id"),
+                )
+        return HttpResponse(status=response.status_code, headers=headers, body=buffer.body)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -109,7 +142,7 @@ async def _perform(transport: AsyncTransport, effect: Send | Sleep | Parallel | 
         return failures[0] if failures else list(results)
     try:
         return await transport.send(effect.request)
-    except DataArtsTransportError as exc:
+    except DataArtsError as exc:  # no answer, or one too large to read: the flow decides
         return exc
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import socket
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -9,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 
 from airflow_dataarts_provider.core.effects import (
     Budget,
@@ -21,16 +26,79 @@ from airflow_dataarts_provider.core.effects import (
     T,
     resume,
 )
-from airflow_dataarts_provider.core.errors import DataArtsTransportError
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.errors import DataArtsError, DataArtsResponseError, DataArtsTransportError
+from airflow_dataarts_provider.core.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    READ_CHUNK,
+    AnswerBounds,
+    HttpRequest,
+    HttpResponse,
+)
 from airflow_dataarts_provider.transport import budget, describe
 
 #: Lanes run at once at most (``max_concurrency`` is validated to 1..16; lanes never nest).
 MAX_LANES = 16
 
 
+class _Watch:
+    """The connection one request of this thread uses, and whether its deadline passed: at the deadline
+    the socket is shut down from the timer's thread, which ends a read blocked in any phase (connect,
+    headers, body)."""
+
+    def __init__(self) -> None:
+        self.conn: Any = None
+        self.fired = False
+
+    def abort(self) -> None:
+        self.fired = True
+        sock = getattr(self.conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # socket.socket's own shutdown: SSLSocket.shutdown would also drop its SSL state under
+                # the reading thread's feet.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_CURRENT = threading.local()  # .watch: the _Watch of the request this thread sends, if any
+
+
+class _WatchedPool:
+    """Mixed into urllib3's connection pools: hands the connection a request uses to its watch."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        watch = getattr(_CURRENT, "watch", None)
+        if watch is not None:
+            watch.conn = conn
+        return conn
+
+
+@functools.cache
+def _watched(pool_class: type) -> type:
+    return type(f"Watched{pool_class.__name__}", (_WatchedPool, pool_class), {})
+
+
+def _watch_pools(manager: Any) -> Any:
+    manager.pool_classes_by_scheme = {s: _watched(c) for s, c in manager.pool_classes_by_scheme.items()}
+    return manager
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    """requests' adapter whose pools (direct, HTTP proxy or SOCKS) report their connections."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        if proxy not in self.proxy_manager:
+            _watch_pools(super().proxy_manager_for(proxy, **kwargs))
+        return self.proxy_manager[proxy]
+
+
 class SyncTransport:
-    """Sends :class:`HttpRequest` values byte for byte over one pooled ``requests.Session``."""
+    """Sends :class:`HttpRequest` values byte for byte over one pooled ``requests.Session``, reading
+    each answer within its :class:`~airflow_dataarts_provider.core.http.AnswerBounds`."""
 
     def __init__(
         self,
@@ -38,11 +106,15 @@ class SyncTransport:
         timeout: tuple[float, float],
         verify: bool | str = True,
         proxies: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._timeout = timeout
+        self._bounds = AnswerBounds(timeout, max_response_bytes)
         self._verify = verify
         self._proxies = dict(proxies or {})
         self._session = requests.Session()
+        for prefix in ("http://", "https://"):
+            self._session.mount(prefix, _Adapter())
         # requests reads proxy and CA settings from the environment on every request (most of its CPU
         # per request here); they are resolved once per origin instead (_settings), same semantics.
         self._session.trust_env = False
@@ -72,7 +144,14 @@ class SyncTransport:
         return self._origins[origin]
 
     def send(self, request: HttpRequest) -> HttpResponse:
+        """The answer, read whole within the bounds; else :class:`DataArtsTransportError` (no answer in
+        time: ``timeout``) or :class:`DataArtsResponseError` (too large)."""
         proxies, verify = self._settings(request.url)
+        watch = _Watch()
+        timer = threading.Timer(self._bounds.deadline, watch.abort)
+        timer.daemon = True
+        _CURRENT.watch = watch
+        timer.start()
         try:
             response = self._session.request(
                 request.method,
@@ -83,17 +162,44 @@ class SyncTransport:
                 verify=verify,
                 proxies=proxies,
                 allow_redirects=False,
+                stream=True,
             )
-            body = response.content
-        except requests.Timeout as exc:
-            raise DataArtsTransportError(request.method, request.path, describe(exc), timeout=True) from exc
-        except requests.RequestException as exc:
-            raise DataArtsTransportError(request.method, request.path, describe(exc)) from exc
-        return HttpResponse(
-            status=response.status_code,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            body=body,
-        )
+            with response:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                body = self._read(request, response, headers)
+        except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
+            if watch.fired:  # the watchdog cut the exchange: whatever it broke, it was the deadline
+                raise DataArtsTransportError(
+                    request.method, request.path, self._bounds.late(), timeout=True
+                ) from None
+            if not isinstance(exc, (requests.RequestException, OSError)):
+                raise
+            timed_out = isinstance(exc, requests.Timeout)
+            raise DataArtsTransportError(
+                request.method, request.path, describe(exc), timeout=timed_out
+            ) from exc
+        finally:
+            timer.cancel()
+            _CURRENT.watch = None
+        if watch.fired:
+            raise DataArtsTransportError(request.method, request.path, self._bounds.late(), timeout=True)
+        return HttpResponse(status=response.status_code, headers=headers, body=body)
+
+    def _read(self, request: HttpRequest, response: requests.Response, headers: dict[str, str]) -> bytes:
+        buffer = self._bounds.buffer(headers)
+        if buffer.feed(b""):
+            for chunk in response.iter_content(READ_CHUNK):
+                if not buffer.feed(chunk):
+                    break
+        if buffer.problem is not None:
+            raise DataArtsResponseError(
+                request.method,
+                request.path,
+                response.status_code,
+                buffer.problem,
+                headers.get("x-request-id"),
+            )
+        return buffer.body
 
     def close(self) -> None:
         if self._pool is not None:
@@ -115,7 +221,7 @@ def _perform(transport: SyncTransport, effect: Send | Sleep | Parallel | Budget)
         return failures[0] if failures else [f.result() for f in futures]
     try:
         return transport.send(effect.request)
-    except DataArtsTransportError as exc:
+    except DataArtsError as exc:  # no answer, or one too large to read: the flow decides
         return exc
 
 

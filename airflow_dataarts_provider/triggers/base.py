@@ -15,6 +15,10 @@ from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.waiting import CheckResult, Condition, Waiter
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
+#: The bound of a check that starts after the deadline (a triggerer restart that outlasted it): one
+#: last look, so a release that happened meanwhile still opens the gate.
+LATE_CHECK_S = 10.0
+
 
 class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
     """Checks a condition every ``poke_interval`` seconds until it holds, fails or ``deadline`` passes.
@@ -80,9 +84,16 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
         while True:
             started = time.time()
+            # A check in flight ends at the deadline (a slow or trickling server cannot make the timeout
+            # event late); after a restart that outlasted the deadline, one last check gets a short bound.
+            left = self.deadline - started
+            bound = left if left > 0 else LATE_CHECK_S
             outcome: CheckResult | DataArtsError
             try:
-                outcome = await self.check(hook, condition)
+                outcome = await asyncio.wait_for(self.check(hook, condition), bound)
+            except asyncio.TimeoutError:
+                yield self._timeout_event(waiting, f"{waiting_message}; a check still ran after {bound:.1f}s")
+                return
             except DataArtsError as exc:
                 outcome = exc
             step = waiter.after(outcome)
@@ -100,16 +111,16 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
                 self.log.warning("%s", step.sentence)
             remaining = self.deadline - time.time()
             if remaining <= 0:
-                # When the deadline was and how late the trigger saw it: the task resumes later, when a
-                # worker slot is free, so its end time says little about when the wait ended.
-                deadline = datetime.fromtimestamp(self.deadline, timezone.utc).isoformat(
-                    timespec="milliseconds"
-                )
-                message = (
-                    f"deadline reached ({deadline}, checked {-remaining:.1f}s after it){waiting_message}"
-                )
-                yield TriggerEvent({"status": "timeout", "message": message, "waiting": waiting})
+                yield self._timeout_event(waiting, waiting_message)
                 return
             # Checks start every poke_interval (not poke_interval after the previous one ended): a slow
             # check, or a busy loop, must not stretch the interval.
             await asyncio.sleep(max(0.0, min(started + self.poke_interval - time.time(), remaining)))
+
+    def _timeout_event(self, waiting: Any, waiting_message: str) -> TriggerEvent:
+        """When the deadline was and how late the trigger saw it: the task resumes later, when a worker
+        slot is free, so its end time says little about when the wait ended."""
+        late = time.time() - self.deadline
+        deadline = datetime.fromtimestamp(self.deadline, timezone.utc).isoformat(timespec="milliseconds")
+        message = f"deadline reached ({deadline}, checked {late:.1f}s after it){waiting_message}"
+        return TriggerEvent({"status": "timeout", "message": message, "waiting": waiting})

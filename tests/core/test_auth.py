@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -144,7 +145,11 @@ def test_needs_refresh_margins() -> None:
 def test_cache_get_put_invalidate() -> None:
     cache = CredentialCache()
     key = cache_key(TOKEN_CFG)
-    assert key == ("token", "https://iam.cn-north-4.myhuaweicloud.com", "acct", "iam-user", PID)
+    assert key[:5] == ("token", "https://iam.cn-north-4.myhuaweicloud.com", "acct", "iam-user", PID)
+    # The password is part of the key (as a keyed digest, never in clear): another password, another entry.
+    assert TOKEN_CFG.password not in "".join(key)
+    assert cache_key(replace(TOKEN_CFG, password="another-password")) != key
+    assert cache_key(replace(TOKEN_CFG)) == key
     assert cache.get(key, NOW) is None
     tok = TokenCredentials("t1", NOW + timedelta(hours=23))
     cache.put(key, tok)

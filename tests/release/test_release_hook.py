@@ -22,7 +22,7 @@ from release_helpers import (
 from airflow_dataarts_provider.core.errors import (
     DataArtsConfigError,
     DataArtsInvalidRequestError,
-    DataArtsTransportError,
+    DataArtsServerError,
 )
 from airflow_dataarts_provider.emulator import (
     ENDPOINT_PACKAGE_CREATE,
@@ -103,23 +103,36 @@ def test_lost_answer_to_the_create_post_does_not_duplicate(emu: Any, hook: DataA
     assert [p["package_id"] for p in packages] == [package_id]
     assert emu.counters()["packages_created"] == 1
     assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 1  # never POSTed again: the server was checked first
-    assert created is False  # found on the server, not created by a second POST
+    assert created is True  # made by this call's POST, whose answer was lost (found on the server)
     assert _flags(emu, item_ids) == [1, 1]
 
 
-def test_lost_answer_with_a_single_attempt_raises_and_a_retry_finds_it(
+def test_lost_answer_with_a_single_attempt_is_found_and_a_retry_reuses_it(
     emu: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_conn(monkeypatch, emu, CONN, max_attempts=1)
     item_ids = _ids(emu, 6)
     emu.script_faults(ENDPOINT_PACKAGE_CREATE, ["drop_after"])
-    with pytest.raises(DataArtsTransportError):
-        _create(DataArtsHook(CONN), "rel-one-try", item_ids)
-    assert emu.counters()["packages_created"] == 1
+    # Even with no attempt left, the outcome of the lost POST is looked up rather than raised blindly.
     package_id, created = _create(DataArtsHook(CONN), "rel-one-try", item_ids)
-    assert created is False
+    assert created is True
+    assert emu.counters()["packages_created"] == 1
+    again, created = _create(DataArtsHook(CONN), "rel-one-try", item_ids)
+    assert (again, created) == (package_id, False)
     assert [p["package_id"] for p in emu.packages()] == [package_id]
     assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 1
+
+
+def test_create_that_provably_did_not_happen_raises_after_the_last_attempt(
+    emu: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_conn(monkeypatch, emu, CONN, max_attempts=2)
+    item_ids = _ids(emu, 7)
+    emu.script_faults(ENDPOINT_PACKAGE_CREATE, [502, 502])  # refused by the gateway: nothing created
+    with pytest.raises(DataArtsServerError):
+        _create(DataArtsHook(CONN), "rel-never", item_ids)
+    assert emu.counters()["packages_created"] == 0
+    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 2  # sent again only after a look found nothing
 
 
 def test_create_with_already_packaged_items_is_refused_by_the_server(emu: Any, hook: DataArtsHook) -> None:

@@ -314,7 +314,7 @@ def test_fault_matrix(
 def _assert_error_is_explained(fault: Fault, text: str) -> None:
     """The message says what happened (status and code, timeout, or what was wrong with the body)."""
     if fault.error is DataArtsTransportError:
-        assert "failed before a response was received" in text
+        assert "failed before a complete response was received" in text
         if fault.id.startswith("timeout"):
             assert "timed out" in text.lower() or "timeout" in text.lower()
     elif fault.error is DataArtsResponseError:

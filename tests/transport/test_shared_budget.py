@@ -221,7 +221,7 @@ def test_an_unreachable_backend_falls_back_to_the_local_bucket_and_is_tried_agai
             list_once()  # nothing listens: served by the local bucket
         failures = [r for r in caplog.records if "failed" in r.getMessage()]
         assert len(failures) == 1  # logged when the outage starts, not per request
-        assert f"redis://:***@127.0.0.1:{port}/0" in failures[0].getMessage()
+        assert f"redis://***@127.0.0.1:{port}/0" in failures[0].getMessage()
         server = RedisServer(port, password="hunter2-canary")
         try:
             time.sleep(0.35)
