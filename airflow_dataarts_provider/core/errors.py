@@ -69,12 +69,20 @@ class DataArtsTransportError(DataArtsError):
     _retryable = True
     _permanent = False
 
-    def __init__(self, method: str, path: str, reason: str, *, timeout: bool = False) -> None:
+    def __init__(
+        self, method: str, path: str, reason: str, *, timeout: bool = False, connect: bool = False
+    ) -> None:
         self.method = method
         self.path = path
         self.reason = reason
         self.timeout = timeout
+        #: Failed while connecting (refused, unreachable, connect timeout, TLS handshake): nothing was sent.
+        self.connect = connect
         super().__init__(f"{method} {path} failed before a complete response was received: {reason}")
+
+    @property
+    def unprocessed(self) -> bool:
+        return self.connect
 
 
 class DataArtsUnknownOutcomeError(DataArtsError):

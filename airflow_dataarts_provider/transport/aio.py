@@ -99,9 +99,15 @@ class AsyncTransport:
                 request.method, request.path, self._bounds.late(), timeout=True
             ) from None
         except httpx.TimeoutException as exc:
-            raise DataArtsTransportError(request.method, request.path, describe(exc), timeout=True) from exc
+            connect = isinstance(exc, httpx.ConnectTimeout)
+            raise DataArtsTransportError(
+                request.method, request.path, describe(exc), timeout=True, connect=connect
+            ) from exc
         except httpx.HTTPError as exc:
-            raise DataArtsTransportError(request.method, request.path, describe(exc)) from exc
+            connect = isinstance(exc, httpx.ConnectError)  # refused, unreachable, TLS: nothing sent
+            raise DataArtsTransportError(
+                request.method, request.path, describe(exc), connect=connect
+            ) from exc
 
     async def _exchange(self, request: HttpRequest) -> HttpResponse:
         async with self._client.stream(

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import urllib3.exceptions
 
 from airflow_dataarts_provider.core.effects import (
     Budget,
@@ -96,6 +97,14 @@ class _Adapter(requests.adapters.HTTPAdapter):
         return self.proxy_manager[proxy]
 
 
+def _while_connecting(exc: BaseException) -> bool:
+    """Whether the request failed before a connection existed (so nothing of it was sent)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
+
+
 class SyncTransport:
     """Sends :class:`HttpRequest` values byte for byte over one pooled ``requests.Session``, reading
     each answer within its :class:`~airflow_dataarts_provider.core.http.AnswerBounds`."""
@@ -174,9 +183,12 @@ class SyncTransport:
                 ) from None
             if not isinstance(exc, (requests.RequestException, OSError)):
                 raise
-            timed_out = isinstance(exc, requests.Timeout)
             raise DataArtsTransportError(
-                request.method, request.path, describe(exc), timeout=timed_out
+                request.method,
+                request.path,
+                describe(exc),
+                timeout=isinstance(exc, requests.Timeout),
+                connect=_while_connecting(exc),
             ) from exc
         finally:
             timer.cancel()

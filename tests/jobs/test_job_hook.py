@@ -3,6 +3,8 @@ the official huaweicloudsdkdlf client against the same emulator (an independent 
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -10,8 +12,15 @@ from typing import Any
 import pytest
 from hook_helpers import make_hook, set_connection
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsInvalidRequestError
+from airflow_dataarts_provider.core.errors import (
+    DataArtsConfigError,
+    DataArtsInvalidRequestError,
+    DataArtsTransportError,
+    DataArtsUnknownOutcomeError,
+)
+from airflow_dataarts_provider.core.http import HttpRequest
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_RUN, Emulator
+from airflow_dataarts_provider.transport import aio, sync
 
 CHINESE_JOB = "数据清洗作业"
 
@@ -144,11 +153,40 @@ def test_a_start_whose_answer_is_lost_is_adopted_not_repeated(emu: Emulator) -> 
     assert emu.counters()["job_instances_started"] == {"daily_sales_job": 1}
 
 
-def test_a_start_that_never_reached_the_service_is_sent_again(emu: Emulator) -> None:
+def test_a_start_whose_connection_dropped_is_not_resent_and_a_later_try_starts_it(emu: Emulator) -> None:
+    """A dropped connection after the request was sent: the client cannot know whether the service acts
+    on it later, so it does not send it again (nothing is listed yet); the next try (a task retry) looks
+    again, finds nothing and starts the job once."""
     emu.script_faults(ENDPOINT_JOB_RUN, ["drop"])  # dropped before processing
     hook = make_hook()
+    with pytest.raises(DataArtsUnknownOutcomeError, match="not sent again"):
+        hook.run_job("daily_sales_job")
+    assert emu.job_instances("daily_sales_job") == []
     instance_id = hook.run_job("daily_sales_job")
     assert [str(r["instanceId"]) for r in emu.job_instances("daily_sales_job")] == [instance_id]
+
+
+def test_a_request_that_could_not_connect_is_unprocessed_in_both_drivers() -> None:
+    """Refused while connecting: provably never sent, so even a start (a POST) may be sent again, like a
+    429. A closed loopback port, through the real sync and async drivers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the block ends: nothing listens there
+    request = HttpRequest("POST", f"http://127.0.0.1:{port}/v1/p/jobs/j/run-immediate", {})
+    with pytest.raises(DataArtsTransportError) as sync_error:
+        sync.SyncTransport(timeout=(1, 1)).send(request)
+
+    async def send_async() -> None:
+        transport = await aio.AsyncTransport.open(timeout=(1, 1))
+        try:
+            await transport.send(request)
+        finally:
+            await transport.aclose()
+
+    with pytest.raises(DataArtsTransportError) as async_error:
+        asyncio.run(send_async())
+    for error in (sync_error.value, async_error.value):
+        assert error.connect and error.unprocessed and error.retryable
 
 
 def test_the_official_dlf_sdk_runs_reads_and_stops_an_instance(emu: Emulator) -> None:
