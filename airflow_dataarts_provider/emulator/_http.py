@@ -68,19 +68,17 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _write(self, resp: Response) -> None:
-        self.send_response(resp.status)
-        self.send_header("Content-Type", resp.content_type)
+        headers = {"Content-Type": resp.content_type}
         if resp.stream is None:
-            self.send_header("Content-Length", str(len(resp.body)))
+            headers["Content-Length"] = str(len(resp.body))
         else:
-            self.send_header("Transfer-Encoding", "chunked")
-        for key, value in resp.headers.items():
-            if key.lower() != "content-type":
-                self.send_header(key, value)
+            headers["Transfer-Encoding"] = "chunked"
+        headers.update((k, v) for k, v in resp.headers.items() if k.lower() != "content-type")
         if resp.header_delay > 0:  # the status line and headers, one byte at a time
-            self._headers_buffer.append(b"\r\n")
-            head = b"".join(self._headers_buffer)
-            self._headers_buffer = []
+            self.log_request(resp.status)
+            lines = [f"HTTP/1.1 {resp.status} {self.responses.get(resp.status, ('Error',))[0]}"]
+            lines += [f"{k}: {v}" for k, v in headers.items()]
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
             for index in range(len(head)):
                 if self.server.emulator.stopping(resp.header_delay):
                     self.close_connection = True
@@ -88,6 +86,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(head[index : index + 1])
                 self.wfile.flush()
         else:
+            self.send_response(resp.status)
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.end_headers()
         if self.command == "HEAD":
             return
