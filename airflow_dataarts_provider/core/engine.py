@@ -31,10 +31,10 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsTransportError,
     DataArtsUnknownOutcomeError,
     parse_api_error,
-    scrub,
 )
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
 from airflow_dataarts_provider.core.ratelimit import BudgetCall, TokenBucket, budget_key, limiter_for
+from airflow_dataarts_provider.core.redaction import scrub
 from airflow_dataarts_provider.core.request import canonical_request_of, request_for, resolve_workspace
 from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
 

@@ -7,17 +7,15 @@ what failed and how to find it in Huawei Cloud's logs.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Iterable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any, ClassVar
-from urllib.parse import quote, quote_plus
 
 from airflow_dataarts_provider.core.http import HttpResponse, loads_json
+from airflow_dataarts_provider.core.redaction import mask_secrets
 
 
 class DataArtsError(Exception):
@@ -207,50 +205,8 @@ class DataArtsPaginationError(DataArtsError):
 # Error-body parsing (pure: no I/O, no clock read).
 
 _EXCERPT_LIMIT = 500
-_SECURITY_TOKEN_RE = re.compile(r"(?i)(x-security-token\s*:\s*)([^\s|\n\"',]+)")
-_AUTH_TOKEN_RE = re.compile(r"(?i)(x-auth-token\s*:\s*)([^\s|\n\"',]+)")
 _CANONICAL_RE = re.compile(r"(?i)canonical[ _-]?request(?:\s*is)?\s*[:=]?\s*")
 _BODY_REQUEST_ID_KEYS = ("request_id", "requestId", "request-id", "X-Request-Id", "x-request-id")
-
-
-#: What a redacted secret reads as.
-REDACTED = "***"
-#: Secrets shorter than this are not searched for in text (they would blank out ordinary words).
-MIN_REDACTED_LENGTH = 4
-
-
-def _forms(secret: str) -> set[str]:
-    """How a secret may appear in a server's text: as is, percent-encoded, form-encoded, JSON-escaped."""
-    return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every occurrence of every secret (in any of its usual encodings) replaced by
-    :data:`REDACTED`, whatever surrounds it: by value, not by the header or key it follows."""
-    forms = {form for secret in secrets if len(secret) >= MIN_REDACTED_LENGTH for form in _forms(secret)}
-    for form in sorted(forms, key=len, reverse=True):
-        if form in text:
-            text = text.replace(form, REDACTED)
-    return text
-
-
-def scrub(exc: DataArtsError, secrets: Iterable[str]) -> DataArtsError:
-    """Remove ``secrets`` from the error's text and text attributes (in place; returned for chaining).
-    The engine scrubs every error that leaves it, so server text echoing a secret (a password, a token,
-    a key) reaches no message, log, Test button or trigger event."""
-    values = [s for s in secrets if len(s) >= MIN_REDACTED_LENGTH]
-    if values:
-        for name, value in vars(exc).items():
-            if isinstance(value, str):
-                setattr(exc, name, redact(value, values))
-        exc.args = tuple(redact(a, values) if isinstance(a, str) else a for a in exc.args)
-    return exc
-
-
-def mask_secrets(text: str) -> str:
-    """Mask security-token and auth-token header values inside ``text`` (e.g. a canonical request)."""
-    text = _SECURITY_TOKEN_RE.sub(r"\1****", text)
-    return _AUTH_TOKEN_RE.sub(r"\1****", text)
 
 
 def _excerpt(text: str, limit: int = _EXCERPT_LIMIT) -> str:

@@ -17,7 +17,7 @@ from airflow_dataarts_provider.core.config import ClientConfig
 from airflow_dataarts_provider.core.effects import Flow, T
 from airflow_dataarts_provider.core.engine import CallContext
 from airflow_dataarts_provider.core.enums import TaskType, UpdateType
-from airflow_dataarts_provider.core.errors import DataArtsError, redact
+from airflow_dataarts_provider.core.errors import DataArtsError
 from airflow_dataarts_provider.core.filters import build_filter_query
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
@@ -28,6 +28,7 @@ from airflow_dataarts_provider.core.listing import (
     probe_flow,
     release_packages_flow,
 )
+from airflow_dataarts_provider.core.redaction import redact
 from airflow_dataarts_provider.core.regions import pattern_note
 from airflow_dataarts_provider.core.release_flows import (
     cancel_flow,
