@@ -28,6 +28,9 @@ from airflow_dataarts_provider.core.ratelimit import BudgetCall
 @dataclass(frozen=True)
 class Send:
     request: HttpRequest
+    #: The caller's absolute deadline (``time.monotonic()`` seconds): the driver ends the exchange then,
+    #: if that is before the request's own ``connect + read`` bound.
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)

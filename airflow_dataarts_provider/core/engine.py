@@ -25,6 +25,7 @@ from airflow_dataarts_provider.core.enums import AuthType
 from airflow_dataarts_provider.core.errors import (
     DataArtsAPIError,
     DataArtsAuthenticationError,
+    DataArtsDeadlineError,
     DataArtsError,
     DataArtsPermissionError,
     DataArtsResponseError,
@@ -84,6 +85,9 @@ class CallContext:
     monotonic: Callable[[], float] = time.monotonic
     #: None: the connection's retry settings (tests pass one without jitter).
     retry_policy: RetryPolicy | None = None
+    #: The caller's absolute deadline on the ``monotonic`` clock (None: none): no wait of the call ends
+    #: after it, and a request in flight is cut at it (:class:`~.errors.DataArtsDeadlineError`).
+    deadline: float | None = None
     #: The Redis URL of the rate budget shared by every process on this identity (the hook resolves the
     #: connection's ``rate_limit_backend``); None: this process's bucket only.
     budget_backend: str | None = field(default=None, repr=False)
@@ -173,7 +177,7 @@ def _attempts(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
         credentials = None if isinstance(call, AnonymousCall) else (yield from credentials_flow(ctx))
         wait = yield from _reserve(ctx)
         if wait > 0:
-            yield Sleep(wait)
+            yield from sleep_within(ctx, wait, "for a rate-limit slot")
         if isinstance(call, AnonymousCall):
             request = call.request
         else:
@@ -185,7 +189,7 @@ def _attempts(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
             raise ctx.refused
         ctx.stats.requests += 1
         try:
-            response = yield Send(request)
+            response = yield Send(request, ctx.deadline)
             assert response is not None
             if ctx.on_response is not None:
                 ctx.on_response(request, response)
@@ -209,6 +213,8 @@ def _attempts(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
             )
             if delay is None:
                 raise
+            if ctx.deadline is not None and ctx.monotonic() + delay > ctx.deadline:
+                raise  # the next attempt would start after the caller's deadline
             ctx.stats.retries += 1
             if ctx.on_retry is not None:
                 ctx.on_retry(RetryEvent(attempt, error, delay, ctx.monotonic() - started))
@@ -233,7 +239,7 @@ def at_most_once(
             if not exc.retryable or exc.unprocessed:
                 raise
             failure = exc
-        yield Sleep(ctx.policy.backoff_seconds(attempt))  # let the service's listing catch up
+        yield from sleep_within(ctx, ctx.policy.backoff_seconds(attempt), "before looking again")
         found = yield from look()
         if found is not None:
             return found, False
@@ -249,6 +255,15 @@ def at_most_once(
             raise failure
         ctx.stats.retries += 1  # the service answered and provably did nothing: send it again
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def sleep_within(ctx: CallContext, seconds: float, why: str) -> Flow[None]:
+    """Sleep ``seconds``, unless that would pass the caller's deadline: then raise at once."""
+    if ctx.deadline is not None and ctx.monotonic() + seconds > ctx.deadline:
+        raise DataArtsDeadlineError(
+            f"the caller's deadline comes before the end of a {seconds:.1f}s wait {why}"
+        )
+    yield Sleep(seconds)
 
 
 def _read(call: ApiCall[R] | AnonymousCall[R], request: HttpRequest, response: HttpResponse) -> R:

@@ -83,6 +83,14 @@ class DataArtsTransportError(DataArtsError):
         return self.connect
 
 
+class DataArtsDeadlineError(DataArtsError):
+    """The caller's absolute deadline (a sensor's or an operator's ``timeout``) came before the call
+    could finish: a request was cut, or a wait (rate limit, back-off) would have passed it. Not
+    retryable (the time is gone) and not permanent (a later call may succeed)."""
+
+    _permanent = False
+
+
 class DataArtsUnknownOutcomeError(DataArtsError):
     """A non-idempotent call (start a job, create a package) got no answer (a timeout, a dropped
     connection) and what it did is not visible yet: it may still happen. It is never sent again blindly;

@@ -86,7 +86,16 @@ class AnswerBounds:
         """A buffer for the body of an answer with these (lower-cased) headers."""
         return BodyBuffer(self.max_bytes, headers)
 
-    def late(self) -> str:
+    def time_left(self, now: float, caller_deadline: float | None) -> tuple[float, bool]:
+        """Seconds this exchange may take from ``now`` (monotonic), and whether the caller's deadline
+        (rather than ``connect + read``) sets them."""
+        if caller_deadline is not None and caller_deadline - now < self.deadline:
+            return max(0.0, caller_deadline - now), True
+        return self.deadline, False
+
+    def late(self, by_caller: bool = False) -> str:
+        if by_caller:
+            return "the caller's deadline passed before the answer was complete"
         return f"no complete answer within {self.deadline:g} s (the connect + read timeout)"
 
 

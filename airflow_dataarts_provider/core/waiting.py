@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow_dataarts_provider.core import jobs, release
 from airflow_dataarts_provider.core.effects import Flow
-from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.errors import DataArtsDeadlineError, DataArtsError
 from airflow_dataarts_provider.core.gate import GateSpec, ListingIndex, describe_blocking, error_details
 
 if TYPE_CHECKING:  # the flows load with the first check, not when a DAG file imports a sensor
@@ -196,6 +196,10 @@ class Waiter:
     failures: int = 0
 
     def after(self, outcome: CheckResult | DataArtsError) -> Step:
+        if isinstance(outcome, DataArtsDeadlineError):
+            # Not a failure of DataArts: the caller's deadline came first. Waiting goes on; the caller's
+            # own deadline check (its timeout, soft_fail) decides next, as it would after any check.
+            return Step("wait", f"the deadline came during a check: {outcome}")
         if isinstance(outcome, DataArtsError):
             self.failures += 1
             error = error_details(outcome)

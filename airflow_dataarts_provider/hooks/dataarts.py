@@ -7,6 +7,7 @@ lives in :mod:`airflow_dataarts_provider.core`, the I/O in :mod:`airflow_dataart
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -159,8 +160,11 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             )
         return self._transport
 
-    def _context(self, config: ClientConfig, workspace: str | None) -> CallContext:
-        """The one place a call's workspace is decided (argument, else the connection's) and validated."""
+    def _context(
+        self, config: ClientConfig, workspace: str | None, deadline: float | None = None
+    ) -> CallContext:
+        """The one place a call's workspace is decided (argument, else the connection's) and validated;
+        ``deadline`` (epoch seconds) becomes the call's deadline on the monotonic clock."""
         if self._budget is None or self._budget[0] is not config:
             self._budget = (config, budget_backend(config))
         return CallContext.create(
@@ -170,6 +174,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             on_response=self._log_response,
             on_secret=mask_secret,
             budget_backend=self._budget[1],
+            deadline=None if deadline is None else time.monotonic() + (deadline - time.time()),
         )
 
     def _log_response(self, request: HttpRequest, response: HttpResponse) -> None:
@@ -203,12 +208,20 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
             stats.elapsed,
         )
 
-    def _run(self, make: MakeFlow[T], workspace: str | None = None, *, listing: str | None = None) -> T:
-        """Run one flow on the sync transport; with ``listing``, log the INFO summary line."""
+    def _run(
+        self,
+        make: MakeFlow[T],
+        workspace: str | None = None,
+        *,
+        listing: str | None = None,
+        deadline: float | None = None,
+    ) -> T:
+        """Run one flow on the sync transport; with ``listing``, log the INFO summary line; ``deadline``
+        (epoch seconds): the call ends by then (:class:`~..core.errors.DataArtsDeadlineError`)."""
         from airflow_dataarts_provider.transport import sync
 
         config = self.get_config()
-        ctx = self._context(config, workspace)
+        ctx = self._context(config, workspace, deadline)
         result = sync.run(make(ctx), self._sync_transport(config))
         if listing is not None:
             self._log_listing(ctx, listing)
@@ -262,9 +275,12 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """The pending items a release gate watches (exact name/id matching, cheapest query plan)."""
         return self._run(lambda ctx: gate_flow(ctx, spec), workspace, listing="pending items")
 
-    def check_condition(self, condition: Condition, workspace: str | None = None) -> CheckResult:
-        """One check of what a sensor waits for (see :mod:`airflow_dataarts_provider.core.waiting`)."""
-        return self._run(condition.check, workspace, listing=condition.subject)
+    def check_condition(
+        self, condition: Condition, workspace: str | None = None, *, deadline: float | None = None
+    ) -> CheckResult:
+        """One check of what a sensor waits for (see :mod:`airflow_dataarts_provider.core.waiting`);
+        ``deadline`` (epoch seconds): the waiting task's own, kept even while a request is in flight."""
+        return self._run(condition.check, workspace, listing=condition.subject, deadline=deadline)
 
     # ------------------------------------------------------------------ release packages
 

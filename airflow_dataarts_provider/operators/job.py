@@ -161,7 +161,7 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
         waiter = Waiter(self.max_consecutive_failures)
         try:
             while True:
-                step = check_once(hook, condition, self.workspace, waiter)
+                step = check_once(hook, condition, self.workspace, waiter, deadline)
                 _raise_for_job(step, self.log)
                 if step.action == "done":
                     return step.value

@@ -244,7 +244,7 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
     def _wait(self, hook: DataArtsHook, condition: ReleasePackageCondition, deadline: float) -> Any:
         waiter = Waiter(self.max_consecutive_failures)
         while True:
-            step = check_once(hook, condition, self.workspace, waiter)
+            step = check_once(hook, condition, self.workspace, waiter, deadline)
             raise_for(step, self.log)
             if step.action == "done":
                 return step.value

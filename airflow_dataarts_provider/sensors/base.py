@@ -87,7 +87,8 @@ class DataArtsConditionSensor(BaseSensorOperator):  # type: ignore[misc]
 
     def poke(self, context: Any) -> PokeReturnValue:
         condition = self._condition()
-        step = check_once(self.hook, condition, self.workspace, self._waiter)
+        deadline = _started(context) + self.timeout
+        step = check_once(self.hook, condition, self.workspace, self._waiter, deadline)
         raise_for(step, self.log)
         return PokeReturnValue(
             is_done=step.action == "done", xcom_value=step.value if step.action == "done" else None
@@ -135,11 +136,18 @@ def defer_waiting(task: Any, trigger: DataArtsConditionTrigger, deadline: float)
     )
 
 
-def check_once(hook: DataArtsHook, condition: Condition, workspace: str | None, waiter: Waiter) -> Step:
-    """One check and what it means (the failure budget lives in ``waiter``)."""
+def check_once(
+    hook: DataArtsHook,
+    condition: Condition,
+    workspace: str | None,
+    waiter: Waiter,
+    deadline: float | None = None,
+) -> Step:
+    """One check and what it means (the failure budget lives in ``waiter``); a check still running at
+    ``deadline`` (epoch seconds) ends then, as a transient failure the caller's deadline check follows."""
     outcome: CheckResult | DataArtsError
     try:
-        outcome = hook.check_condition(condition, workspace)
+        outcome = hook.check_condition(condition, workspace, deadline=deadline)
     except DataArtsError as exc:
         outcome = exc
     return waiter.after(outcome)

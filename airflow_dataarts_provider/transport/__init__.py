@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from airflow_dataarts_provider.core.errors import DataArtsDeadlineError, DataArtsError, DataArtsTransportError
+from airflow_dataarts_provider.core.http import AnswerBounds, HttpRequest
+
 
 def describe(exc: BaseException) -> str:
     """A one-line description of a transport-level failure (no request data, so no secrets)."""
     return f"{type(exc).__name__}: {exc}"
+
+
+def late_error(
+    request: HttpRequest, bounds: AnswerBounds, by_caller: bool, *, sent: bool = True
+) -> DataArtsError:
+    """The error of an exchange cut at its deadline: the caller's (:class:`DataArtsDeadlineError`), or
+    ``connect + read`` (a timeout :class:`DataArtsTransportError`, retried like any other)."""
+    if by_caller:
+        where = "" if sent else " not sent"
+        return DataArtsDeadlineError(f"{request.method} {request.path}{where}: {bounds.late(True)}")
+    return DataArtsTransportError(request.method, request.path, bounds.late(), timeout=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
+import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -35,7 +36,7 @@ from airflow_dataarts_provider.core.http import (
     HttpRequest,
     HttpResponse,
 )
-from airflow_dataarts_provider.transport import budget, describe
+from airflow_dataarts_provider.transport import budget, describe, late_error
 
 
 @functools.lru_cache(maxsize=8)
@@ -89,15 +90,18 @@ class AsyncTransport:
             mounts=mounts or None,
         )
 
-    async def send(self, request: HttpRequest) -> HttpResponse:
-        """The answer, read whole within the bounds; else :class:`DataArtsTransportError` (no answer in
-        time: ``timeout``) or :class:`DataArtsResponseError` (too large)."""
+    async def send(self, request: HttpRequest, deadline: float | None = None) -> HttpResponse:
+        """The answer, read whole within the bounds and before the caller's ``deadline`` (monotonic);
+        else :class:`DataArtsTransportError` (no answer within ``connect + read``: ``timeout``),
+        :class:`DataArtsDeadlineError` (the caller's deadline) or :class:`DataArtsResponseError` (too
+        large)."""
+        seconds, by_caller = self._bounds.time_left(time.monotonic(), deadline)
+        if seconds <= 0:
+            raise late_error(request, self._bounds, True, sent=False)
         try:
-            return await asyncio.wait_for(self._exchange(request), self._bounds.deadline)
+            return await asyncio.wait_for(self._exchange(request), seconds)
         except asyncio.TimeoutError:
-            raise DataArtsTransportError(
-                request.method, request.path, self._bounds.late(), timeout=True
-            ) from None
+            raise late_error(request, self._bounds, by_caller) from None
         except httpx.TimeoutException as exc:
             connect = isinstance(exc, httpx.ConnectTimeout)
             raise DataArtsTransportError(
@@ -147,7 +151,7 @@ async def _perform(transport: AsyncTransport, effect: Send | Sleep | Parallel | 
         failures = [r for r in results if isinstance(r, BaseException)]
         return failures[0] if failures else list(results)
     try:
-        return await transport.send(effect.request)
+        return await transport.send(effect.request, effect.deadline)
     except DataArtsError as exc:  # no answer, or one too large to read: the flow decides
         return exc
 

@@ -27,7 +27,11 @@ from airflow_dataarts_provider.core.effects import (
     T,
     resume,
 )
-from airflow_dataarts_provider.core.errors import DataArtsError, DataArtsResponseError, DataArtsTransportError
+from airflow_dataarts_provider.core.errors import (
+    DataArtsError,
+    DataArtsResponseError,
+    DataArtsTransportError,
+)
 from airflow_dataarts_provider.core.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     READ_CHUNK,
@@ -35,7 +39,7 @@ from airflow_dataarts_provider.core.http import (
     HttpRequest,
     HttpResponse,
 )
-from airflow_dataarts_provider.transport import budget, describe
+from airflow_dataarts_provider.transport import budget, describe, late_error
 
 #: Lanes run at once at most (``max_concurrency`` is validated to 1..16; lanes never nest).
 MAX_LANES = 16
@@ -152,12 +156,17 @@ class SyncTransport:
             )
         return self._origins[origin]
 
-    def send(self, request: HttpRequest) -> HttpResponse:
-        """The answer, read whole within the bounds; else :class:`DataArtsTransportError` (no answer in
-        time: ``timeout``) or :class:`DataArtsResponseError` (too large)."""
+    def send(self, request: HttpRequest, deadline: float | None = None) -> HttpResponse:
+        """The answer, read whole within the bounds and before the caller's ``deadline`` (monotonic);
+        else :class:`DataArtsTransportError` (no answer within ``connect + read``: ``timeout``),
+        :class:`DataArtsDeadlineError` (the caller's deadline) or :class:`DataArtsResponseError` (too
+        large)."""
         proxies, verify = self._settings(request.url)
+        seconds, by_caller = self._bounds.time_left(time.monotonic(), deadline)
+        if seconds <= 0:
+            raise late_error(request, self._bounds, True, sent=False)
         watch = _Watch()
-        timer = threading.Timer(self._bounds.deadline, watch.abort)
+        timer = threading.Timer(seconds, watch.abort)
         timer.daemon = True
         _CURRENT.watch = watch
         timer.start()
@@ -178,9 +187,7 @@ class SyncTransport:
                 body = self._read(request, response, headers)
         except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
             if watch.fired:  # the watchdog cut the exchange: whatever it broke, it was the deadline
-                raise DataArtsTransportError(
-                    request.method, request.path, self._bounds.late(), timeout=True
-                ) from None
+                raise late_error(request, self._bounds, by_caller) from None
             if not isinstance(exc, (requests.RequestException, OSError)):
                 raise
             raise DataArtsTransportError(
@@ -194,7 +201,7 @@ class SyncTransport:
             timer.cancel()
             _CURRENT.watch = None
         if watch.fired:
-            raise DataArtsTransportError(request.method, request.path, self._bounds.late(), timeout=True)
+            raise late_error(request, self._bounds, by_caller)
         return HttpResponse(status=response.status_code, headers=headers, body=body)
 
     def _read(self, request: HttpRequest, response: requests.Response, headers: dict[str, str]) -> bytes:
@@ -232,7 +239,7 @@ def _perform(transport: SyncTransport, effect: Send | Sleep | Parallel | Budget)
         failures = [f.exception() for f in futures if f.exception() is not None]
         return failures[0] if failures else [f.result() for f in futures]
     try:
-        return transport.send(effect.request)
+        return transport.send(effect.request, effect.deadline)
     except DataArtsError as exc:  # no answer, or one too large to read: the flow decides
         return exc
 

@@ -11,6 +11,7 @@ import tracemalloc
 from typing import Any
 
 import pytest
+from conftest import task_output
 from rel_helpers import (
     connection_fields,
     fresh_caches,
@@ -26,6 +27,7 @@ from rel_helpers import (
 from airflow_dataarts_provider.core.errors import (
     RETRY_AFTER_CAP,
     DataArtsConfigError,
+    DataArtsDeadlineError,
     DataArtsError,
     DataArtsRedirectError,
     DataArtsResponseError,
@@ -37,8 +39,10 @@ from airflow_dataarts_provider.core.errors import (
 )
 from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.core.ratelimit import limiter_for
+from airflow_dataarts_provider.core.waiting import PendingItemsCondition
 from airflow_dataarts_provider.emulator import (
     ENDPOINT_IAM_TOKENS,
+    ENDPOINT_JOB_INSTANCE,
     ENDPOINT_JOB_RUN,
     ENDPOINT_METADATA_TOKEN,
     ENDPOINT_PACKAGE_CREATE,
@@ -434,3 +438,37 @@ def test_a_401_in_a_concurrent_walk_stops_every_lane(emu: Emulator, monkeypatch:
     refused = emu.counters()["by_endpoint_status"][ENDPOINT_PENDING_ITEMS].get("401", 0)
     assert refused <= 2  # the first, and at most one more already on the wire
     assert pending_requests(emu) <= 12
+
+
+# ------------------------------------------------------------- 5. worker-side waits keep their deadline
+
+
+def test_a_worker_side_job_wait_keeps_its_deadline_while_a_read_is_in_flight(
+    run_dag: Any, emu: Emulator, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """``DataArtsRunJobOperator`` waiting in the worker with ``timeout=1.5``; every read of the instance
+    trickles a byte every 0.5 s and the connection allows ``[10, 10]`` per request. The read is cut at the
+    task's deadline, the instance is stopped and the task fails on time (before: the first read alone
+    held the task for minutes, a byte every half second)."""
+    emu.set_job(JOB, run_s=60)
+    emu.script_faults(ENDPOINT_JOB_INSTANCE, ["trickle:0.5"] * 20)
+    started = time.monotonic()
+    dr = run_dag("dataarts_job_run_worker_short", emu, {"job_name": JOB}, timeout=[10, 10], max_attempts=1)
+    took = time.monotonic() - started
+    assert str(getattr(dr.state, "value", dr.state)) == "failed"
+    assert took < 30  # deadline 1.5 s after the start, plus a DAG run's overhead (9.6 s measured here)
+    assert "Timed out waiting for job" in task_output(capfd, caplog)
+    assert [r["status"] for r in emu.job_instances(JOB)] == ["manual-stop"]
+
+
+def test_a_hook_check_with_a_deadline_ends_at_it_in_the_sync_driver(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_connection(monkeypatch, emu, max_attempts=3, timeout=[10, 10])
+    emu.script_faults(ENDPOINT_PENDING_ITEMS, ["trickle:0.5"] * 3)
+    condition = PendingItemsCondition(GateSpec.from_json(GATE))
+    started = time.monotonic()
+    with pytest.raises(DataArtsDeadlineError):
+        make_hook().check_condition(condition, deadline=time.time() + 1.5)
+    assert time.monotonic() - started < 2.5  # not 20 s per attempt, nor a retry after the deadline
+    assert pending_requests(emu) == 1
