@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import heapq
 import socket
 import threading
 import time
@@ -53,17 +54,65 @@ class _Watch:
     def __init__(self) -> None:
         self.conn: Any = None
         self.fired = False
+        self.done = False  # the answer was read: nothing to abort (its connection goes back to the pool)
+        self._lock = threading.Lock()
+
+    def finish(self) -> None:
+        with self._lock:
+            self.done = True
 
     def abort(self) -> None:
-        self.fired = True
-        sock = getattr(self.conn, "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                # socket.socket's own shutdown: SSLSocket.shutdown would also drop its SSL state under
-                # the reading thread's feet.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        with self._lock:
+            if self.done:
+                return
+            self.fired = True
+            sock = getattr(self.conn, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    # socket.socket's own shutdown: SSLSocket.shutdown would also drop its SSL state under
+                    # the reading thread's feet.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+class _Watchdog:
+    """One thread for every request of the process: it aborts each watch whose deadline passed (a timer
+    thread per request would cost more CPU than the rest of the request's client side)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._thread: threading.Thread | None = None
+        self._count = 0
+
+    def watch(self, seconds: float) -> _Watch:
+        watch = _Watch()
+        with self._lock:
+            self._count += 1
+            heapq.heappush(self._heap, (time.monotonic() + seconds, self._count, watch))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="dataarts-watchdog", daemon=True)
+                self._thread.start()
+            self._lock.notify()
+        return watch
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)  # finished in time
+                if not self._heap:
+                    self._lock.wait()
+                    continue
+                due, _, watch = self._heap[0]
+                left = due - time.monotonic()
+                if left > 0:
+                    self._lock.wait(left)
+                    continue
+                heapq.heappop(self._heap)
+                watch.abort()
+
+
+_WATCHDOG = _Watchdog()
 _CURRENT = threading.local()  # .watch: the _Watch of the request this thread sends, if any
 
 
@@ -165,11 +214,8 @@ class SyncTransport:
         seconds, by_caller = self._bounds.time_left(time.monotonic(), deadline)
         if seconds <= 0:
             raise late_error(request, self._bounds, True, sent=False)
-        watch = _Watch()
-        timer = threading.Timer(seconds, watch.abort)
-        timer.daemon = True
+        watch = _WATCHDOG.watch(seconds)
         _CURRENT.watch = watch
-        timer.start()
         try:
             response = self._session.request(
                 request.method,
@@ -185,6 +231,7 @@ class SyncTransport:
             with response:
                 headers = {k.lower(): v for k, v in response.headers.items()}
                 body = self._read(request, response, headers)
+                watch.finish()  # before the connection goes back to the pool
         except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
             if watch.fired:  # the watchdog cut the exchange: whatever it broke, it was the deadline
                 raise late_error(request, self._bounds, by_caller) from None
@@ -198,7 +245,7 @@ class SyncTransport:
                 connect=_while_connecting(exc),
             ) from exc
         finally:
-            timer.cancel()
+            watch.finish()
             _CURRENT.watch = None
         if watch.fired:
             raise late_error(request, self._bounds, by_caller)
