@@ -40,7 +40,11 @@ def floor_list_all(info: dict[str, Any], *, trust_env: bool = True) -> list[str]
     proxy and CA settings are not re-read per request (as the hook does it, once per origin)."""
     import requests
 
-    from airflow_dataarts_provider.core.signing import canonical_query, format_sdk_date, sign
+    from airflow_dataarts_provider.core.protocol.signing import (
+        canonical_query,
+        format_sdk_date,
+        sign,
+    )
 
     base = f"{info['url']}/v2/{info['project_id']}/factory/pending-items"
     headers = {

@@ -94,7 +94,7 @@ async def _fleet(
 
 
 def _make(conn_id: str, names: list[str], poke: float, deadline: float, checks: list[int]) -> list[Any]:
-    from airflow_dataarts_provider.core.gate import GateSpec
+    from airflow_dataarts_provider.core.pending_items.gate import GateSpec
     from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger
 
     triggers = []

@@ -33,13 +33,9 @@ def setup_environment() -> None:
 def clear_process_caches() -> None:
     """Forget credentials, rate limiters and learned offset semantics: every run starts cold, as a task
     process does."""
-    from airflow_dataarts_provider.core import auth, listing, ratelimit
+    from airflow_dataarts_provider.core.protocol.state import STATE
 
-    auth.CREDENTIAL_CACHE.clear()
-    auth.METADATA_SESSIONS.clear()
-    ratelimit.reset_limiters()
-    listing._LEARNED_OFFSET_SEMANTICS.clear()
-    listing._LEARNED_RELEASE_PAGE_SIZE.clear()
+    STATE.reset()
 
 
 def connection_json(info: dict[str, Any], **extra: Any) -> str:

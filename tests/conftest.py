@@ -57,15 +57,11 @@ def clear_process_state() -> None:
     clients, learned offset semantics, and the secrets the masker learned. Tests run many emulators in one
     process: without this, caches leak between tests and the masker's one regex of every secret (each
     emulator issues new random tokens) grows with every test and slows every log line."""
-    from airflow_dataarts_provider.core import auth, listing, ratelimit
+    from airflow_dataarts_provider.core.protocol.state import STATE
     from airflow_dataarts_provider.transport import budget
 
-    auth.CREDENTIAL_CACHE.clear()
-    auth.METADATA_SESSIONS.clear()
-    ratelimit.reset_limiters()
+    STATE.reset()
     budget.reset()
-    listing._LEARNED_OFFSET_SEMANTICS.clear()
-    listing._LEARNED_RELEASE_PAGE_SIZE.clear()
     for name in ("airflow.sdk._shared.secrets_masker", "airflow._shared.secrets_masker"):
         with contextlib.suppress(ImportError, AttributeError):
             importlib.import_module(name).reset_secrets_masker()

@@ -13,35 +13,32 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.core import calls, job_flows
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.effects import Flow, T
-from airflow_dataarts_provider.core.engine import CallContext
-from airflow_dataarts_provider.core.enums import TaskType, UpdateType
-from airflow_dataarts_provider.core.errors import DataArtsError
-from airflow_dataarts_provider.core.filters import build_filter_query
-from airflow_dataarts_provider.core.gate import GateSpec
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.listing import (
-    Listing,
-    gate_flow,
-    list_flow,
-    probe_flow,
-    release_packages_flow,
-)
-from airflow_dataarts_provider.core.redaction import redact
-from airflow_dataarts_provider.core.regions import pattern_note
-from airflow_dataarts_provider.core.release_flows import (
+from airflow_dataarts_provider.core.job_runs import flows as job_flows
+from airflow_dataarts_provider.core.pending_items import calls as pending_calls
+from airflow_dataarts_provider.core.pending_items.flows import gate_flow, probe_flow
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
+from airflow_dataarts_provider.core.pending_items.values import TaskType, UpdateType, build_filter_query
+from airflow_dataarts_provider.core.protocol import calls as protocol_calls
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.effects import Flow, T
+from airflow_dataarts_provider.core.protocol.engine import CallContext
+from airflow_dataarts_provider.core.protocol.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.protocol.listing import Listing, list_flow
+from airflow_dataarts_provider.core.protocol.redaction import redact
+from airflow_dataarts_provider.core.protocol.regions import pattern_note
+from airflow_dataarts_provider.core.protocol.retry import RetryEvent
+from airflow_dataarts_provider.core.protocol.values import raw_secrets
+from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
+from airflow_dataarts_provider.core.release_packages.flows import (
     cancel_flow,
     create_package_flow,
     deploy_flow,
     find_package_flow,
     package_detail_flow,
+    release_packages_flow,
 )
-from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep, watch_flow
-from airflow_dataarts_provider.core.retry import RetryEvent
-from airflow_dataarts_provider.core.values import raw_secrets
-from airflow_dataarts_provider.core.waiting import CheckResult, Condition
+from airflow_dataarts_provider.core.release_packages.watch import WatchState, WatchStep, watch_flow
 from airflow_dataarts_provider.hooks.rate_budget import budget_backend
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
 from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
@@ -49,10 +46,7 @@ from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 if TYPE_CHECKING:
     from airflow_dataarts_provider.transport.sync import SyncTransport
 
-#: The result type of :meth:`DataArtsHook.fetch_pending_items` under its 1.x name.
-PendingItems = Listing
-
-__all__ = ["DataArtsHook", "GateSpec", "Listing", "PendingItems", "TaskType", "UpdateType"]
+__all__ = ["DataArtsHook", "GateSpec", "Listing", "TaskType", "UpdateType"]
 
 #: ``make(ctx)``: the flow one hook call runs.
 MakeFlow = Callable[[CallContext], Flow[T]]
@@ -230,11 +224,11 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     @staticmethod
     def _pending_items(
         config: ClientConfig, filters: Mapping[str, Any]
-    ) -> tuple[calls.ListingCall, str | None]:
+    ) -> tuple[protocol_calls.ListingCall, str | None]:
         rest = dict(filters)
         workspace = rest.pop("workspace", None)
         query = build_filter_query(rest, time_format=config.time_format)
-        return calls.pending_items(config, query), workspace
+        return pending_calls.pending_items(config, query), workspace
 
     # ------------------------------------------------------------------ pending items
 
@@ -243,7 +237,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
         Filters: ``submit_user_name``, ``item_name``, ``update_type``, ``task_type``, ``start_time``,
         ``end_time``, ``workspace``. Invalid values raise
-        :class:`~airflow_dataarts_provider.core.errors.DataArtsConfigError` here, before any request.
+        :class:`~airflow_dataarts_provider.core.protocol.errors.DataArtsConfigError` here, before any request.
         """
         from airflow_dataarts_provider.transport import sync
 
@@ -278,7 +272,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     def check_condition(
         self, condition: Condition, workspace: str | None = None, *, deadline: float | None = None
     ) -> CheckResult:
-        """One check of what a sensor waits for (see :mod:`airflow_dataarts_provider.core.waiting`);
+        """One check of what a sensor waits for (see :mod:`airflow_dataarts_provider.core.protocol.waiting`);
         ``deadline`` (epoch seconds): the waiting task's own, kept even while a request is in flight."""
         return self._run(condition.check, workspace, listing=condition.subject, deadline=deadline)
 
@@ -342,7 +336,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     ) -> WatchStep:
         """One check of a release watch: the packages released successfully since ``previous`` (the
         first check, ``previous=None``, only takes stock). See
-        :mod:`~airflow_dataarts_provider.core.release_watch`."""
+        :mod:`~airflow_dataarts_provider.core.release_packages.watch`."""
         return self._run(lambda ctx: watch_flow(ctx, previous, now_ms), workspace, listing="release packages")
 
     def cancel_release_packages(self, package_ids: list[str], *, workspace: str | None = None) -> None:
@@ -354,7 +348,7 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     def run_job(self, job_name: str, *, job_params: Any = None, workspace: str | None = None) -> str:
         """Start one instance of ``job_name`` (``run-immediate``) and return its id; ``job_params``:
         ``{"name": "value"}`` or ``[{"name", "value", "paramType"}]``. Never started twice by a retry of
-        the request (see :func:`~airflow_dataarts_provider.core.job_flows.run_job_flow`)."""
+        the request (see :func:`~airflow_dataarts_provider.core.job_runs.flows.run_job_flow`)."""
         return self._run(lambda ctx: job_flows.run_job_flow(ctx, job_name, job_params), workspace)
 
     def get_job_instance(

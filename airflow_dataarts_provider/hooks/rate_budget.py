@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.values import RATE_LIMIT_BACKENDS, url_passwords
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.values import RATE_LIMIT_BACKENDS, url_passwords
 from airflow_dataarts_provider.transport.budget import redis_available
 from airflow_dataarts_provider.version_compat import conf, mask_secret
 

@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.core import jobs
-from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsError
-from airflow_dataarts_provider.core.request import name_segment
-from airflow_dataarts_provider.core.waiting import JobInstanceCondition, Step, Waiter, validate_event
+from airflow_dataarts_provider.core.job_runs import values as jobs
+from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsError
+from airflow_dataarts_provider.core.protocol.request import name_segment
+from airflow_dataarts_provider.core.protocol.waiting import Step, Waiter, validate_event
 from airflow_dataarts_provider.links.dataarts import DataArtsJobInstanceLink, push_job_instance_link
 from airflow_dataarts_provider.sensors.base import (
     check_once,

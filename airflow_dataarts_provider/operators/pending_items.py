@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.gate import TASK_TYPE_LABELS, UPDATE_TYPE_LABELS, describe_blocking
+from airflow_dataarts_provider.core.pending_items.gate import (
+    TASK_TYPE_LABELS,
+    UPDATE_TYPE_LABELS,
+    describe_blocking,
+)
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.links.dataarts import DataArtsReleaseManagementLink, push_console_link
 from airflow_dataarts_provider.version_compat import BaseOperator
 

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.core import release
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.gate import GateSpec, describe_blocking
-from airflow_dataarts_provider.core.waiting import ReleasePackageCondition, Waiter
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec, describe_blocking
+from airflow_dataarts_provider.core.protocol import values as protocol_values
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.waiting import Waiter
+from airflow_dataarts_provider.core.release_packages import values as release_values
+from airflow_dataarts_provider.core.release_packages.conditions import ReleasePackageCondition
 from airflow_dataarts_provider.links.dataarts import (
     DataArtsReleaseManagementLink,
     DataArtsReleasePackageLink,
@@ -51,7 +53,7 @@ def _pending_ids(value: Any) -> list[str] | None:
     if value is None or value == []:
         return None
     values = value if isinstance(value, (list, tuple)) else [value]
-    return release.ids(
+    return protocol_values.ids(
         "pending_item_ids", [v["pending_item_id"] if isinstance(v, dict) else v for v in values]
     )
 
@@ -125,8 +127,8 @@ class DataArtsCreateReleasePackageOperator(BaseOperator):  # type: ignore[misc]
         return hook.gate_items(spec, self.workspace)
 
     def execute(self, context: Any) -> str:
-        approvers = release.ids("approver_ids", self.approver_ids)
-        name = release.package_name(self.package_name or default_package_name(context))
+        approvers = protocol_values.ids("approver_ids", self.approver_ids)
+        name = release_values.package_name(self.package_name or default_package_name(context))
         from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
@@ -222,7 +224,7 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
     def execute(self, context: Any) -> Any:
         from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 
-        ids = release.ids("package_ids", self.package_ids)
+        ids = protocol_values.ids("package_ids", self.package_ids)
         if self.wait_for_completion and len(ids) != 1:
             raise AirflowFailException("wait_for_completion needs exactly one package id")
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)

@@ -1,7 +1,8 @@
 """The one sensor machinery shared by every DataArts sensor: poke, reschedule and deferrable modes over a
-:class:`~airflow_dataarts_provider.core.waiting.Condition`. Subclasses say what they wait for.
+:class:`~airflow_dataarts_provider.core.protocol.waiting.Condition`. Subclasses say what they wait for.
 
-What a check's outcome means is decided by :class:`~airflow_dataarts_provider.core.waiting.Waiter` (the
+What a check's outcome means is decided by :class:`~airflow_dataarts_provider.core.protocol.waiting.Waiter`
+(the
 triggers use the same one); :func:`raise_for` and :func:`event_result` translate its steps and the
 triggers' events into Airflow's exceptions, for the sensors and the deploy operator alike."""
 
@@ -13,8 +14,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.core.errors import DataArtsError
-from airflow_dataarts_provider.core.waiting import CheckResult, Condition, Step, Waiter, validate_event
+from airflow_dataarts_provider.core.protocol.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.waiting import (
+    CheckResult,
+    Condition,
+    Step,
+    Waiter,
+    check_deadline,
+    validate_event,
+)
 from airflow_dataarts_provider.version_compat import (
     AirflowException,
     AirflowFailException,
@@ -144,10 +152,12 @@ def check_once(
     deadline: float | None = None,
 ) -> Step:
     """One check and what it means (the failure budget lives in ``waiter``); a check still running at
-    ``deadline`` (epoch seconds) ends then, as a transient failure the caller's deadline check follows."""
+    ``deadline`` (epoch seconds) ends then (one that starts after it gets a short bound:
+    :func:`~airflow_dataarts_provider.core.protocol.waiting.check_deadline`)."""
     outcome: CheckResult | DataArtsError
     try:
-        outcome = hook.check_condition(condition, workspace, deadline=deadline)
+        bound = None if deadline is None else check_deadline(deadline, time.time())
+        outcome = hook.check_condition(condition, workspace, deadline=bound)
     except DataArtsError as exc:
         outcome = exc
     return waiter.after(outcome)

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_dataarts_provider.core.request import name_segment
-from airflow_dataarts_provider.core.waiting import Condition, JobInstanceCondition
+from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
+from airflow_dataarts_provider.core.protocol.request import name_segment
+from airflow_dataarts_provider.core.protocol.waiting import Condition
 from airflow_dataarts_provider.links.dataarts import DataArtsJobInstanceLink
 from airflow_dataarts_provider.sensors.base import DataArtsConditionSensor
 

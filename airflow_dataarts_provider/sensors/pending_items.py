@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_dataarts_provider.core.gate import GateSpec
-from airflow_dataarts_provider.core.waiting import Condition, PendingItemsCondition
+from airflow_dataarts_provider.core.pending_items.conditions import PendingItemsCondition
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
+from airflow_dataarts_provider.core.protocol.waiting import Condition
 from airflow_dataarts_provider.links.dataarts import DataArtsReleaseManagementLink, push_console_link
 from airflow_dataarts_provider.sensors.base import DataArtsConditionSensor
 

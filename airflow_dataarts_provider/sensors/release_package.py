@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_dataarts_provider.core import release
-from airflow_dataarts_provider.core.waiting import Condition, ReleasePackageCondition
+from airflow_dataarts_provider.core.protocol import values as release
+from airflow_dataarts_provider.core.protocol.waiting import Condition
+from airflow_dataarts_provider.core.release_packages.conditions import ReleasePackageCondition
 from airflow_dataarts_provider.links.dataarts import DataArtsReleasePackageLink, push_package_link
 from airflow_dataarts_provider.sensors.base import DataArtsConditionSensor
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from airflow_dataarts_provider.core.errors import DataArtsDeadlineError, DataArtsError, DataArtsTransportError
-from airflow_dataarts_provider.core.http import AnswerBounds, HttpRequest
+from airflow_dataarts_provider.core.protocol.errors import (
+    DataArtsDeadlineError,
+    DataArtsError,
+    DataArtsTransportError,
+)
+from airflow_dataarts_provider.core.protocol.http import AnswerBounds, HttpRequest
 
 
 def describe(exc: BaseException) -> str:

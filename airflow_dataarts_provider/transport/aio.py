@@ -12,7 +12,7 @@ from typing import Any
 import certifi
 import httpx
 
-from airflow_dataarts_provider.core.effects import (
+from airflow_dataarts_provider.core.protocol.effects import (
     Budget,
     Emit,
     Flow,
@@ -23,13 +23,13 @@ from airflow_dataarts_provider.core.effects import (
     T,
     resume,
 )
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsConfigError,
     DataArtsError,
     DataArtsResponseError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.http import (
+from airflow_dataarts_provider.core.protocol.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     READ_CHUNK,
     AnswerBounds,

@@ -1,11 +1,13 @@
-"""The shared rate budget's I/O: :class:`~airflow_dataarts_provider.core.effects.Budget` effects run
-:data:`~airflow_dataarts_provider.core.ratelimit.SHARED_BUDGET_SCRIPT` on a Redis server, with redis-py
+"""The shared rate budget's I/O: :class:`~airflow_dataarts_provider.core.protocol.effects.Budget` effects run
+:data:`~airflow_dataarts_provider.core.protocol.ratelimit.SHARED_BUDGET_SCRIPT` on a Redis server, with
+redis-py
 (``redis`` for the sync driver, ``redis.asyncio`` for the async one).
 
 redis-py is not a dependency of this provider: a deployment whose executor is CeleryExecutor on a Redis
 broker has it (Airflow's Celery provider installs it), and ``rate_limit_backend: auto`` only chooses Redis
 there. A backend that fails (down, refusing the password, too old for ``TIME`` in scripts) is not asked
-again for :data:`~airflow_dataarts_provider.core.ratelimit.BACKEND_RETRY_S`: meanwhile the flows use their
+again for :data:`~airflow_dataarts_provider.core.protocol.ratelimit.BACKEND_RETRY_S`: meanwhile the flows
+use their
 process's bucket (the effect answers ``None``), and a 429 is still absorbed by the retry policy.
 """
 
@@ -18,9 +20,13 @@ import time
 import weakref
 from typing import Any
 
-from airflow_dataarts_provider.core.effects import Budget
-from airflow_dataarts_provider.core.ratelimit import SHARED_BUDGET_SCRIPT, BackendHealth, BudgetCall
-from airflow_dataarts_provider.core.values import redacted_url
+from airflow_dataarts_provider.core.protocol.effects import Budget
+from airflow_dataarts_provider.core.protocol.ratelimit import (
+    SHARED_BUDGET_SCRIPT,
+    BackendHealth,
+    BudgetCall,
+)
+from airflow_dataarts_provider.core.protocol.values import redacted_url
 from airflow_dataarts_provider.transport import describe
 
 log = logging.getLogger(__name__)

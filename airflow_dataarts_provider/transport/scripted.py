@@ -18,9 +18,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from airflow_dataarts_provider.core.effects import Budget, Emit, Flow, Parallel, Send, Sleep, T, resume
-from airflow_dataarts_provider.core.errors import DataArtsTransportError
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.protocol.effects import (
+    Budget,
+    Emit,
+    Flow,
+    Parallel,
+    Send,
+    Sleep,
+    T,
+    resume,
+)
+from airflow_dataarts_provider.core.protocol.errors import DataArtsTransportError
+from airflow_dataarts_provider.core.protocol.http import HttpRequest, HttpResponse
 
 Outcome = HttpResponse | DataArtsTransportError | Callable[[HttpRequest], Any]
 

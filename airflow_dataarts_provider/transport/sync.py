@@ -17,7 +17,7 @@ import requests
 import requests.adapters
 import urllib3.exceptions
 
-from airflow_dataarts_provider.core.effects import (
+from airflow_dataarts_provider.core.protocol.effects import (
     Budget,
     Emit,
     Flow,
@@ -28,12 +28,12 @@ from airflow_dataarts_provider.core.effects import (
     T,
     resume,
 )
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsError,
     DataArtsResponseError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.http import (
+from airflow_dataarts_provider.core.protocol.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     READ_CHUNK,
     AnswerBounds,
@@ -160,7 +160,7 @@ def _while_connecting(exc: BaseException) -> bool:
 
 class SyncTransport:
     """Sends :class:`HttpRequest` values byte for byte over one pooled ``requests.Session``, reading
-    each answer within its :class:`~airflow_dataarts_provider.core.http.AnswerBounds`."""
+    each answer within its :class:`~airflow_dataarts_provider.core.protocol.http.AnswerBounds`."""
 
     def __init__(
         self,

@@ -11,13 +11,9 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_dataarts_provider.core.errors import DataArtsError
-from airflow_dataarts_provider.core.waiting import CheckResult, Condition, Waiter
+from airflow_dataarts_provider.core.protocol.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition, Waiter, check_deadline
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
-
-#: The bound of a check that starts after the deadline (a triggerer restart that outlasted it): one
-#: last look, so a release that happened meanwhile still opens the gate.
-LATE_CHECK_S = 10.0
 
 
 class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
@@ -86,8 +82,7 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
             started = time.time()
             # A check in flight ends at the deadline (a slow or trickling server cannot make the timeout
             # event late); after a restart that outlasted the deadline, one last check gets a short bound.
-            left = self.deadline - started
-            bound = left if left > 0 else LATE_CHECK_S
+            bound = check_deadline(self.deadline, started) - started
             outcome: CheckResult | DataArtsError
             try:
                 outcome = await asyncio.wait_for(self.check(hook, condition), bound)

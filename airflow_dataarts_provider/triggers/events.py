@@ -4,7 +4,8 @@ schedule the DAG on the asset; the example DAG ``release_events`` and ``docs/rel
 it in full.
 
 Importing this module on Airflow 2 raises ``ImportError`` (it has no asset watchers). How a check infers
-the releases, and what "never twice" rests on, is in :mod:`airflow_dataarts_provider.core.release_watch`.
+the releases, and what "never twice" rests on, is in
+:mod:`airflow_dataarts_provider.core.release_packages.watch`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsError
-from airflow_dataarts_provider.core.gate import task_strings
-from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep, contains_any, event_payload
-from airflow_dataarts_provider.core.values import parse_number
+from airflow_dataarts_provider.core.pending_items.gate import task_strings
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsError
+from airflow_dataarts_provider.core.protocol.values import parse_number
+from airflow_dataarts_provider.core.release_packages.watch import (
+    WatchState,
+    WatchStep,
+    contains_any,
+    event_payload,
+)
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.triggers.shared import shared_config, shared_step, snapshot_key
 from airflow_dataarts_provider.version_compat import base_event_trigger

@@ -7,8 +7,9 @@ from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
-from airflow_dataarts_provider.core.errors import DataArtsError
-from airflow_dataarts_provider.core.waiting import Condition, JobInstanceCondition
+from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
+from airflow_dataarts_provider.core.protocol.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.waiting import Condition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_dataarts_provider.core.gate import GateSpec
-from airflow_dataarts_provider.core.waiting import (
+from airflow_dataarts_provider.core.pending_items.conditions import PendingItemsCondition
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
+from airflow_dataarts_provider.core.protocol.waiting import (
     EVENT_STATUSES,
     CheckResult,
     Condition,
-    PendingItemsCondition,
     validate_event,
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_dataarts_provider.core.waiting import Condition, ReleasePackageCondition
+from airflow_dataarts_provider.core.protocol.waiting import Condition
+from airflow_dataarts_provider.core.release_packages.conditions import ReleasePackageCondition
 from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
 
 

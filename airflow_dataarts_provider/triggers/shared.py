@@ -1,6 +1,7 @@
 """Shared snapshots for trigger fleets: triggers in one triggerer process that watch pending items of the
 same connection and workspace share one listing per poll window, whatever their number; the listing is
-indexed once (:class:`~airflow_dataarts_provider.core.gate.ListingIndex`), so each trigger's evaluation
+indexed once (:class:`~airflow_dataarts_provider.core.pending_items.gate.ListingIndex`), so each trigger's
+evaluation
 costs its own matches, not a scan of the workspace. Release watchers (asset watchers) share their checks
 the same way (:func:`shared_step`).
 
@@ -18,9 +19,9 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.gate import ListingIndex
-from airflow_dataarts_provider.core.release_watch import WatchState, WatchStep
+from airflow_dataarts_provider.core.pending_items.gate import ListingIndex
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.release_packages.watch import WatchState, WatchStep
 
 if TYPE_CHECKING:
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from airflow_dataarts_provider.core.auth import (
+from airflow_dataarts_provider.core.protocol.auth import (
     AkSkCredentials,
     CredentialCache,
     TokenCredentials,
@@ -19,13 +19,13 @@ from airflow_dataarts_provider.core.auth import (
     parse_metadata_response,
     static_credentials,
 )
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAuthenticationError,
     DataArtsConfigError,
     DataArtsResponseError,
 )
-from airflow_dataarts_provider.core.http import HttpResponse
+from airflow_dataarts_provider.core.protocol.http import HttpResponse
 
 PID = "0833a5737480d53b2f25c010dc1a7b88"
 NOW = datetime(2026, 1, 3, 9, 0, tzinfo=timezone.utc)
@@ -194,7 +194,7 @@ def test_static_credentials() -> None:
 
 
 def test_metadata_session_tokens_are_renewed_before_their_ttl_ends() -> None:
-    from airflow_dataarts_provider.core.auth import (
+    from airflow_dataarts_provider.core.protocol.auth import (
         METADATA_TOKEN_REFRESH_MARGIN_S,
         METADATA_TOKEN_TTL_S,
         MetadataSessions,

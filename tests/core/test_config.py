@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.enums import AuthType, OffsetMode
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.enums import AuthType, OffsetMode
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 
 PID = "0833a5737480d53b2f25c010dc1a7b88"
 SK = "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc"

@@ -5,13 +5,16 @@ from datetime import datetime, timedelta, timezone
 import pendulum
 import pytest
 
-from airflow_dataarts_provider.core.enums import TaskType, UpdateType
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.filters import (
+from airflow_dataarts_provider.core.pending_items.values import (
+    TaskType,
+    UpdateType,
     build_filter_query,
-    format_time,
     normalize_task_type,
     normalize_update_type,
+)
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.times import (
+    format_time,
     parse_time,
     validate_time_format,
 )

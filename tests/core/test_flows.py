@@ -9,19 +9,23 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core import auth, calls, release
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.engine import CallContext, perform
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.pending_items import calls as pending_calls
+from airflow_dataarts_provider.core.protocol import calls as protocol_calls
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAuthenticationError,
     DataArtsInvalidRequestError,
     DataArtsServerError,
     DataArtsThrottledError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.listing import list_flow
-from airflow_dataarts_provider.core.retry import RetryEvent, RetryPolicy
+from airflow_dataarts_provider.core.protocol.http import HttpRequest, HttpResponse
+from airflow_dataarts_provider.core.protocol.listing import list_flow
+from airflow_dataarts_provider.core.protocol.retry import RetryEvent, RetryPolicy
+from airflow_dataarts_provider.core.protocol.state import STATE
+from airflow_dataarts_provider.core.release_packages import calls as release_calls
+from airflow_dataarts_provider.core.release_packages import values as release
 from airflow_dataarts_provider.transport.scripted import ScriptedDriver
 
 PID = "5f9c2b7e1a4d4c8b9e3f6a1d2c7b8e90"
@@ -74,15 +78,15 @@ def context(driver: ScriptedDriver, config: ClientConfig | None = None, **option
     return CallContext.create(config or aksk_config(), monotonic=driver.monotonic, **options)
 
 
-def first_page(config: ClientConfig | None = None) -> calls.ApiCall[Any]:
-    return calls.pending_items(config or aksk_config()).page(100, 0)
+def first_page(config: ClientConfig | None = None) -> protocol_calls.ApiCall[Any]:
+    return pending_calls.pending_items(config or aksk_config()).page(100, 0)
 
 
 @pytest.fixture(autouse=True)
 def _no_cached_credentials() -> Any:
-    auth.CREDENTIAL_CACHE.clear()
+    STATE.credentials.clear()
     yield
-    auth.CREDENTIAL_CACHE.clear()
+    STATE.credentials.clear()
 
 
 def test_retries_then_succeeds_with_the_policys_waits() -> None:
@@ -121,14 +125,14 @@ def test_permanent_answers_are_never_repeated(status: int, cls: type) -> None:
 
 def test_a_post_is_repeated_only_when_unprocessed_or_declared_idempotent() -> None:
     config = aksk_config()
-    cancel = calls.cancel(config, ["p1"])
+    cancel = release_calls.cancel(config, ["p1"])
     driver = ScriptedDriver([error(500)])
     with pytest.raises(DataArtsServerError):
         driver.run(perform(context(driver), cancel))
     driver = ScriptedDriver([error(429, **{"retry-after": "3"}), answer(200, {})])
     assert driver.run(perform(context(driver), cancel)) is None
     assert driver.sleeps == [3]
-    listing = calls.release_packages(config, {}).page(10, 0)  # a POST that only reads
+    listing = release_calls.release_packages(config, {}).page(10, 0)  # a POST that only reads
     driver = ScriptedDriver([error(500), answer(200, {"data": [], "total": 0})])
     assert driver.run(perform(context(driver), listing)).total == 0
     assert json.loads(driver.requests[0].body) == {"limit": 10, "offset": 0}
@@ -183,7 +187,7 @@ def test_a_401_with_a_cached_token_fetches_a_new_one_once() -> None:
     sent = [r.headers.get("X-Auth-Token") for r in driver.requests if "pending-items" in r.url]
     assert sent == ["tok-1", "tok-2"]  # never the same token twice
     driver = ScriptedDriver([iam_token("tok-3"), error(401), iam_token("tok-4"), error(401)])
-    auth.CREDENTIAL_CACHE.clear()
+    STATE.credentials.clear()
     with pytest.raises(DataArtsAuthenticationError):
         driver.run(perform(context(driver, config), first_page(config)))
     assert len(driver.requests) == 4  # a second 401 is final
@@ -209,7 +213,7 @@ def test_a_listing_walks_every_page_and_learns_the_offset_semantics() -> None:
 
     driver = ScriptedDriver([serve] * 10)
     ctx = context(driver, config)
-    result = driver.run(list_flow(ctx, calls.pending_items(config), emit=True))
+    result = driver.run(list_flow(ctx, pending_calls.pending_items(config), emit=True))
     assert [i["pending_item_id"] for i in result.items] == [r["pending_item_id"] for r in rows]
     assert [i["pending_item_id"] for i in driver.emitted] == [r["pending_item_id"] for r in rows]
     assert (ctx.stats.pages, ctx.stats.items, len(driver.requests)) == (3, 250, 3)
@@ -219,19 +223,19 @@ def test_a_listing_walks_every_page_and_learns_the_offset_semantics() -> None:
 def test_bad_values_are_refused_before_any_request() -> None:
     config = aksk_config()
     with pytest.raises(Exception, match="startup_mode"):
-        calls.deploy(config, ["p1"], 7)
+        release_calls.deploy(config, ["p1"], 7)
     with pytest.raises(Exception, match="package_ids"):
-        calls.cancel(config, [])
+        release_calls.cancel(config, [])
     assert release.check_startup_mode(0) == 0
 
 
 def test_a_shared_budget_that_cannot_answer_leaves_the_local_bucket_in_charge() -> None:
     """The engine asks the shared budget first; the scripted driver answers None (backend unusable), so
     the local bucket spaces the requests; a 429 pushes both back."""
-    from airflow_dataarts_provider.core import calls
-    from airflow_dataarts_provider.core.config import ClientConfig
-    from airflow_dataarts_provider.core.engine import CallContext, perform
-    from airflow_dataarts_provider.core.http import HttpResponse
+    from airflow_dataarts_provider.core.pending_items import calls as pending_calls
+    from airflow_dataarts_provider.core.protocol.config import ClientConfig
+    from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
+    from airflow_dataarts_provider.core.protocol.http import HttpResponse
     from airflow_dataarts_provider.transport.scripted import ScriptedDriver
 
     config = ClientConfig.from_connection(
@@ -243,7 +247,7 @@ def test_a_shared_budget_that_cannot_answer_leaves_the_local_bucket_in_charge() 
     url = "redis://:pw@127.0.0.1:6379/0"
     for _ in range(2):
         ctx = CallContext.create(config, monotonic=driver.monotonic, budget_backend=url)
-        driver.run(perform(ctx, calls.pending_items(config).page(10, 0)))
+        driver.run(perform(ctx, pending_calls.pending_items(config).page(10, 0)))
     kinds = [(b.call.penalty > 0, b.call.rate) for b in driver.budget_calls]
     assert kinds == [(False, 8.5), (True, 8.5), (False, 8.5), (False, 8.5)]
     assert driver.budget_calls[1].call.penalty == 3.0

@@ -12,18 +12,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.engine import CallContext
-from airflow_dataarts_provider.core.enums import TaskType
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.pending_items.flows import gate_flow
+from airflow_dataarts_provider.core.pending_items.gate import (
+    GateSpec,
+    ListingIndex,
+    choose_plan,
+    describe_blocking,
+)
+from airflow_dataarts_provider.core.pending_items.values import TaskType
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.engine import CallContext
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAuthenticationError,
     DataArtsConfigError,
     DataArtsServerError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.gate import GateSpec, ListingIndex, choose_plan, describe_blocking
-from airflow_dataarts_provider.core.listing import gate_flow
-from airflow_dataarts_provider.core.waiting import CheckResult, Waiter
+from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Waiter
 from airflow_dataarts_provider.transport import sync
 
 ITEM = {"item_name": "job a", "task_id": "11", "task_type": 1, "package_flag": 0}

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core.errors import DataArtsResponseError
-from airflow_dataarts_provider.core.http import HttpResponse
-from airflow_dataarts_provider.core.pages import (
+from airflow_dataarts_provider.core.pending_items.calls import parse_pending_items_page
+from airflow_dataarts_provider.core.protocol.errors import DataArtsResponseError
+from airflow_dataarts_provider.core.protocol.http import HttpResponse
+from airflow_dataarts_provider.core.protocol.pages import (
     Page,
     parse_json_object,
     parse_listing_page,
-    parse_pending_items_page,
 )
 
 PATH = "/v2/p1/factory/pending-items"

@@ -11,9 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsPaginationError
-from airflow_dataarts_provider.core.pages import Page
-from airflow_dataarts_provider.core.pagination import ListingWalk, PageRequest
+from airflow_dataarts_provider.core.protocol.errors import (
+    DataArtsConfigError,
+    DataArtsPaginationError,
+)
+from airflow_dataarts_provider.core.protocol.pages import Page
+from airflow_dataarts_provider.core.protocol.pagination import ListingWalk, PageRequest
 
 LOOP_GUARD = 20_000
 

@@ -7,15 +7,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.ratelimit import TokenBucket, limiter_for, reset_limiters
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.ratelimit import Limiters, TokenBucket
+from airflow_dataarts_provider.core.protocol.state import STATE
 
 
 @pytest.fixture(autouse=True)
 def _clean_registry() -> Iterator[None]:
-    reset_limiters()
+    STATE.reset()
     yield
-    reset_limiters()
+    STATE.reset()
+
+
+def limiter_for(key: tuple[str, ...], rate: float | None = 10.0, burst: int = 1) -> TokenBucket:
+    return STATE.limiters.get(key, rate, burst)
 
 
 def send_times(bucket: TokenBucket, arrivals: list[float]) -> list[float]:
@@ -128,7 +133,7 @@ def test_invalid_limits(rate: object, burst: object) -> None:
 
 
 def test_budget_call_arguments_and_reply() -> None:
-    from airflow_dataarts_provider.core.ratelimit import BudgetCall
+    from airflow_dataarts_provider.core.protocol.ratelimit import BudgetCall
 
     assert BudgetCall("k", rate=9.0).args() == (111_111, 0)
     assert BudgetCall("k", rate=None).args() == (0, 0)
@@ -140,7 +145,7 @@ def test_budget_call_arguments_and_reply() -> None:
 
 
 def test_budget_key_names_no_account() -> None:
-    from airflow_dataarts_provider.core.ratelimit import budget_key
+    from airflow_dataarts_provider.core.protocol.ratelimit import budget_key
 
     key = budget_key("https://dayu.cn-north-4.myhuaweicloud.com", "AKSECRETLOOKING")
     assert key.startswith("airflow-dataarts-provider:rate:") and "AKSECRETLOOKING" not in key
@@ -149,7 +154,7 @@ def test_budget_key_names_no_account() -> None:
 
 
 def test_backend_health_reports_each_outage_once_and_retries_later() -> None:
-    from airflow_dataarts_provider.core.ratelimit import BackendHealth
+    from airflow_dataarts_provider.core.protocol.ratelimit import BackendHealth
 
     health = BackendHealth(retry_s=30)
     assert health.usable(0) and not health.succeeded()
@@ -160,3 +165,11 @@ def test_backend_health_reports_each_outage_once_and_retries_later() -> None:
     assert not health.usable(69)
     assert health.succeeded() is True  # back: log it once
     assert health.usable(70) and health.succeeded() is False
+
+
+def test_limiters_are_independent_registries_and_reset_forgets_them() -> None:
+    own = Limiters()
+    assert own.get(("ep", "AK1")) is not limiter_for(("ep", "AK1"))
+    bucket = limiter_for(("ep", "AK9"), rate=1)
+    STATE.reset()
+    assert limiter_for(("ep", "AK9"), rate=1) is not bucket

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.regions import endpoints_for, pattern_note
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.regions import endpoints_for, pattern_note
 
 PROJECT = "0833a5737480d53b2f25c010dc1a7b88"
 # The EU site's DataArts Studio "Endpoints" page (2025-11) gives .eu hosts; the DataArts SDK says .com.

@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from airflow_dataarts_provider.core import calls
-from airflow_dataarts_provider.core.auth import AkSkCredentials, TokenCredentials
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.filters import build_filter_query
-from airflow_dataarts_provider.core.http import HttpRequest
-from airflow_dataarts_provider.core.request import (
+from airflow_dataarts_provider.core.pending_items import calls
+from airflow_dataarts_provider.core.pending_items.values import build_filter_query
+from airflow_dataarts_provider.core.protocol.auth import AkSkCredentials, TokenCredentials
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.http import HttpRequest
+from airflow_dataarts_provider.core.protocol.request import (
     api_path,
     build_request,
     canonical_request_of,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAPIError,
     DataArtsAuthenticationError,
     DataArtsConfigError,
@@ -20,7 +20,7 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsThrottledError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.retry import RetryPolicy
+from airflow_dataarts_provider.core.protocol.retry import RetryPolicy
 
 NO_JITTER = RetryPolicy(jitter=False)
 

@@ -10,8 +10,8 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.signing import (
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.signing import (
     canonical_query,
     canonical_uri,
     format_sdk_date,

@@ -121,7 +121,7 @@ def validate_connection(conn_id: str, value: str) -> Any:
     """Parse an ``AIRFLOW_CONN_*`` value (JSON or URI) and validate it as the hook would."""
     from airflow.models import Connection
 
-    from airflow_dataarts_provider.core.config import ClientConfig
+    from airflow_dataarts_provider.core.protocol.config import ClientConfig
 
     value = substitute(value).strip()
     if value.startswith("{"):
@@ -443,7 +443,7 @@ def test_unclassifiable_blocks_fail(
 
 
 def test_invalid_connection_snippet_is_caught() -> None:
-    from airflow_dataarts_provider.core.errors import DataArtsConfigError
+    from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 
     bad = (
         '{"conn_type": "huaweicloud_dataarts", "login": "<AK>", "password": "<SK>", "extra": {"region": "x"}}'

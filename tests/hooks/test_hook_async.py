@@ -21,7 +21,10 @@ from hook_helpers import (
     total_requests,
 )
 
-from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError, DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.errors import (
+    DataArtsAuthenticationError,
+    DataArtsConfigError,
+)
 
 N = 250
 

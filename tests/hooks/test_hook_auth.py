@@ -15,7 +15,7 @@ from hook_helpers import (
     total_requests,
 )
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAuthenticationError,
     DataArtsError,
     DataArtsPermissionError,
@@ -187,7 +187,7 @@ def test_concurrent_listings_share_a_refused_login(dataarts_emulator_factory, mo
     """A refused login is not retried by every waiting listing (IAM locks users after failed logins)."""
     import asyncio
 
-    from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError
+    from airflow_dataarts_provider.core.protocol.errors import DataArtsAuthenticationError
 
     emu = start_emulator(dataarts_emulator_factory, 30)
     set_connection(monkeypatch, emu, "token", password="Wrong@Passw0rd-123")

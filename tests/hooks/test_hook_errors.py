@@ -16,7 +16,7 @@ from hook_helpers import (
     total_requests,
 )
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 
 N = 150
 

@@ -19,7 +19,7 @@ from hook_helpers import (
     wait_for,
 )
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsPaginationError,
     DataArtsResponseError,
     DataArtsServerError,

@@ -23,8 +23,8 @@ from hook_helpers import (
     start_emulator,
 )
 
-from airflow_dataarts_provider.core.enums import TaskType, UpdateType
-from airflow_dataarts_provider.core.errors import DataArtsPaginationError
+from airflow_dataarts_provider.core.pending_items.values import TaskType, UpdateType
+from airflow_dataarts_provider.core.protocol.errors import DataArtsPaginationError
 
 N = 250
 

@@ -15,7 +15,7 @@ from hook_helpers import (
     start_emulator,
 )
 
-from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.emulator import AkSkCredential, IamUser
 
 N = 150
@@ -142,9 +142,10 @@ def test_no_secret_in_logs_reprs_or_errors(emu, monkeypatch, caplog, capfd, auth
 
 
 def _fetched_agency_secrets(hook) -> list[str]:
-    from airflow_dataarts_provider.core import auth as core_auth
+    from airflow_dataarts_provider.core.protocol.auth import cache_key
+    from airflow_dataarts_provider.core.protocol.state import STATE
 
-    creds = core_auth.CREDENTIAL_CACHE.get(core_auth.cache_key(hook.get_config()), _now())
+    creds = STATE.credentials.get(cache_key(hook.get_config()), _now())
     return [] if creds is None else list(creds.secrets())
 
 
@@ -173,12 +174,13 @@ def test_secrets_are_registered_with_airflows_real_masker(emu, monkeypatch):
     the token the hook fetched (which never was in the connection)."""
     from airflow.providers.common.compat.sdk import redact
 
-    from airflow_dataarts_provider.core.auth import CREDENTIAL_CACHE, TokenCredentials, cache_key
+    from airflow_dataarts_provider.core.protocol.auth import TokenCredentials, cache_key
+    from airflow_dataarts_provider.core.protocol.state import STATE
 
     set_connection(monkeypatch, emu, "token", login=CANARY_USER, password=CANARY_PASSWORD)
     hook = make_hook()
     assert len(hook.list_pending_items()) == len(emu.items())
-    cached = CREDENTIAL_CACHE.get(cache_key(hook.get_config()), datetime.now(timezone.utc))
+    cached = STATE.credentials.get(cache_key(hook.get_config()), datetime.now(timezone.utc))
     assert isinstance(cached, TokenCredentials) and len(cached.token) >= 5
     for secret in (CANARY_PASSWORD, cached.token):
         text = redact(f"before {secret} after")

@@ -9,7 +9,7 @@ import pytest
 import redis
 from hook_helpers import make_hook, pending_requests, set_connection
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.emulator import Emulator
 from airflow_dataarts_provider.hooks import rate_budget
 
@@ -106,7 +106,7 @@ def test_auto_without_redis_py_stays_local(monkeypatch: pytest.MonkeyPatch, redi
     deployment(monkeypatch, "CeleryExecutor", redis_server.url)
     monkeypatch.setattr(rate_budget, "redis_available", lambda: False)
     assert rate_budget.celery_redis_broker() == redis_server.url
-    from airflow_dataarts_provider.core.config import ClientConfig
+    from airflow_dataarts_provider.core.protocol.config import ClientConfig
 
     config = ClientConfig.from_connection(None, "AK", "SK", {"region": "cn-north-4", "project_id": "0" * 32})
     assert rate_budget.budget_backend(config) is None

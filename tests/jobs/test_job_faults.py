@@ -10,7 +10,7 @@ import pytest
 from conftest import task_output
 from hook_helpers import make_hook, set_connection
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsPermissionError,
     DataArtsResponseError,
     DataArtsServerError,

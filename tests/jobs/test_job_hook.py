@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from hook_helpers import make_hook, set_connection
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsConfigError,
     DataArtsInvalidRequestError,
     DataArtsTransportError,
     DataArtsUnknownOutcomeError,
 )
-from airflow_dataarts_provider.core.http import HttpRequest
+from airflow_dataarts_provider.core.protocol.http import HttpRequest
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_RUN, Emulator
 from airflow_dataarts_provider.transport import aio, sync
 
@@ -259,7 +259,7 @@ def test_jobs_are_scripted_over_the_http_control_surface(emu: Emulator) -> None:
 def test_without_an_id_the_condition_watches_the_newest_instance_planned_in_the_window(emu: Emulator) -> None:
     from datetime import datetime, timezone
 
-    from airflow_dataarts_provider.core.waiting import JobInstanceCondition
+    from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
 
     emu.set_job("daily_sales_job", run_s=30)
     hook = make_hook()

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core import jobs
-from airflow_dataarts_provider.core.errors import DataArtsConfigError, DataArtsResponseError
-from airflow_dataarts_provider.core.http import HttpResponse
+from airflow_dataarts_provider.core.job_runs import values as jobs
+from airflow_dataarts_provider.core.protocol.errors import (
+    DataArtsConfigError,
+    DataArtsResponseError,
+)
+from airflow_dataarts_provider.core.protocol.http import HttpResponse
 
 PATH = "/v1/p/jobs/j/instances/1"
 

@@ -19,7 +19,7 @@ from release_helpers import (
     start,
 )
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsConfigError,
     DataArtsInvalidRequestError,
     DataArtsServerError,

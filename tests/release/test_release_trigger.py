@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from release_helpers import APPROVER, WRONG_SK, hits, set_conn, start
 
-from airflow_dataarts_provider.core.waiting import ReleasePackageCondition
+from airflow_dataarts_provider.core.release_packages.conditions import ReleasePackageCondition
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor

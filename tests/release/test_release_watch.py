@@ -11,8 +11,13 @@ from typing import Any
 import pytest
 from release_helpers import T0, Clock, hits, release_package, set_conn, start
 
-from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError
-from airflow_dataarts_provider.core.release_watch import MARGIN_MS, WatchState, WatchStep, event_payload
+from airflow_dataarts_provider.core.protocol.errors import DataArtsAuthenticationError
+from airflow_dataarts_provider.core.release_packages.watch import (
+    MARGIN_MS,
+    WatchState,
+    WatchStep,
+    event_payload,
+)
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL, ENDPOINT_PACKAGES_LIST
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 

@@ -24,8 +24,8 @@ from hook_helpers import set_raw_connection as _set_raw_connection
 # Re-exported for the reliability modules (the counters are the same as the hook suite's).
 __all__ = ["iam_requests", "metadata_requests", "pending_requests", "total_requests"]
 
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.http import HttpResponse
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.http import HttpResponse
 from airflow_dataarts_provider.emulator import (
     Emulator,
 )

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from rel_helpers import connection_fields, fresh_caches, pending_requests, start_emulator
 
-from airflow_dataarts_provider.core import calls
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.engine import CallContext
-from airflow_dataarts_provider.core.errors import DataArtsAuthenticationError
-from airflow_dataarts_provider.core.listing import list_flow
+from airflow_dataarts_provider.core.pending_items import calls
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.engine import CallContext
+from airflow_dataarts_provider.core.protocol.errors import DataArtsAuthenticationError
+from airflow_dataarts_provider.core.protocol.listing import list_flow
 from airflow_dataarts_provider.transport import sync
 
 SKEW = timedelta(minutes=20)

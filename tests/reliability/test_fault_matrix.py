@@ -39,7 +39,8 @@ from rel_helpers import (
     start_emulator,
 )
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAuthenticationError,
     DataArtsError,
     DataArtsInvalidRequestError,
@@ -50,7 +51,6 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsThrottledError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.gate import GateSpec
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger
 from airflow_dataarts_provider.version_compat import AirflowException, AirflowFailException
@@ -345,9 +345,9 @@ def test_429_without_retry_after_waits_the_advised_2_to_5_seconds() -> None:
     """The transient 429-without-Retry-After case, at the flow level (real sleeps would cost 2-5 s)."""
     from rel_helpers import flow_config, json_response
 
-    from airflow_dataarts_provider.core import calls
-    from airflow_dataarts_provider.core.engine import CallContext
-    from airflow_dataarts_provider.core.listing import list_flow
+    from airflow_dataarts_provider.core.pending_items import calls
+    from airflow_dataarts_provider.core.protocol.engine import CallContext
+    from airflow_dataarts_provider.core.protocol.listing import list_flow
     from airflow_dataarts_provider.transport.scripted import ScriptedDriver
 
     page = json_response({"data": [{"pending_item_id": f"id{i}"} for i in range(3)], "total": 3})

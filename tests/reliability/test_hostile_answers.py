@@ -24,7 +24,9 @@ from rel_helpers import (
     total_requests,
 )
 
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.pending_items.conditions import PendingItemsCondition
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
+from airflow_dataarts_provider.core.protocol.errors import (
     RETRY_AFTER_CAP,
     DataArtsConfigError,
     DataArtsDeadlineError,
@@ -37,9 +39,7 @@ from airflow_dataarts_provider.core.errors import (
     DataArtsUnknownOutcomeError,
     parse_retry_after,
 )
-from airflow_dataarts_provider.core.gate import GateSpec
-from airflow_dataarts_provider.core.ratelimit import limiter_for
-from airflow_dataarts_provider.core.waiting import PendingItemsCondition
+from airflow_dataarts_provider.core.protocol.state import STATE
 from airflow_dataarts_provider.emulator import (
     ENDPOINT_IAM_TOKENS,
     ENDPOINT_JOB_INSTANCE,
@@ -150,7 +150,7 @@ def test_a_huge_retry_after_neither_freezes_the_process_nor_the_next_calls(
         make_hook().list_pending_items()
     assert time.monotonic() - started < 1.5  # raised at once: waiting would exceed max_retry_wait
     config = make_hook().get_config()
-    bucket = limiter_for((config.endpoint, config.ak or ""), 10 * 0.95)
+    bucket = STATE.limiters.get((config.endpoint, config.ak or ""), 10 * 0.95)
     assert bucket.reserve(time.monotonic()) <= 3.0
     assert len(make_hook().list_pending_items()) == 30  # the next call works after the capped pause
 

@@ -18,8 +18,8 @@ from rel_helpers import (
     total_requests,
 )
 
-from airflow_dataarts_provider.core import calls
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.pending_items import calls
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 
 HUGE = "x" * 100_000
@@ -292,7 +292,7 @@ def test_non_ascii_names_in_gate_sensor_and_workspace_argument(
         items=tuple({"item_name": n} for n in names), rate_limit_per_user=None, item_name_match="exact"
     )
     set_raw_connection(monkeypatch, connection_fields(emu))
-    from airflow_dataarts_provider.core.gate import GateSpec
+    from airflow_dataarts_provider.core.pending_items.gate import GateSpec
 
     found = make_hook().gate_items(GateSpec.create(names))
     assert sorted(i["item_name"] for i in found) == sorted(names)

@@ -1,8 +1,8 @@
 """Response fuzzing (hypothesis): whatever the server answers, the client never hangs, never raises
 anything but a ``DataArtsError`` subclass, and never returns a silently partial listing.
 
-Fast properties run on the pure core (``core/pages.py``, ``core/errors.parse_api_error``,
-``core/pagination.py`` and the flows driven by a scripted fake transport); a few end-to-end cases go
+Fast properties run on the pure core (``core/protocol/pages.py``, ``core/protocol/errors.parse_api_error``,
+``core/protocol/pagination.py`` and the flows driven by a scripted fake transport); a few end-to-end cases go
 through the emulator's ``{"status": 200, "body": ...}`` fault entries and the real HTTP drivers.
 """
 
@@ -27,9 +27,10 @@ from rel_helpers import (
     start_emulator,
 )
 
-from airflow_dataarts_provider.core import calls
-from airflow_dataarts_provider.core.engine import CallContext
-from airflow_dataarts_provider.core.errors import (
+from airflow_dataarts_provider.core.pending_items import calls
+from airflow_dataarts_provider.core.pending_items.calls import parse_pending_items_page
+from airflow_dataarts_provider.core.protocol.engine import CallContext
+from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAPIError,
     DataArtsError,
     DataArtsPaginationError,
@@ -37,10 +38,9 @@ from airflow_dataarts_provider.core.errors import (
     api_error_class,
     parse_api_error,
 )
-from airflow_dataarts_provider.core.http import HttpResponse
-from airflow_dataarts_provider.core.listing import list_flow
-from airflow_dataarts_provider.core.pages import parse_pending_items_page
-from airflow_dataarts_provider.core.pagination import ListingWalk
+from airflow_dataarts_provider.core.protocol.http import HttpResponse
+from airflow_dataarts_provider.core.protocol.listing import list_flow
+from airflow_dataarts_provider.core.protocol.pagination import ListingWalk
 from airflow_dataarts_provider.transport.scripted import ScriptedDriver
 
 EXAMPLES = int(os.environ.get("DATAARTS_FUZZ_EXAMPLES", "0")) or 250
@@ -173,7 +173,7 @@ def server_pages(draw: Any) -> list[Any]:
 @FUZZ
 @given(pages=server_pages(), limit=st.integers(1, 10), mode=st.sampled_from(["auto", "page", "record"]))
 def test_walk_never_loops_and_never_returns_a_silent_partial(pages: list[Any], limit: int, mode: Any) -> None:
-    from airflow_dataarts_provider.core.pages import Page
+    from airflow_dataarts_provider.core.protocol.pages import Page
 
     walk = ListingWalk(limit, offset_mode=mode, max_pages=50)
     fed = 0

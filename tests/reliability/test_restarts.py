@@ -20,7 +20,7 @@ import pytest
 from conftest import AIRFLOW_2, TESTS, upstream_reschedule_timeout_bug
 from rel_helpers import fresh_caches, pending_requests, set_connection, start_emulator
 
-from airflow_dataarts_provider.core.gate import GateSpec
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger
 from airflow_dataarts_provider.version_compat import AirflowSensorTimeout

@@ -21,7 +21,7 @@ import pytest
 from conftest import AIRFLOW_2, AIRFLOW_3_0, TESTS, plain_text
 from rel_helpers import clear_process_caches, connection_fields, fresh_caches, make_hook, set_raw_connection
 
-from airflow_dataarts_provider.core.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.emulator import AkSkCredential, IamUser
 
 AK = "EMUCANARYAK00000001X"

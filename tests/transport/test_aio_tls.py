@@ -9,7 +9,7 @@ from pathlib import Path
 import certifi
 import pytest
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.transport import aio
 
 

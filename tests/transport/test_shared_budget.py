@@ -21,11 +21,12 @@ import pytest
 import redis
 from redis_helpers import RedisServer, free_port
 
-from airflow_dataarts_provider.core import calls, ratelimit
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.effects import Budget
-from airflow_dataarts_provider.core.engine import CallContext, perform
-from airflow_dataarts_provider.core.ratelimit import BudgetCall
+from airflow_dataarts_provider.core.pending_items import calls
+from airflow_dataarts_provider.core.protocol import ratelimit
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.effects import Budget
+from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
+from airflow_dataarts_provider.core.protocol.ratelimit import BudgetCall
 from airflow_dataarts_provider.emulator import ENDPOINT_PENDING_ITEMS, Emulator, airflow_connection
 from airflow_dataarts_provider.transport import aio, budget, sync
 
@@ -36,9 +37,9 @@ REQUESTS = 12  # per process
 
 WORKER = r"""
 import json, sys, time
-from airflow_dataarts_provider.core import calls
-from airflow_dataarts_provider.core.config import ClientConfig
-from airflow_dataarts_provider.core.engine import CallContext, perform
+from airflow_dataarts_provider.core.pending_items import calls
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.transport import sync
 
 conn, backend, count, start_at = json.loads(sys.argv[1])

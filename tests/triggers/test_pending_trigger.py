@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from airflow_dataarts_provider.core.gate import GateSpec
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
 from airflow_dataarts_provider.emulator import ENDPOINT_PENDING_ITEMS
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger

@@ -18,7 +18,7 @@ import pytest
 from conftest import AIRFLOW_2, task_output
 from release_helpers import hits, release_package, set_conn, start
 
-from airflow_dataarts_provider.core.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGES_LIST
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import connection_json
 
-from airflow_dataarts_provider.core.gate import GateSpec
+from airflow_dataarts_provider.core.pending_items.gate import GateSpec
 from airflow_dataarts_provider.emulator import DEFAULT_AK, DEFAULT_SK, AkSkCredential
 from airflow_dataarts_provider.triggers.pending_items import DataArtsPendingItemsTrigger
 

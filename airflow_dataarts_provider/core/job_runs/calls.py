@@ -1,0 +1,80 @@
+"""The job-run calls (the V1 DLF job API): start, read an instance, list instances, stop, rerun."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from airflow_dataarts_provider.core.job_runs import values as jobs
+from airflow_dataarts_provider.core.protocol import pages as protocol_pages
+from airflow_dataarts_provider.core.protocol import values as protocol_values
+from airflow_dataarts_provider.core.protocol.calls import ApiCall, ListingCall
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.request import api_path, name_segment
+
+
+def _job_path(config: ClientConfig, job_name: str, *segments: str) -> str:
+    return api_path("v1", config.project_id, "jobs", name_segment("job_name", job_name), *segments)
+
+
+def run_job(config: ClientConfig, job_name: str, params: object = None) -> ApiCall[str]:
+    """``POST /v1/{pid}/jobs/{job}/run-immediate``: starts one instance, returns its id. Never repeated
+    blindly (see the job flows)."""
+    body = {"jobParams": jobs.job_params(params)} if params else None
+    return ApiCall(
+        "POST",
+        _job_path(config, job_name, "run-immediate"),
+        jobs.parse_run_immediate,
+        body=body,
+        service="dlf",
+    )
+
+
+def job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[dict[str, Any]]:
+    """``GET /v1/{pid}/jobs/{job}/instances/{id}``: status, nodes (with log paths)."""
+    (iid,) = protocol_values.ids("instance_id", [instance_id], maximum=1)
+    return ApiCall(
+        "GET", _job_path(config, job_name, "instances", iid), jobs.parse_job_instance, service="dlf"
+    )
+
+
+def job_instances(
+    config: ClientConfig,
+    job_name: str,
+    *,
+    min_plan_time: object = None,
+    max_plan_time: object = None,
+    status: str | None = None,
+) -> ListingCall:
+    """``GET /v1/{pid}/jobs/instances/detail`` for one job (exact name), paged by the listing walk."""
+    query = [("jobName", unquote(name_segment("job_name", job_name))), ("preciseQuery", "true")]
+    if min_plan_time is not None:
+        query.append(("minPlanTime", jobs.plan_time_ms("min_plan_time", min_plan_time)))
+    if max_plan_time is not None:
+        query.append(("maxPlanTime", jobs.plan_time_ms("max_plan_time", max_plan_time)))
+    if status is not None:
+        if jobs.phase(status) is None:
+            raise DataArtsConfigError("status", f"{status!r} is unknown", jobs.known_statuses())
+        query.append(("status", status))
+    path = api_path("v1", config.project_id, "jobs", "instances", "detail")
+    call = ApiCall("GET", path, jobs.parse_job_instances_page, tuple(query), service="dlf")
+    return ListingCall("job-instances", call, "instance_id")
+
+
+def stop_job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[None]:
+    """``POST .../instances/{id}/stop`` (running instances only)."""
+    (iid,) = protocol_values.ids("instance_id", [instance_id], maximum=1)
+    return ApiCall(
+        "POST",
+        _job_path(config, job_name, "instances", iid, "stop"),
+        protocol_pages.parse_nothing,
+        service="dlf",
+    )
+
+
+def rerun_job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[None]:
+    """``POST .../instances/{id}/restart`` (after success, failure or cancel; no body: the SDK sends none)."""
+    (iid,) = protocol_values.ids("instance_id", [instance_id], maximum=1)
+    path = _job_path(config, job_name, "instances", iid, "restart")
+    return ApiCall("POST", path, protocol_pages.parse_nothing, service="dlf")

@@ -1,0 +1,37 @@
+"""The pending-items sensor condition: a release gate over the workspace's pending items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from airflow_dataarts_provider.core.pending_items.gate import (
+    GateSpec,
+    ListingIndex,
+    describe_blocking,
+)
+from airflow_dataarts_provider.core.protocol.effects import Flow
+from airflow_dataarts_provider.core.protocol.engine import CallContext
+from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
+
+
+@dataclass(frozen=True)
+class PendingItemsCondition(Condition):
+    spec: GateSpec
+    subject: ClassVar[str | None] = "pending items"
+
+    def check(self, ctx: CallContext) -> Flow[CheckResult]:
+        from airflow_dataarts_provider.core.pending_items.flows import gate_flow
+
+        items = yield from gate_flow(ctx, self.spec)
+        return self.evaluate(items)
+
+    def evaluate(self, listing: list[dict[str, Any]] | ListingIndex) -> CheckResult:
+        """The result over a listing (the gate's own query, or a whole-workspace snapshot shared by
+        many triggers: matching is exact, so a wider listing gives the same answer)."""
+        items = self.spec.matching(listing)
+        blocking = self.spec.blocking(items)
+        if blocking:
+            return CheckResult("waiting", f"still waiting for {describe_blocking(blocking)}", blocking)
+        message = f"gate satisfied ({self.spec.wait_for}); {len(items)} matching item(s)"
+        return CheckResult("done", message, items)
