@@ -594,7 +594,7 @@ def airflow_env(pg: Postgres, info: dict[str, Any], api_port: int, password: str
     base = f"http://127.0.0.1:{api_port}"
     env.update(
         AIRFLOW_HOME=str(HOME),
-        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "airflow_dataarts_provider" / "example_dags"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "example_dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__EXECUTOR="LocalExecutor",
         AIRFLOW__CORE__PARALLELISM="4",

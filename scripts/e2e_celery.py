@@ -429,7 +429,7 @@ def _deploy(stages: Stages, procs: Processes, pg: Postgres, redis: Redis) -> Non
         env = celery_env(airflow_env(pg, info, api_port, password), pg, redis)
         DAGS.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "scripts" / "e2e" / "dags" / "dataarts_fleet.py", DAGS)
-        shutil.copy(REPO / "airflow_dataarts_provider" / "example_dags" / "release_pipeline.py", DAGS)
+        shutil.copy(REPO / "example_dags" / "release_pipeline.py", DAGS)
         run(
             [str(VENV / "bin" / "airflow"), "db", "migrate"],
             LOGS / "db-migrate.log",

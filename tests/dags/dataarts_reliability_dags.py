@@ -23,7 +23,7 @@ from airflow_dataarts_provider.operators.pending_items import DataArtsListPendin
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
-EXAMPLES = Path(__file__).resolve().parents[2] / "airflow_dataarts_provider" / "example_dags"
+EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 RESCHEDULE_TIMEOUT_S = 6.0  # a reschedule cycle of dag.test() takes over 1 s on 3.1
 RESCHEDULE_POKE_S = 0.4
 

@@ -18,7 +18,7 @@ from conftest import AIRFLOW_2, connection_json, plain_text
 from airflow_dataarts_provider.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "airflow_dataarts_provider" / "example_dags"
+EXAMPLES = REPO / "example_dags"
 AIRFLOW = Path(sys.executable).with_name("airflow")
 
 pytestmark = pytest.mark.slow
