@@ -46,6 +46,22 @@ def _load_mask_secret() -> Callable[..., Any]:
 mask_secret = _load_mask_secret()
 
 
+def _load_task_timeout() -> type[BaseException]:
+    """The exception the worker raises at ``execution_timeout`` (common-compat 1.20, the newest on Python
+    3.10, does not name it: then the SDK's on 3.x, ``airflow.exceptions`` on 2.11)."""
+    import importlib
+
+    for module in ("airflow.providers.common.compat.sdk", "airflow.sdk.exceptions", "airflow.exceptions"):
+        try:
+            return importlib.import_module(module).AirflowTaskTimeout  # type: ignore[no-any-return]
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"AirflowTaskTimeout is not available on Airflow {_airflow_version}")
+
+
+AirflowTaskTimeout = _load_task_timeout()
+
+
 def base_event_trigger() -> type[Any]:
     """``BaseEventTrigger`` (asset watchers: event-driven scheduling), which exists from Airflow 3.0."""
     try:
@@ -74,6 +90,7 @@ __all__ = [
     "AirflowFailException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "AirflowTaskTimeout",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",

@@ -13,21 +13,16 @@ from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsError
 from airflow_dataarts_provider.core.protocol.request import name_segment
-from airflow_dataarts_provider.core.protocol.waiting import Step, Waiter, validate_event
+from airflow_dataarts_provider.core.protocol.waiting import Step, validate_event
 from airflow_dataarts_provider.links.dataarts import DataArtsJobInstanceLink, push_job_instance_link
-from airflow_dataarts_provider.sensors.base import (
-    check_once,
-    defer_waiting,
-    event_result,
-    raise_for,
-    trigger_kwargs,
-)
 from airflow_dataarts_provider.version_compat import (
     AirflowException,
     AirflowFailException,
+    AirflowTaskTimeout,
     BaseOperator,
     conf,
 )
+from airflow_dataarts_provider.waiting import Wait, event_result, raise_for, wait_in_worker
 
 if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at DAG parse time
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -86,7 +81,6 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
         self.wait_for_completion = wait_for_completion
         self.deferrable = deferrable
         self.poll_interval = float(poll_interval)
-        self.poke_interval = self.poll_interval  # the name the shared waiting helpers read
         self.timeout = timeout
         self.stop_on_timeout = stop_on_timeout
         self.max_consecutive_failures = max_consecutive_failures
@@ -99,9 +93,12 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
 
         return DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
 
-    def _deadline(self) -> float:
+    def _wait_spec(self) -> Wait:
         limits = [t for t in (self.timeout, _seconds(self.execution_timeout)) if t is not None]
-        return time.time() + (min(limits) if limits else NO_DEADLINE)
+        deadline = time.time() + (min(limits) if limits else NO_DEADLINE)
+        return Wait(
+            self.dataarts_conn_id, self.workspace, self.poll_interval, deadline, self.max_consecutive_failures
+        )
 
     def execute(self, context: Any) -> Any:
         try:
@@ -118,7 +115,7 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
             return finished
         if not self.wait_for_completion:
             return {"instance_id": instance_id, "job_name": self.job_name, "status": "started"}
-        return self._wait(hook, JobInstanceCondition(self.job_name, instance_id), self._deadline())
+        return self._wait(hook, JobInstanceCondition(self.job_name, instance_id), self._wait_spec())
 
     def _attach_or_start(self, hook: DataArtsHook, context: Any) -> tuple[str, dict[str, Any] | None]:
         """``(instance id, its detail when it already succeeded)``: the instance of an earlier try or
@@ -158,31 +155,29 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
         self.log.info("Started job %r: instance %s", self.job_name, instance_id)
         return instance_id, None
 
-    def _wait(self, hook: DataArtsHook, condition: JobInstanceCondition, deadline: float) -> Any:
-        waiter = Waiter(self.max_consecutive_failures)
-        try:
-            while True:
-                step = check_once(hook, condition, self.workspace, waiter, deadline)
-                _raise_for_job(step, self.log)
-                if step.action == "done":
-                    return step.value
-                remaining = deadline - time.time()
-                if remaining <= 0:
-                    self._on_deadline(hook, f"deadline reached; {step.message}")
-                if self.deferrable:
-                    from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
+    def _wait(self, hook: DataArtsHook, condition: JobInstanceCondition, wait: Wait) -> Any:
+        def trigger() -> Any:
+            from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 
-                    trigger = DataArtsJobInstanceTrigger(
-                        job_name=self.job_name,
-                        instance_id=condition.instance_id,
-                        stop_on_timeout=self.stop_on_timeout,
-                        **trigger_kwargs(self, deadline),
-                    )
-                    defer_waiting(self, trigger, deadline)
-                time.sleep(max(0.0, min(self.poll_interval, remaining)))
-        except BaseException as exc:
-            if type(exc).__name__ == "AirflowTaskTimeout":  # execution_timeout in the worker
-                self._stop(hook, "the task's execution_timeout passed")
+            return DataArtsJobInstanceTrigger(
+                job_name=self.job_name,
+                instance_id=condition.instance_id,
+                stop_on_timeout=self.stop_on_timeout,
+                **wait.trigger_kwargs(),
+            )
+
+        try:
+            return wait_in_worker(
+                self,
+                hook,
+                condition,
+                wait,
+                trigger=trigger if self.deferrable else None,
+                on_deadline=lambda step: self._on_deadline(hook, f"deadline reached; {step.message}"),
+                raise_step=_raise_for_job,
+            )
+        except AirflowTaskTimeout:  # execution_timeout in the worker
+            self._stop(hook, "the task's execution_timeout passed")
             raise
 
     def _on_deadline(self, hook: DataArtsHook, message: str) -> None:
@@ -214,7 +209,7 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
             payload = validate_event(event)
         except ValueError as exc:
             raise AirflowException(str(exc)) from exc
-        if payload["status"] == "error" and "details" in (payload.get("error") or {}):
+        if payload["status"] == "error" and (payload.get("error") or {}).get("reason") == "failed":
             raise AirflowException(payload.get("message"))  # the job failed: the task's retries apply
         if payload["status"] == "timeout":
             raise AirflowException(f"Timed out waiting for job {self.job_name!r}: {payload.get('message')}")

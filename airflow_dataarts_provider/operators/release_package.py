@@ -11,7 +11,6 @@ from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.pending_items.gate import GateSpec, describe_blocking
 from airflow_dataarts_provider.core.protocol import values as protocol_values
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.protocol.waiting import Waiter
 from airflow_dataarts_provider.core.release_packages import values as release_values
 from airflow_dataarts_provider.core.release_packages.conditions import ReleasePackageCondition
 from airflow_dataarts_provider.links.dataarts import (
@@ -20,20 +19,13 @@ from airflow_dataarts_provider.links.dataarts import (
     push_console_link,
     push_package_link,
 )
-from airflow_dataarts_provider.sensors.base import (
-    check_once,
-    defer_waiting,
-    event_result,
-    raise_for,
-    timed_out,
-    trigger_kwargs,
-)
 from airflow_dataarts_provider.version_compat import (
     AirflowFailException,
     AirflowSkipException,
     BaseOperator,
     conf,
 )
+from airflow_dataarts_provider.waiting import Wait, event_result, timed_out, wait_in_worker
 
 if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at DAG parse time
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -241,26 +233,29 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
         push_package_link(context, hook, ids[0])
         if not self.wait_for_completion:
             return details
-        return self._wait(hook, ReleasePackageCondition(ids[0]), time.time() + self.timeout)
+        wait = Wait(
+            self.dataarts_conn_id,
+            self.workspace,
+            self.poke_interval,
+            time.time() + self.timeout,
+            self.max_consecutive_failures,
+        )
+        return self._wait(hook, ReleasePackageCondition(ids[0]), wait)
 
-    def _wait(self, hook: DataArtsHook, condition: ReleasePackageCondition, deadline: float) -> Any:
-        waiter = Waiter(self.max_consecutive_failures)
-        while True:
-            step = check_once(hook, condition, self.workspace, waiter, deadline)
-            raise_for(step, self.log)
-            if step.action == "done":
-                return step.value
-            remaining = deadline - time.time()
-            if remaining <= 0:
-                timed_out(f"deadline reached; {step.message}", soft_fail=self.soft_fail)
-            if self.deferrable:
-                from airflow_dataarts_provider.triggers.release_package import DataArtsReleasePackageTrigger
+    def _wait(self, hook: DataArtsHook, condition: ReleasePackageCondition, wait: Wait) -> Any:
+        def trigger() -> Any:
+            from airflow_dataarts_provider.triggers.release_package import DataArtsReleasePackageTrigger
 
-                trigger = DataArtsReleasePackageTrigger(
-                    package_id=condition.package_id, **trigger_kwargs(self, deadline)
-                )
-                defer_waiting(self, trigger, deadline)
-            time.sleep(min(self.poke_interval, remaining))
+            return DataArtsReleasePackageTrigger(package_id=condition.package_id, **wait.trigger_kwargs())
+
+        return wait_in_worker(
+            self,
+            hook,
+            condition,
+            wait,
+            trigger=trigger if self.deferrable else None,
+            on_deadline=lambda step: timed_out(f"deadline reached; {step.message}", soft_fail=self.soft_fail),
+        )
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
         return event_result(event, self.log, soft_fail=self.soft_fail)

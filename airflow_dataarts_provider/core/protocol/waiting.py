@@ -41,7 +41,9 @@ class Condition(ABC):
 @dataclass(frozen=True)
 class Step:
     """What to do after a check: ``done`` (``value`` is the XCom), ``wait`` (check again later; ``value``
-    is what is awaited), ``fail``. ``error`` describes a failure as JSON (trigger events)."""
+    is what is awaited), ``fail``. ``error`` describes a failure as JSON (trigger events): its
+    ``reason`` is ``failed`` (what was waited for failed: a job instance, a deployment) or ``error`` (the
+    checks themselves failed: ``type``, ``message``, ``status``...)."""
 
     action: Literal["done", "wait", "fail"]
     message: str
@@ -86,9 +88,8 @@ class Waiter:
             return Step("wait", message, error=error, exception=outcome)
         self.failures = 0
         if outcome.state == "failed":
-            return Step(
-                "fail", outcome.message, outcome.value, error={"details": outcome.value, "permanent": True}
-            )
+            error = {"reason": "failed", "details": outcome.value, "permanent": True}
+            return Step("fail", outcome.message, outcome.value, error=error)
         if outcome.state == "done":
             return Step("done", outcome.message, outcome.value)
         return Step("wait", outcome.message, outcome.value)
@@ -122,6 +123,7 @@ def validate_event(event: Any) -> dict[str, Any]:
 def error_details(exc: BaseException) -> dict[str, Any]:
     """A JSON-serialisable description of an error (trigger events, logs)."""
     details: dict[str, Any] = {
+        "reason": "error",
         "type": type(exc).__name__,
         "message": str(exc),
         "permanent": getattr(exc, "permanent", True),
