@@ -51,7 +51,7 @@ from ._config import (
     NameMatch,
     OffsetMode,
 )
-from ._data import SUBMITTERS
+from ._pending_items import SUBMITTERS
 from .connection import airflow_connection
 from .server import Emulator
 

@@ -1,175 +1,346 @@
-"""The HTTP control surface, ``/_emulator/...``: a table from (method, operation) to a handler over the
-in-process control surface (:class:`~._api.EmulatorAPI`). A handler gets the emulator, the JSON body
-and the query, and returns ``(status, JSON value)``; ``ValueError``/``TypeError``/``KeyError`` become 400.
-
-``items/<id>`` and ``packages/<id>[/<action>]`` carry an id in the path: the id is passed as ``key``.
-"""
+"""The emulator's in-process control surface: seed and inspect items and packages, manage accounts
+and tokens, script faults, read counters and the request log. Thread-safe; JSON-compatible values.
+The HTTP control surface (:mod:`._control_http`) maps onto these methods."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+import copy
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from . import _signing
-from ._common import Request, Response, json_response
-
-if TYPE_CHECKING:
-    from ._api import EmulatorAPI
-
-Body = dict[str, Any]
-Query = Mapping[str, str]
-Handler = Callable[["EmulatorAPI", Body, Query, str], tuple[int, Any]]
-RELEASE_SETTINGS = ("auto_approve", "approve_delay_s", "release_duration_s", "fail_items")
+from ._common import FAULT_ENDPOINTS, Position, now_ms
+from ._config import AkSkCredential, EmulatorConfig, IamUser
+from ._faults import Mutation, check_seconds, parse_fault
+from ._job_runs import Job
+from ._pending_items import generate_items, item_from_mapping
+from ._release_packages import ReleaseSettings
+from ._state import FIRST_JOB_ID, State
 
 
-def _seed(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    seeded = emu.seed(
-        int(body.get("count", 100)),
-        int(body.get("seed", 0)),
-        workspace=body.get("workspace"),
-        replace=bool(body.get("replace", True)),
-    )
-    return 200, {"seeded": len(seeded)}
+class EmulatorAPI:
+    """State operations of :class:`~.server.Emulator` (which adds the HTTP server)."""
 
+    config: EmulatorConfig
+    state: State
 
-def _add_item(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    position = body.pop("position", "front")
-    return 201, emu.add_item(body, position=position)
+    def info(self) -> dict[str, Any]:
+        """Connection details of the default account (the server's: it knows the URL)."""
+        raise NotImplementedError
 
+    def reset(self) -> None:
+        """Back to the initial state of the configuration (items, packages, release settings, tokens,
+        faults, counters, log)."""
+        self.state = State(self.config)
 
-def _remove_item(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    removed = emu.remove_item(key)
-    return (200 if removed else 404), {"removed": int(removed)}
+    # ------------------------------------------------------------------ items
 
+    def seed(
+        self, count: int, seed: int = 0, *, workspace: str | None = None, replace: bool = True
+    ) -> list[dict[str, Any]]:
+        """Generate ``count`` deterministic items (replacing the workspace's items by default)."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        with self.state.lock:
+            ws = self.state.ws(workspace)
+            generated = generate_items(count, seed, ws)
+            if replace:
+                self.state.items = [i for i in self.state.items if i.workspace_id != ws]
+            self.state.items.extend(generated)
+            return [i.to_api(self.config.project_id) for i in generated]
 
-def _faults(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    if "latency_s" in body:
-        emu.set_latency(float(body["latency_s"]))
-    if "endpoint" in body:
-        emu.script_faults(str(body["endpoint"]), list(body.get("entries", [])))
-    if "mutation" in body:
-        m = dict(body["mutation"])
-        emu.schedule_mutation(
-            int(m.pop("after_requests")),
-            insert=int(m.pop("insert", 0)),
-            remove=int(m.pop("remove", 0)),
-            position=m.pop("position", "front"),
-            workspace=m.pop("workspace", None),
-            expire_tokens=bool(m.pop("expire_tokens", False)),
-        )
-    return 200, {"scripts": emu.pending_faults()}
+    def items(self, workspace: str | None = None) -> list[dict[str, Any]]:
+        """The items of a workspace in API order (what an unfiltered listing pages through)."""
+        return self.state.items_api(workspace)
 
+    def add_item(self, item: Mapping[str, Any], *, position: Position = "front") -> dict[str, Any]:
+        """Add one item (``item_name`` required, other fields defaulted); returns it in API shape."""
+        with self.state.lock:
+            new = item_from_mapping(item, self.state.workspaces[0], self.state.rng, now_ms())
+            self.state.ws(new.workspace_id)
+            if any(i.pending_item_id == new.pending_item_id for i in self.state.items):
+                raise ValueError(f"duplicate pending_item_id {new.pending_item_id}")
+            if position == "front":
+                self.state.items.insert(0, new)
+            else:
+                self.state.items.append(new)
+            return new.to_api(self.config.project_id)
 
-def _rate_limit(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    per_user = body.get("per_user")
-    emu.set_rate_limit(None if per_user is None else float(per_user))
-    return 200, {"per_user": emu.state.rate_limit}
+    def remove_item(self, pending_item_id: str) -> bool:
+        with self.state.lock:
+            before = len(self.state.items)
+            self.state.items = [i for i in self.state.items if i.pending_item_id != pending_item_id]
+            return len(self.state.items) != before
 
+    def mark_packaged(self, pending_item_ids: Iterable[str] = (), item_names: Iterable[str] = ()) -> int:
+        """Set ``package_flag=1`` on the selected items; returns how many matched."""
+        ids, names = set(pending_item_ids), set(item_names)
+        with self.state.lock:
+            matched = [i for i in self.state.items if self.state.selected(i, ids, names)]
+            for item in matched:
+                item.package_flag = 1
+            return len(matched)
 
-def _release_settings(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    unknown = set(body) - set(RELEASE_SETTINGS)
-    if unknown:
-        raise ValueError(f"unknown release settings: {sorted(unknown)}")
-    fail_items = body.get("fail_items")
-    if fail_items is not None and not isinstance(fail_items, list):
-        raise ValueError("fail_items must be a list of patterns")
-    settings = emu.set_release_settings(
-        auto_approve=body.get("auto_approve"),
-        approve_delay_s=body.get("approve_delay_s"),
-        release_duration_s=body.get("release_duration_s"),
-        fail_items=fail_items,
-    )
-    return 200, settings
+    def release(self, pending_item_ids: Iterable[str] = (), item_names: Iterable[str] = ()) -> int:
+        """Remove the selected items (they were released); returns how many were removed."""
+        ids, names = set(pending_item_ids), set(item_names)
+        with self.state.lock:
+            before = len(self.state.items)
+            self.state.items = [i for i in self.state.items if not self.state.selected(i, ids, names)]
+            return before - len(self.state.items)
 
+    # ------------------------------------------------------------------ release packages
 
-def _reset(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    emu.reset()
-    return 200, {}
+    def packages(
+        self, workspace: str | None = None, *, include_cancelled: bool = True
+    ) -> list[dict[str, Any]]:
+        """Every package (oldest first) with its internal state (``approved``, ``pending_item_ids``,
+        ``task_details``...); ``workspace=None`` means all workspaces."""
+        self.state.advance_packages()
+        with self.state.lock:
+            return [
+                p.control_view(self.config.project_id)
+                for p in self.state.packages.values()
+                if (workspace is None or p.workspace_id == workspace)
+                and (include_cancelled or not p.delete_flag)
+            ]
 
+    def package(self, package_id: str) -> dict[str, Any]:
+        """One package with its internal state (``ValueError`` when unknown)."""
+        self.state.advance_packages()
+        with self.state.lock:
+            return self.state.get_package(package_id).control_view(self.config.project_id)
 
-def _clear_requests(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    emu.clear_request_log()
-    return 200, {}
+    def approve(self, package_id: str) -> dict[str, Any]:
+        """Approve a package pending approval (as the console's review center would). If it was already
+        deployed, its release starts now."""
+        self.state.advance_packages()
+        with self.state.lock:
+            self.state.get_package(package_id).approve(self.state.release_clock())
+        return self.package(package_id)
 
+    def set_package_outcome(
+        self, package_id: str, outcome: str | None, message: str | None = None
+    ) -> dict[str, Any]:
+        """Force the outcome of a package's (next) release: ``"success"``, ``"failed"`` (every item fails
+        with ``message``) or ``None`` (decided by ``fail_items``)."""
+        if outcome not in (None, "success", "failed"):
+            raise ValueError("outcome must be 'success', 'failed' or None")
+        with self.state.lock:
+            package = self.state.get_package(package_id)
+            package.outcome = outcome  # type: ignore[assignment]
+            package.failure_message = message
+        return self.package(package_id)
 
-def _clear_faults(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    emu.clear_faults()
-    return 200, {}
+    def set_fail_items(self, patterns: Iterable[str]) -> None:
+        """Item-name patterns (``fnmatch``, case-sensitive) whose release fails (checked at release end)."""
+        if isinstance(patterns, str):
+            raise ValueError("fail_items must be a list of patterns, not a string")
+        self.set_release_settings(fail_items=list(patterns))
 
+    def set_release_settings(
+        self,
+        *,
+        auto_approve: bool | None = None,
+        approve_delay_s: float | None = None,
+        release_duration_s: float | None = None,
+        fail_items: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Change the release timings/rules (``None`` keeps a value); returns the settings.
 
-OPERATIONS: dict[tuple[str, str], Handler] = {
-    ("GET", ""): lambda emu, b, q, k: (200, {"status": "ok"}),
-    ("GET", "health"): lambda emu, b, q, k: (200, {"status": "ok"}),
-    ("GET", "info"): lambda emu, b, q, k: (200, emu.info()),
-    ("POST", "reset"): _reset,
-    ("GET", "items"): lambda emu, b, q, k: (200, {"data": emu.items(q.get("workspace"))}),
-    ("POST", "items"): _add_item,
-    ("DELETE", "items/"): _remove_item,
-    ("POST", "seed"): _seed,
-    ("POST", "mark-packaged"): lambda emu, b, q, k: (
-        200,
-        {"matched": emu.mark_packaged(b.get("pending_item_ids", ()), b.get("item_names", ()))},
-    ),
-    ("POST", "release"): lambda emu, b, q, k: (
-        200,
-        {"released": emu.release(b.get("pending_item_ids", ()), b.get("item_names", ()))},
-    ),
-    ("GET", "counters"): lambda emu, b, q, k: (200, emu.counters()),
-    ("GET", "requests"): lambda emu, b, q, k: (200, {"requests": emu.request_log()}),
-    ("DELETE", "requests"): _clear_requests,
-    ("GET", "faults"): lambda emu, b, q, k: (200, {"scripts": emu.pending_faults()}),
-    ("POST", "faults"): _faults,
-    ("DELETE", "faults"): _clear_faults,
-    ("POST", "rate-limit"): _rate_limit,
-    ("POST", "expire-tokens"): lambda emu, b, q, k: (200, {"expired": emu.expire_tokens()}),
-    ("POST", "temporary-credentials"): lambda emu, b, q, k: (
-        200,
-        {"credential": emu.issue_temporary_credentials(b.get("lifetime_s"))},
-    ),
-    ("GET", "packages"): lambda emu, b, q, k: (200, {"data": emu.packages(q.get("workspace"))}),
-    ("GET", "packages/"): lambda emu, b, q, k: (200, emu.package(k)),
-    ("POST", "packages/approve"): lambda emu, b, q, k: (200, emu.approve(k)),
-    ("POST", "packages/outcome"): lambda emu, b, q, k: (
-        200,
-        emu.set_package_outcome(k, b.get("outcome"), b.get("message")),
-    ),
-    ("GET", "release-settings"): lambda emu, b, q, k: (200, emu.release_settings()),
-    ("POST", "jobs"): lambda emu, b, q, k: (201, emu.add_job(str(b.pop("name")), **b)),
-    ("POST", "jobs/"): lambda emu, b, q, k: (200, emu.set_job(k, **b)),
-    ("GET", "jobs/instances"): lambda emu, b, q, k: (200, {"data": emu.job_instances(k)}),
-    ("POST", "release-settings"): _release_settings,
-}
+        New timings apply to transitions not yet due (a running release uses the current duration)."""
+        self.state.advance_packages()
+        with self.state.lock:
+            current = self.state.release_settings
+            new = ReleaseSettings(
+                auto_approve=current.auto_approve if auto_approve is None else bool(auto_approve),
+                approve_delay_s=current.approve_delay_s
+                if approve_delay_s is None
+                else float(approve_delay_s),
+                release_duration_s=(
+                    current.release_duration_s if release_duration_s is None else float(release_duration_s)
+                ),
+                fail_items=current.fail_items if fail_items is None else tuple(fail_items),
+            )
+            new.validate()
+            self.state.release_settings = new
+            return new.as_dict()
 
+    def release_settings(self) -> dict[str, Any]:
+        with self.state.lock:
+            return self.state.release_settings.as_dict()
 
-def _operation(name: str) -> tuple[str, str]:
-    """``(operation, key)``: ``items/ID`` -> ``("items/", ID)``; ``packages/ID/approve`` ->
-    ``("packages/approve", ID)``; anything else names itself."""
-    for prefix in ("items/", "packages/", "jobs/"):
-        if name.startswith(prefix):
-            key, _, action = name[len(prefix) :].partition("/")
-            return prefix + action, unquote(key)
-    return name, ""
+    # ------------------------------------------------------------------ jobs
 
+    def add_job(self, name: str, *, workspace: str | None = None, **settings: Any) -> dict[str, Any]:
+        """Add a job (``settings`` as :meth:`set_job`); returns its settings."""
+        with self.state.lock:
+            ws = self.state.ws(workspace)
+            if name in self.state.jobs:
+                raise ValueError(f"job {name!r} exists")
+            self.state.jobs[name] = Job(name, FIRST_JOB_ID + len(self.state.jobs) + 1, ws)
+        return self.set_job(name, **settings)
 
-def handle(emu: EmulatorAPI, req: Request) -> Response:
-    name = req.raw_path[len("/_emulator") :].strip("/")
-    operation, key = _operation(name)
-    handler = OPERATIONS.get((req.method, operation))
-    if handler is None:
-        return json_response(404, {"error": f"unknown control operation {req.method} /_emulator/{name}"})
-    try:
-        body: Any = {}
-        if req.body:
-            try:
-                body = json.loads(req.body.decode("utf-8"))
-            except ValueError as exc:
-                raise ValueError(f"invalid JSON body: {exc}") from exc
-            if not isinstance(body, dict):
-                raise ValueError("the JSON body must be an object")
-        query = dict(_signing.parse_query(req.raw_query, plus_as_space=True))
-        status, value = handler(emu, body, query, key)
-    except (ValueError, TypeError, KeyError) as exc:
-        return json_response(400, {"error": str(exc)})
-    return json_response(status, value)
+    def set_job(
+        self,
+        name: str,
+        *,
+        wait_s: float | None = None,
+        run_s: float | None = None,
+        outcome: str | None = None,
+        nodes: Sequence[str] | None = None,
+        failing_node: str | None = None,
+        status_script: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """How the job's next runs behave: ``wait_s`` waiting then ``run_s`` running, then ``outcome``
+        (``success`` or ``fail``: ``failing_node`` fails); ``status_script``: statuses reported instead
+        of the real ones, one per instance read."""
+        with self.state.lock:
+            job = self._job(name)
+            if outcome is not None and outcome not in ("success", "fail"):
+                raise ValueError("outcome must be 'success' or 'fail'")
+            if nodes is not None and (isinstance(nodes, str) or not nodes):
+                raise ValueError("nodes must be a non-empty list of names")
+            for attr, value in (("wait_s", wait_s), ("run_s", run_s)):
+                if value is not None:
+                    setattr(job, attr, check_seconds(value))
+            job.outcome = job.outcome if outcome is None else outcome  # type: ignore[assignment]
+            job.nodes = job.nodes if nodes is None else tuple(nodes)
+            job.failing_node = failing_node if failing_node is not None else job.failing_node
+            job.status_script = job.status_script if status_script is None else list(status_script)
+            return job.settings()
+
+    def job_instances(self, name: str) -> list[dict[str, Any]]:
+        """Every instance of the job (newest first), as the V1 API shows it, plus ``runs`` and ``params``."""
+        with self.state.lock:
+            job = self._job(name)
+            now = self.state.release_clock()
+            rows = [i for i in self.state.instances.values() if i.job is job]
+            return [
+                {**i.to_v1(self.config.project_id, now), "runs": i.runs, "params": list(i.params)}
+                for i in sorted(rows, key=lambda i: i.instance_id, reverse=True)
+            ]
+
+    def _job(self, name: str) -> Job:
+        job = self.state.jobs.get(name)
+        if job is None:
+            raise ValueError(f"unknown job {name!r}")
+        return job
+
+    # ------------------------------------------------------------------ accounts
+
+    def add_credentials(self, credential: AkSkCredential) -> None:
+        with self.state.lock:
+            self.state.credentials[credential.ak] = credential
+
+    def add_iam_user(self, user: IamUser) -> None:
+        with self.state.lock:
+            self.state.iam_users.append(user)
+
+    def add_workspace(self, workspace_id: str) -> None:
+        with self.state.lock:
+            if workspace_id not in self.state.workspaces:
+                self.state.workspaces.append(workspace_id)
+
+    def issue_token(self, user: IamUser | None = None, project_id: str | None = None) -> str:
+        """Issue an IAM token directly (as ``POST /v3/auth/tokens`` would)."""
+        with self.state.lock:
+            return self.state.issue_token(
+                user or self.state.iam_users[0], project_id or self.config.project_id
+            )
+
+    def issue_temporary_credentials(self, lifetime_s: float | None = None) -> dict[str, str]:
+        """Issue temporary AK/SK/security token (the metadata endpoint's ``credential`` object)."""
+        return self.state.issue_temporary_credentials(lifetime_s)
+
+    def expire_tokens(self) -> int:
+        """Expire every issued IAM token and temporary credential now (not the metadata session tokens:
+        :meth:`expire_metadata_tokens`); returns how many."""
+        return self.state.expire_tokens()
+
+    def expire_metadata_tokens(self) -> int:
+        """Expire every metadata-service session token now (the client must fetch a new one)."""
+        with self.state.lock:
+            for token in self.state.metadata_tokens:
+                self.state.metadata_tokens[token] = time.time() - 1
+            return len(self.state.metadata_tokens)
+
+    # ------------------------------------------------------------------ faults & limits
+    def script_faults(self, endpoint: str, entries: Sequence[Any]) -> None:
+        """Queue responses for the next requests to ``endpoint`` (one entry per request).
+
+        Entries: an HTTP status (``503``; ``200`` means "answer normally"), a mapping
+        ``{"status": 429, "body": {...} | "text", "headers": {"Retry-After": "2"}}``, or one of
+        ``"drop"``, ``"malformed"``, ``"truncated"``, ``"html"``, ``"sleep:<seconds>"``.
+        """
+        if endpoint not in FAULT_ENDPOINTS:
+            raise ValueError(f"endpoint must be one of {FAULT_ENDPOINTS}")
+        parsed = [parse_fault(e) for e in entries]
+        with self.state.lock:
+            self.state.faults.setdefault(endpoint, deque()).extend(parsed)
+
+    def pending_faults(self) -> dict[str, list[str]]:
+        with self.state.lock:
+            return {k: [f.describe() for f in v] for k, v in self.state.faults.items() if v}
+
+    def set_latency(self, seconds: float) -> None:
+        """Latency added to every request (control surface excluded)."""
+        with self.state.lock:
+            self.state.latency = check_seconds(seconds)
+
+    def schedule_mutation(
+        self,
+        after_requests: int,
+        *,
+        insert: int = 0,
+        remove: int = 0,
+        position: Position = "front",
+        workspace: str | None = None,
+        expire_tokens: bool = False,
+    ) -> None:
+        """After the Nth successful (200) pending-items response from now, insert/remove items.
+
+        ``insert`` new items are added at ``position``; then ``remove`` items are removed from
+        ``position`` of the workspace's list; with ``expire_tokens``, every IAM token and temporary key
+        expires. The change is visible to the next request.
+        """
+        if after_requests < 1 or insert < 0 or remove < 0:
+            raise ValueError("after_requests must be >= 1, insert/remove >= 0")
+        if position not in ("front", "back"):
+            raise ValueError("position must be 'front' or 'back'")
+        with self.state.lock:
+            ws = self.state.ws(workspace)
+            mutation = Mutation(
+                after_requests, insert, remove, position, ws, expire_tokens=bool(expire_tokens)
+            )
+            self.state.mutations.append(mutation)
+
+    def clear_faults(self) -> None:
+        """Drop scripted faults, scheduled mutations and latency."""
+        with self.state.lock:
+            self.state.faults.clear()
+            self.state.mutations.clear()
+            self.state.latency = 0.0
+
+    def set_rate_limit(self, per_user: float | None) -> None:
+        """Requests per second per user (``None``/``0`` disables)."""
+        with self.state.lock:
+            if per_user is not None and per_user < 0:
+                raise ValueError("rate limit must be >= 0")
+            self.state.rate_limit = per_user or None
+            self.state.rate_windows.clear()
+
+    # ------------------------------------------------------------------ observation
+    def counters(self) -> dict[str, Any]:
+        with self.state.lock:
+            return copy.deepcopy(self.state.counters)
+
+    def request_log(self) -> list[dict[str, Any]]:
+        """Received requests (oldest first); secret header values are redacted."""
+        with self.state.lock:
+            return copy.deepcopy(list(self.state.log))
+
+    def clear_request_log(self) -> None:
+        with self.state.lock:
+            self.state.log.clear()

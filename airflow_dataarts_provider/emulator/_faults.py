@@ -21,7 +21,7 @@ from ._common import (
     json_response,
     throttle_body,
 )
-from ._data import BASE_TIMESTAMP_MS, generate_items
+from ._pending_items import BASE_TIMESTAMP_MS, generate_items
 
 if TYPE_CHECKING:
     from ._state import State

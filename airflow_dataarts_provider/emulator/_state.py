@@ -14,10 +14,10 @@ from typing import Any
 
 from ._common import iso, random_secret, random_upper
 from ._config import AkSkCredential, EmulatorConfig, IamUser
-from ._data import BASE_TIMESTAMP_MS, SUBMITTERS, PendingItem, generate_items, item_from_mapping
 from ._faults import Fault, Mutation
-from ._jobs import Instance, Job
-from ._release import ReleasePackage, ReleaseSettings
+from ._job_runs import Instance, Job
+from ._pending_items import BASE_TIMESTAMP_MS, SUBMITTERS, PendingItem, generate_items, item_from_mapping
+from ._release_packages import ReleasePackage, ReleaseSettings
 
 FIRST_PACKAGE_ID = 1_000_001
 FIRST_JOB_ID = 7_100_000

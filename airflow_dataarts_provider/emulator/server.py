@@ -3,14 +3,19 @@
 Order of checks on the DataArts API: route, scripted fault, authentication, rate limit, project,
 workspace, parameters. Where each part lives:
 
+- :mod:`._config`: the emulator's settings (accounts, workspaces, limits, offset semantics);
 - :mod:`._common`: endpoint names, the error catalogue, request/response values, body validation;
 - :mod:`._state`: everything the emulator knows, under one lock;
+- :mod:`._signing`: its own SDK-HMAC-SHA256 verifier (shares no code with the client's signer);
 - :mod:`._identity`: authentication, lockout, rate limit, project/workspace scope;
 - :mod:`._faults`: scripted faults and listing mutations;
-- :mod:`._pending`, :mod:`._release_api`: the DataArts handlers per API family;
+- one pair per API family, records and state machine (no I/O) beside the handlers:
+  :mod:`._pending_items` / :mod:`._pending_items_api`, :mod:`._release_packages` /
+  :mod:`._release_packages_api`, :mod:`._job_runs` / :mod:`._job_runs_api`;
 - :mod:`._iam`: IAM tokens and the metadata service;
-- :mod:`._api` (in-process) and :mod:`._control` (HTTP): the control surface;
-- :mod:`._http`: the socket side.
+- :mod:`._control` (in-process, :class:`EmulatorAPI`) and :mod:`._control_http` (``/_emulator/...``): the
+  control surface;
+- :mod:`._http`: the socket side; :mod:`.cli`, :mod:`.connection`, :mod:`.pytest_plugin`: the ways in.
 
 To add an endpoint: a name in :mod:`._common`, a route in :data:`ROUTES`, a handler in its family's module
 and, for a DataArts endpoint, an entry in :data:`DATAARTS_HANDLERS`.
@@ -27,8 +32,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from . import _control, _iam, _identity, _job_api, _pending, _release_api, _signing
-from ._api import EmulatorAPI
+from . import (
+    _control_http,
+    _iam,
+    _identity,
+    _job_runs_api,
+    _pending_items_api,
+    _release_packages_api,
+    _signing,
+)
 from ._common import (
     DATAARTS_ENDPOINTS,
     ENDPOINT_CONTROL,
@@ -59,6 +71,7 @@ from ._common import (
     throttle_body,
 )
 from ._config import EmulatorConfig
+from ._control import EmulatorAPI
 from ._faults import POST_FAULTS, after_processing, fault_response
 from ._http import Handler, Server
 from ._state import State
@@ -102,24 +115,36 @@ class Scope:
 
 DataArtsHandler = Callable[[State, Request, Scope], Response]
 DATAARTS_HANDLERS: dict[str, DataArtsHandler] = {
-    ENDPOINT_PENDING_ITEMS: lambda st, req, s: _pending.list_items(st, s.project, s.workspace, s.pairs),
-    ENDPOINT_PACKAGE_CREATE: lambda st, req, s: _release_api.create_package(st, req, s.project, s.workspace),
-    ENDPOINT_PACKAGES_LIST: lambda st, req, s: _release_api.list_packages(st, req, s.project, s.workspace),
-    ENDPOINT_PACKAGE_DETAIL: lambda st, req, s: _release_api.package_detail(
+    ENDPOINT_PENDING_ITEMS: lambda st, req, s: _pending_items_api.list_items(
+        st, s.project, s.workspace, s.pairs
+    ),
+    ENDPOINT_PACKAGE_CREATE: lambda st, req, s: _release_packages_api.create_package(
+        st, req, s.project, s.workspace
+    ),
+    ENDPOINT_PACKAGES_LIST: lambda st, req, s: _release_packages_api.list_packages(
+        st, req, s.project, s.workspace
+    ),
+    ENDPOINT_PACKAGE_DETAIL: lambda st, req, s: _release_packages_api.package_detail(
         st, s.project, s.workspace, s.match.group(2)
     ),
-    ENDPOINT_PACKAGES_DEPLOY: lambda st, req, s: _release_api.deploy_packages(st, req, s.workspace, s.user),
-    ENDPOINT_PACKAGES_UNPACK: lambda st, req, s: _release_api.unpack_packages(st, req, s.workspace),
-    ENDPOINT_JOB_RUN: lambda st, req, s: _job_api.run_immediate(st, req, s.workspace, s.segment(2)),
-    ENDPOINT_JOB_INSTANCE: lambda st, req, s: _job_api.instance_detail(
+    ENDPOINT_PACKAGES_DEPLOY: lambda st, req, s: _release_packages_api.deploy_packages(
+        st, req, s.workspace, s.user
+    ),
+    ENDPOINT_PACKAGES_UNPACK: lambda st, req, s: _release_packages_api.unpack_packages(st, req, s.workspace),
+    ENDPOINT_JOB_RUN: lambda st, req, s: _job_runs_api.run_immediate(st, req, s.workspace, s.segment(2)),
+    ENDPOINT_JOB_INSTANCE: lambda st, req, s: _job_runs_api.instance_detail(
         st, s.project, s.workspace, s.segment(2), s.segment(3)
     ),
-    ENDPOINT_JOB_INSTANCES: lambda st, req, s: _job_api.instances_v1(st, s.project, s.workspace, s.pairs),
-    ENDPOINT_JOB_INSTANCES_V2: lambda st, req, s: _job_api.instances_v2(
+    ENDPOINT_JOB_INSTANCES: lambda st, req, s: _job_runs_api.instances_v1(
+        st, s.project, s.workspace, s.pairs
+    ),
+    ENDPOINT_JOB_INSTANCES_V2: lambda st, req, s: _job_runs_api.instances_v2(
         st, s.workspace, s.segment(2), s.pairs
     ),
-    ENDPOINT_JOB_STOP: lambda st, req, s: _job_api.stop(st, s.workspace, s.segment(2), s.segment(3)),
-    ENDPOINT_JOB_RESTART: lambda st, req, s: _job_api.restart(st, s.workspace, s.segment(2), s.segment(3)),
+    ENDPOINT_JOB_STOP: lambda st, req, s: _job_runs_api.stop(st, s.workspace, s.segment(2), s.segment(3)),
+    ENDPOINT_JOB_RESTART: lambda st, req, s: _job_runs_api.restart(
+        st, s.workspace, s.segment(2), s.segment(3)
+    ),
 }
 #: Endpoints that authenticate themselves (IAM passwords, the metadata service's own tokens).
 OTHER_HANDLERS: dict[str, Callable[[State, Request], Response]] = {
@@ -233,7 +258,7 @@ class Emulator(EmulatorAPI):
 
     def _dispatch(self, req: Request) -> Response:
         if req.raw_path.startswith("/_emulator/") or req.raw_path == "/_emulator":
-            control = _control.handle(self, req)
+            control = _control_http.handle(self, req)
             control.endpoint = ENDPOINT_CONTROL
             return control
         endpoint, match = route(req)

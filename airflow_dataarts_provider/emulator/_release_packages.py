@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._data import PendingItem
+from ._pending_items import PendingItem
 
 STATUS_PENDING_APPROVAL = 1
 STATUS_SUCCESS = 2

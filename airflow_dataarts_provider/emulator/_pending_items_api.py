@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from ._common import DIGITS_RE, Response, json_bytes, param_error
-from ._data import PendingItem
 from ._faults import after_success
+from ._pending_items import PendingItem
 
 if TYPE_CHECKING:
     from ._state import State

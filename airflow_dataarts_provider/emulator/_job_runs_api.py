@@ -21,7 +21,7 @@ from ._common import (
     json_body,
     json_response,
 )
-from ._jobs import TERMINAL, Instance, Job
+from ._job_runs import TERMINAL, Instance, Job
 
 if TYPE_CHECKING:
     from ._state import State

@@ -6,7 +6,7 @@ import copy
 import uuid
 from typing import TYPE_CHECKING
 
-from . import _release
+from . import _release_packages
 from ._common import (
     ERR_PACKAGE_STATE,
     ERR_PACKAGE_UNKNOWN,
@@ -24,7 +24,7 @@ from ._common import (
     req_str,
     req_str_list,
 )
-from ._release import ReleasePackage
+from ._release_packages import ReleasePackage
 
 if TYPE_CHECKING:
     from ._state import State
@@ -90,7 +90,7 @@ def list_packages(st: State, req: Request, path_project: str, workspace: str) ->
     statuses = body.get("deploy_status_filter")
     if statuses is not None and (
         not isinstance(statuses, list)
-        or not all(is_int(v) and v in _release.DEPLOY_STATUSES for v in statuses)
+        or not all(is_int(v) and v in _release_packages.DEPLOY_STATUSES for v in statuses)
     ):
         raise invalid("deploy_status_filter", "a list of 1, 2, 3, 5 is required")
     direction = (opt_str(body, "sorted_direction") or "desc").lower()
@@ -113,7 +113,7 @@ def list_packages(st: State, req: Request, path_project: str, workspace: str) ->
             for p in st.packages.values()
             if p.workspace_id == workspace
             and not p.delete_flag
-            and _release.matches_filters(
+            and _release_packages.matches_filters(
                 p,
                 key_word=key_word,
                 apply_user_name=apply_user_name,
@@ -155,7 +155,7 @@ def _idle_packages(st: State, workspace: str, package_ids: list[str]) -> list[Re
     busy = [
         p.package_id
         for p in packages
-        if p.deploy_status in (_release.STATUS_RELEASING, _release.STATUS_SUCCESS)
+        if p.deploy_status in (_release_packages.STATUS_RELEASING, _release_packages.STATUS_SUCCESS)
     ]
     if busy:
         raise ApiError(
