@@ -1,4 +1,8 @@
-"""Sans-I/O protocol core: request building and signing, page and error parsing, paging, retry policy.
+"""The pure core: ``protocol/`` (the machinery every API family shares: configuration, calls as plain data,
+signing, the one attempt loop, retries, rate limits, errors, paging, waiting decisions, the process state)
+and one subpackage per API family (``pending_items/``, ``release_packages/``, ``job_runs/``), each holding
+its values and parsers, calls, flows and sensor conditions.
 
-Nothing in this package performs I/O or imports Airflow; transports and hooks sit on top of it.
+Nothing in this package performs I/O or imports Airflow; transports and hooks sit on top of it (the
+README's architecture section is the map).
 """

@@ -92,7 +92,7 @@ DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS, *JOB_ENDPOINTS
 # - DataArts Studio API reference, error codes: DLF.3051 "The request parameter is invalid." (also
 #   DLF.0100 job, DLF.0137 job instance and DLF.0113 supplement data not found: the job-run APIs).
 # - A missing ``workspace`` header answered APIGW.0106 to the Kestra plugin (kestra-io/plugin-huawei,
-#   AGENTS.md; ../shared/reference/dataarts-job-runs.md section 1).
+#   AGENTS.md; docs/api-notes.md).
 # INVENTED where no public source gives a code: the EMU.* range, which no Huawei service uses.
 ERR_WORKSPACE_MISSING = "APIGW.0106"
 ERR_PARAM_INVALID = "DLF.3051"

@@ -13,10 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
-from airflow_dataarts_provider.core.job_runs import flows as job_flows
-from airflow_dataarts_provider.core.pending_items import calls as pending_calls
-from airflow_dataarts_provider.core.pending_items.flows import gate_flow, probe_flow
-from airflow_dataarts_provider.core.pending_items.gate import GateSpec
 from airflow_dataarts_provider.core.pending_items.values import TaskType, UpdateType, build_filter_query
 from airflow_dataarts_provider.core.protocol import calls as protocol_calls
 from airflow_dataarts_provider.core.protocol.config import ClientConfig
@@ -30,23 +26,16 @@ from airflow_dataarts_provider.core.protocol.regions import pattern_note
 from airflow_dataarts_provider.core.protocol.retry import RetryEvent
 from airflow_dataarts_provider.core.protocol.values import raw_secrets
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
-from airflow_dataarts_provider.core.release_packages.flows import (
-    cancel_flow,
-    create_package_flow,
-    deploy_flow,
-    find_package_flow,
-    package_detail_flow,
-    release_packages_flow,
-)
-from airflow_dataarts_provider.core.release_packages.watch import WatchState, WatchStep, watch_flow
 from airflow_dataarts_provider.hooks.rate_budget import budget_backend
 from airflow_dataarts_provider.transport import aio  # httpx: already loaded by Airflow
 from airflow_dataarts_provider.version_compat import BaseHook, mask_secret
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # each API family loads on its first call: a job run never loads the release workflow
+    from airflow_dataarts_provider.core.pending_items.gate import GateSpec
+    from airflow_dataarts_provider.core.release_packages.watch import WatchState, WatchStep
     from airflow_dataarts_provider.transport.sync import SyncTransport
 
-__all__ = ["DataArtsHook", "GateSpec", "Listing", "TaskType", "UpdateType"]
+__all__ = ["DataArtsHook", "Listing", "TaskType", "UpdateType"]
 
 #: ``make(ctx)``: the flow one hook call runs.
 MakeFlow = Callable[[CallContext], Flow[T]]
@@ -225,6 +214,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     def _pending_items(
         config: ClientConfig, filters: Mapping[str, Any]
     ) -> tuple[protocol_calls.ListingCall, str | None]:
+        from airflow_dataarts_provider.core.pending_items import calls as pending_calls
+
         rest = dict(filters)
         workspace = rest.pop("workspace", None)
         query = build_filter_query(rest, time_format=config.time_format)
@@ -267,6 +258,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
     def gate_items(self, spec: GateSpec, workspace: str | None = None) -> list[dict[str, Any]]:
         """The pending items a release gate watches (exact name/id matching, cheapest query plan)."""
+        from airflow_dataarts_provider.core.pending_items.flows import gate_flow
+
         return self._run(lambda ctx: gate_flow(ctx, spec), workspace, listing="pending items")
 
     def check_condition(
@@ -289,6 +282,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
     ) -> tuple[str, bool]:
         """Package pending items: ``(release package id, created now?)``. Reuses a package with the same
         name and items instead of creating a second one (safe to retry)."""
+        from airflow_dataarts_provider.core.release_packages.flows import create_package_flow
+
         return self._run(
             lambda ctx: create_package_flow(
                 ctx,
@@ -304,6 +299,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         self, package_name: str, *, pending_item_ids: list[str] | None = None, workspace: str | None = None
     ) -> str | None:
         """The id of a live package with this exact name (and exactly these items, if given), or None."""
+        from airflow_dataarts_provider.core.release_packages.flows import find_package_flow
+
         return self._run(lambda ctx: find_package_flow(ctx, package_name, pending_item_ids), workspace)
 
     def list_release_packages(
@@ -312,6 +309,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Release packages matching ``filters``: ``key_word``, ``apply_user_name``, ``deploy_user_name``,
         ``apply_begin_time`` .. ``deploy_end_time`` (any time form; sent as epoch ms),
         ``deploy_status_filter``."""
+        from airflow_dataarts_provider.core.release_packages.flows import release_packages_flow
+
         result = self._run(
             lambda ctx: release_packages_flow(ctx, filters, max_items), workspace, listing="release packages"
         )
@@ -319,6 +318,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
     def get_release_package(self, package_id: str, workspace: str | None = None) -> dict[str, Any]:
         """``{"release_package": {...}, "task_details": [...]}``."""
+        from airflow_dataarts_provider.core.release_packages.flows import package_detail_flow
+
         return self._run(lambda ctx: package_detail_flow(ctx, package_id), workspace)
 
     def deploy_release_packages(
@@ -327,6 +328,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Deploy packages; returns ``deploy_package_details`` (empty when every package was already
         releasing or deployed: those are never deployed again). Never retried once it may have reached
         the server (watch the outcome with :class:`DataArtsReleasePackageSensor`)."""
+        from airflow_dataarts_provider.core.release_packages.flows import deploy_flow
+
         return self._run(
             lambda ctx: deploy_flow(ctx, package_ids=package_ids, startup_mode=startup_mode), workspace
         )
@@ -337,10 +340,14 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """One check of a release watch: the packages released successfully since ``previous`` (the
         first check, ``previous=None``, only takes stock). See
         :mod:`~airflow_dataarts_provider.core.release_packages.watch`."""
+        from airflow_dataarts_provider.core.release_packages.watch import watch_flow
+
         return self._run(lambda ctx: watch_flow(ctx, previous, now_ms), workspace, listing="release packages")
 
     def cancel_release_packages(self, package_ids: list[str], *, workspace: str | None = None) -> None:
         """Cancel (unpack) packages not yet released; their items become pending again."""
+        from airflow_dataarts_provider.core.release_packages.flows import cancel_flow
+
         self._run(lambda ctx: cancel_flow(ctx, package_ids), workspace)
 
     # ------------------------------------------------------------------ job runs (V1 DLF job API)
@@ -349,12 +356,16 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         """Start one instance of ``job_name`` (``run-immediate``) and return its id; ``job_params``:
         ``{"name": "value"}`` or ``[{"name", "value", "paramType"}]``. Never started twice by a retry of
         the request (see :func:`~airflow_dataarts_provider.core.job_runs.flows.run_job_flow`)."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
         return self._run(lambda ctx: job_flows.run_job_flow(ctx, job_name, job_params), workspace)
 
     def get_job_instance(
         self, job_name: str, instance_id: str, *, workspace: str | None = None
     ) -> dict[str, Any]:
         """The instance: ``instance_id``, ``status``, times, ``nodes`` (``name``, ``status``, ``log_path``)"""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
         return self._run(lambda ctx: job_flows.instance_flow(ctx, job_name, instance_id), workspace)
 
     def list_job_instances(
@@ -367,6 +378,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         workspace: str | None = None,
     ) -> list[dict[str, Any]]:
         """Every instance of the job in the plan-time range (any time form), paged completely."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
         return self._run(
             lambda ctx: job_flows.instances_flow(
                 ctx, job_name, min_plan_time=min_plan_time, max_plan_time=max_plan_time, status=status
@@ -379,14 +392,20 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         self, job_name: str, since: datetime, *, workspace: str | None = None
     ) -> list[dict[str, Any]]:
         """The job's waiting or running instances planned since ``since``, newest first."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
         return self._run(lambda ctx: job_flows.active_instances_flow(ctx, job_name, since), workspace)
 
     def stop_job_instance(self, job_name: str, instance_id: str, *, workspace: str | None = None) -> None:
         """Stop a running instance."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
         self._run(lambda ctx: job_flows.stop_flow(ctx, job_name, instance_id), workspace)
 
     def rerun_job_instance(self, job_name: str, instance_id: str, *, workspace: str | None = None) -> None:
         """Run a finished instance again (``restart``)."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
         self._run(lambda ctx: job_flows.rerun_flow(ctx, job_name, instance_id), workspace)
 
     # ------------------------------------------------------------------ async (triggers)
@@ -434,12 +453,16 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
         self, job_name: str, instance_id: str, *, workspace: str | None = None
     ) -> None:
         """Async twin of :meth:`stop_job_instance` (a trigger's cleanup)."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
         await self._arun(lambda ctx: job_flows.stop_flow(ctx, job_name, instance_id), workspace)
 
     async def awatch_releases(
         self, previous: WatchState | None, *, now_ms: int, workspace: str | None = None
     ) -> WatchStep:
         """Async twin of :meth:`watch_releases`, for the release event trigger."""
+        from airflow_dataarts_provider.core.release_packages.watch import watch_flow
+
         return await self._arun(
             lambda ctx: watch_flow(ctx, previous, now_ms), workspace, listing="release packages"
         )
@@ -452,6 +475,8 @@ class DataArtsHook(BaseHook):  # type: ignore[misc]
 
     def test_connection(self) -> tuple[bool, str]:
         """One cheap read (``limit=1``). Never raises; the message carries no secret."""
+        from airflow_dataarts_provider.core.pending_items.flows import probe_flow
+
         try:
             config = self.get_config()
             page = self._run(probe_flow)

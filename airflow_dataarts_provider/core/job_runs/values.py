@@ -2,7 +2,7 @@
 
 Field spellings differ between the official SDK and the documentation (``instanceId`` / ``instancesId``,
 ``type`` / ``nodeType``, ``startTime`` / ``starttime``): every parser accepts each spelling and returns
-one normalised, snake_case shape. Statuses (../shared/reference/dataarts-job-runs.md, section 3):
+one normalised, snake_case shape. Statuses (the public job-instance API documentation; docs/job-runs.md):
 
 ==================  ==========================================================================
 active              ``waiting``, ``running``
