@@ -131,7 +131,7 @@ def raise_for(step: Step, log: Any) -> None:
         log.info("%s", step.sentence)
 
 
-def event_result(event: Any, log: Any, *, soft_fail: bool) -> Any:
+def event_result(event: Any, log: Any, *, soft_fail: bool, waiting_for: str | None = None) -> Any:
     """The XCom of a trigger's success event; raise for any other event."""
     try:
         event = validate_event(event)
@@ -142,7 +142,7 @@ def event_result(event: Any, log: Any, *, soft_fail: bool) -> Any:
         return event.get("result")
     if event["status"] == "timeout":
         log.warning("The wait timed out: %s", event.get("message"))  # Airflow logs a skip without it
-        timed_out(str(event.get("message")), soft_fail=soft_fail)
+        timed_out(str(event.get("message")), soft_fail=soft_fail, waiting_for=waiting_for)
     error = event.get("error") or {}
     message = f"{event.get('message')} ({error})"
     if error.get("permanent", True):
@@ -150,10 +150,16 @@ def event_result(event: Any, log: Any, *, soft_fail: bool) -> Any:
     raise AirflowException(message)  # transient budget exhausted: the task's retries apply
 
 
-def timed_out(message: str, *, soft_fail: bool) -> None:
+def timed_out(message: str, *, soft_fail: bool, waiting_for: str | None = None) -> None:
+    """The deadline passed: skip with ``soft_fail``; else a sensor's ``AirflowSensorTimeout`` (no retries,
+    as Airflow's sensors), or, for an operator ``waiting_for`` something, an ``AirflowException`` naming
+    it (the task's retries apply)."""
+    what = "Sensor timed out" if waiting_for is None else f"Timed out waiting for {waiting_for}"
     if soft_fail:
-        raise AirflowSkipException(f"Sensor timed out (soft_fail): {message}")
-    raise AirflowSensorTimeout(f"Sensor timed out: {message}")
+        raise AirflowSkipException(f"{what} (soft_fail): {message}")
+    if waiting_for is None:
+        raise AirflowSensorTimeout(f"{what}: {message}")
+    raise AirflowException(f"{what}: {message}")
 
 
 def started_at(context: Any) -> float:

@@ -254,8 +254,12 @@ class DataArtsDeployReleasePackageOperator(BaseOperator):  # type: ignore[misc]
             condition,
             wait,
             trigger=trigger if self.deferrable else None,
-            on_deadline=lambda step: timed_out(f"deadline reached; {step.message}", soft_fail=self.soft_fail),
+            on_deadline=lambda step: timed_out(
+                f"deadline reached; {step.message}",
+                soft_fail=self.soft_fail,
+                waiting_for=f"release package {condition.package_id}",
+            ),
         )
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
-        return event_result(event, self.log, soft_fail=self.soft_fail)
+        return event_result(event, self.log, soft_fail=self.soft_fail, waiting_for="the release package")

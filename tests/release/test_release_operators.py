@@ -306,3 +306,23 @@ def test_pipeline_create_deploy_wait(emu: Any, run: Any) -> None:
     assert _xcom(dr, "wait")["release_package"]["package_id"] == package["package_id"]
     c = emu.counters()
     assert (c["packages_created"], c["packages_deploy_requests"], c["packages_released"]) == (1, 1, 1)
+
+
+def test_the_deploy_operator_times_out_as_an_operator_not_as_a_sensor() -> None:
+    """An operator waiting for its deployment: the timeout names the package and is an
+    ``AirflowException`` (the task's retries apply; a retry never deploys twice), not a sensor's
+    ``AirflowSensorTimeout``; ``soft_fail`` skips."""
+    from airflow_dataarts_provider.version_compat import (
+        AirflowException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
+
+    event = {"status": "timeout", "message": "deadline reached; package 1 is releasing"}
+    operator = DataArtsDeployReleasePackageOperator(task_id="deploy", package_ids=["1"])
+    with pytest.raises(AirflowException, match="Timed out waiting for the release package") as info:
+        operator.execute_complete({}, event)
+    assert not isinstance(info.value, AirflowSensorTimeout)
+    soft = DataArtsDeployReleasePackageOperator(task_id="deploy_soft", package_ids=["1"], soft_fail=True)
+    with pytest.raises(AirflowSkipException, match="releasing"):
+        soft.execute_complete({}, event)
