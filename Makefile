@@ -100,7 +100,7 @@ bench: $(STAMP)
 ## E2E_EXECUTOR=celery: CeleryExecutor on Redis, two workers, two triggerers, a fleet of 330 sensors.
 E2E_EXECUTOR ?= local
 e2e: $(STAMP)
-	$(VENV)/bin/python scripts/e2e.py --executor $(E2E_EXECUTOR) $(E2E_ARGS)
+	$(VENV)/bin/python -m scripts.e2e --executor $(E2E_EXECUTOR) $(E2E_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

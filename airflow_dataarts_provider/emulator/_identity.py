@@ -30,6 +30,8 @@ def auth_error(st: State, req: Request, detail: str) -> Response:
     return gateway_error(req, 401, "APIGW.0301", f"Incorrect IAM authentication information: {detail}")
 
 
+# Over 60 lines on purpose: the gateway's checks in the order it makes them (token or signature, date,
+# lockout), read top to bottom; split, the order would be spread over helpers.
 def authenticate(
     st: State, req: Request, query_pairs: list[tuple[str, str]]
 ) -> tuple[str, str | None] | Response:

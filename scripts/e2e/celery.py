@@ -22,7 +22,7 @@ Stages (each prints its wall time):
  10. cleanup (always): every process group started here is stopped by pid, PostgreSQL too.
 
 Scale for a quick try: DATAARTS_FLEET_DEFERRED / _RESCHEDULED / _DEADLINES in the environment. The
-database and log helpers are in scripts/e2e_fleet.py.
+database and log helpers are in scripts/e2e/fleet.py.
 """
 
 from __future__ import annotations
@@ -38,33 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from e2e import (
-    GATED_JOBS,
-    HOME,
-    LOGS,
-    REDIS_SERVER,
-    REPO,
-    VENV,
-    WORK,
-    Deployment,
-    E2EError,
-    Postgres,
-    Processes,
-    Stages,
-    airflow_env,
-    check_loopback,
-    emulator_call,
-    environments,
-    free_port,
-    http,
-    pg_bindir,
-    prerequisites,
-    run,
-    say,
-    start_emulator,
-    wait_healthy,
-)
-from e2e_fleet import (
+from .deployment import Deployment, airflow_env, check_loopback, http, wait_healthy
+from .fleet import (
     check_canary,
     counters,
     reschedule_pokes,
@@ -76,6 +51,29 @@ from e2e_fleet import (
     triggers_by_triggerer,
     wait_for,
     wait_success,
+)
+from .harness import (
+    GATED_JOBS,
+    HOME,
+    LOGS,
+    REDIS_SERVER,
+    REPO,
+    VENV,
+    WORK,
+    E2EError,
+    Processes,
+    Stages,
+    free_port,
+    run,
+    say,
+)
+from .services import (
+    Postgres,
+    emulator_call,
+    environments,
+    pg_bindir,
+    prerequisites,
+    start_emulator,
 )
 
 FLEET_DAG = "dataarts_fleet"

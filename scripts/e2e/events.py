@@ -6,7 +6,7 @@ the triggerer is stopped, a matching package is released while none runs, and th
 watcher (its state restored from the asset's state store, Airflow 3.3) schedules exactly one run for
 it. Prints the latency from each release (the emulator's release end) to the DAG run's start.
 
-Kept apart from scripts/e2e.py (whose helpers it uses) so that each stays readable.
+A stage of its own module beside the LocalExecutor stages (scripts/e2e/local.py), which run it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ import time
 from datetime import datetime
 from typing import Any
 
-from e2e import HOME, LOGS, WORK, Deployment, E2EError, emulator_call, say, unpause
-
 from airflow_dataarts_provider.emulator import SUBMITTERS, airflow_connection
+
+from .deployment import Deployment, unpause
+from .harness import HOME, LOGS, WORK, E2EError, say
+from .services import (
+    emulator_call,
+)
 
 EVENTS_DAG = "release_events"
 EVENTS_JOB = "dws_sales_summary"  # the example's task_names

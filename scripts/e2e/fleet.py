@@ -1,4 +1,4 @@
-"""Helpers of `make e2e E2E_EXECUTOR=celery` (scripts/e2e_celery.py): the metadata database's view of
+"""Helpers of `make e2e E2E_EXECUTOR=celery` (scripts/e2e/celery.py): the metadata database's view of
 runs, task instances and triggers, and what the logs say (trigger events, Celery workloads, secrets)."""
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from e2e import HOME, LOGS, Deployment, E2EError, emulator_call, say, unpause
+from .deployment import Deployment, unpause
+from .harness import HOME, LOGS, E2EError, say
+from .services import (
+    emulator_call,
+)
 
 
 def rows(d: Deployment, sql: str) -> list[list[str]]:

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from airflow_dataarts_provider.core.protocol.error_bodies import parse_api_error, parse_retry_after
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAPIError,
     DataArtsAuthenticationError,
@@ -13,8 +14,6 @@ from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsPermissionError,
     DataArtsServerError,
     DataArtsThrottledError,
-    parse_api_error,
-    parse_retry_after,
 )
 from airflow_dataarts_provider.core.protocol.http import HttpResponse
 
@@ -218,7 +217,7 @@ def test_retry_after_only_for_throttling() -> None:
 
 
 def test_clock_skew_seconds_compares_our_signature_date_with_the_servers() -> None:
-    from airflow_dataarts_provider.core.protocol.errors import clock_skew_seconds
+    from airflow_dataarts_provider.core.protocol.error_bodies import clock_skew_seconds
 
     assert clock_skew_seconds("20260101T002000Z", "Thu, 01 Jan 2026 00:00:00 GMT") == 1200.0
     assert clock_skew_seconds("20260101T000000Z", "Thu, 01 Jan 2026 00:00:30 GMT") == -30.0
@@ -227,7 +226,7 @@ def test_clock_skew_seconds_compares_our_signature_date_with_the_servers() -> No
 
 
 def test_a_401_within_tolerance_does_not_blame_the_clock() -> None:
-    from airflow_dataarts_provider.core.protocol.errors import parse_api_error
+    from airflow_dataarts_provider.core.protocol.error_bodies import parse_api_error
     from airflow_dataarts_provider.core.protocol.http import HttpResponse
 
     body = b'{"error_code": "APIGW.0301", "error_msg": "verify aksk signature fail"}'

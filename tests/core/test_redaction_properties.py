@@ -10,11 +10,8 @@ from urllib.parse import quote, quote_plus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_dataarts_provider.core.protocol.errors import (
-    RETRY_AFTER_CAP,
-    DataArtsAPIError,
-    parse_retry_after,
-)
+from airflow_dataarts_provider.core.protocol.error_bodies import RETRY_AFTER_CAP, parse_retry_after
+from airflow_dataarts_provider.core.protocol.errors import DataArtsAPIError
 from airflow_dataarts_provider.core.protocol.redaction import MIN_REDACTED_LENGTH, redact, scrub
 
 SECRETS = st.text(

@@ -26,8 +26,8 @@ from rel_helpers import (
 
 from airflow_dataarts_provider.core.pending_items.conditions import PendingItemsCondition
 from airflow_dataarts_provider.core.pending_items.gate import GateSpec
+from airflow_dataarts_provider.core.protocol.error_bodies import RETRY_AFTER_CAP, parse_retry_after
 from airflow_dataarts_provider.core.protocol.errors import (
-    RETRY_AFTER_CAP,
     DataArtsConfigError,
     DataArtsDeadlineError,
     DataArtsError,
@@ -37,7 +37,6 @@ from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsThrottledError,
     DataArtsTransportError,
     DataArtsUnknownOutcomeError,
-    parse_retry_after,
 )
 from airflow_dataarts_provider.core.protocol.state import STATE
 from airflow_dataarts_provider.emulator import (

@@ -1,7 +1,8 @@
 """Response fuzzing (hypothesis): whatever the server answers, the client never hangs, never raises
 anything but a ``DataArtsError`` subclass, and never returns a silently partial listing.
 
-Fast properties run on the pure core (``core/protocol/pages.py``, ``core/protocol/errors.parse_api_error``,
+Fast properties run on the pure core (``core/protocol/pages.py``,
+``core/protocol/error_bodies.parse_api_error``,
 ``core/protocol/pagination.py`` and the flows driven by a scripted fake transport); a few end-to-end cases go
 through the emulator's ``{"status": 200, "body": ...}`` fault entries and the real HTTP drivers.
 """
@@ -30,13 +31,13 @@ from rel_helpers import (
 from airflow_dataarts_provider.core.pending_items import calls
 from airflow_dataarts_provider.core.pending_items.calls import parse_pending_items_page
 from airflow_dataarts_provider.core.protocol.engine import CallContext
+from airflow_dataarts_provider.core.protocol.error_bodies import parse_api_error
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAPIError,
     DataArtsError,
     DataArtsPaginationError,
     DataArtsResponseError,
     api_error_class,
-    parse_api_error,
 )
 from airflow_dataarts_provider.core.protocol.http import HttpResponse
 from airflow_dataarts_provider.core.protocol.listing import list_flow

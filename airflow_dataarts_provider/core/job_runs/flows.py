@@ -9,9 +9,10 @@ from typing import Any
 from airflow_dataarts_provider.core.job_runs import calls
 from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.protocol.effects import Flow
-from airflow_dataarts_provider.core.protocol.engine import CallContext, at_most_once, perform
+from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.core.protocol.listing import list_flow
+from airflow_dataarts_provider.core.protocol.once import at_most_once
 
 #: How far back an instance's plan time may lie and still be the one a start just created (clocks of
 #: the client and the service differ by up to the signature's 15 minutes).
@@ -54,7 +55,8 @@ def active_instances_flow(ctx: CallContext, job_name: str, since: datetime) -> F
 
 
 def run_job_flow(ctx: CallContext, job_name: str, params: object = None) -> Flow[str]:
-    """Start one instance (``run-immediate``) and return its id, at most once (:func:`~.engine.at_most_once`).
+    """Start one instance (``run-immediate``) and return its id, at most once
+    (:func:`~airflow_dataarts_provider.core.protocol.once.at_most_once`).
 
     The job's recent instances (any status) are listed first. After a start whose answer was lost, the one
     instance that appeared since is adopted **whatever its status** (a short job may already have finished

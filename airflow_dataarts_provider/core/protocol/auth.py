@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 from airflow_dataarts_provider.core.protocol.config import ClientConfig
 from airflow_dataarts_provider.core.protocol.enums import AuthType
+from airflow_dataarts_provider.core.protocol.error_bodies import parse_api_error
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsConfigError,
     DataArtsResponseError,
-    parse_api_error,
 )
 from airflow_dataarts_provider.core.protocol.http import HttpRequest, HttpResponse, loads_json
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from airflow_dataarts_provider.core.protocol.errors import (
-    DataArtsResponseError,
-)
+from airflow_dataarts_provider.core.protocol.errors import DataArtsResponseError
 from airflow_dataarts_provider.core.protocol.http import HttpResponse, loads_json
 
 #: Media types accepted as JSON (besides any ``*/*+json`` structured-syntax suffix).

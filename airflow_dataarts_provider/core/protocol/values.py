@@ -13,9 +13,7 @@ from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from airflow_dataarts_provider.core.protocol.enums import AuthType, OffsetMode
-from airflow_dataarts_provider.core.protocol.errors import (
-    DataArtsConfigError,
-)
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.protocol.times import has_control_chars
 
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_dataarts_provider.core.protocol.effects import Flow
-from airflow_dataarts_provider.core.protocol.engine import CallContext, at_most_once, perform
+from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.core.protocol.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.protocol.errors import DataArtsInvalidRequestError
 from airflow_dataarts_provider.core.protocol.listing import CappedPage, Listing, _result, new_walk, walk_flow
+from airflow_dataarts_provider.core.protocol.once import at_most_once
 from airflow_dataarts_provider.core.protocol.state import STATE
 from airflow_dataarts_provider.core.release_packages import calls
 from airflow_dataarts_provider.core.release_packages import values as release
@@ -77,7 +78,7 @@ def create_package_flow(
     A package with the same name and items is reused (a retried task never creates a second one). The
     POST itself is never repeated blindly: after a failure that may have reached the server (dropped
     connection, timeout, 5xx, unreadable answer) the package is looked for and adopted; see
-    :func:`~.engine.at_most_once` for when it is sent again.
+    :func:`~airflow_dataarts_provider.core.protocol.once.at_most_once` for when it is sent again.
     """
     call = calls.create_package(
         ctx.config,

@@ -1,4 +1,4 @@
-"""The fleet of `make e2e E2E_EXECUTOR=celery` (scripts/e2e_celery.py): many sensors on one connection.
+"""The fleet of `make e2e E2E_EXECUTOR=celery` (scripts/e2e/celery.py): many sensors on one connection.
 
 ``dataarts_fleet``: DATAARTS_FLEET_DEFERRED deferrable pending-items sensors (in the triggerers) and
 DATAARTS_FLEET_RESCHEDULED reschedule-mode ones (a Celery worker task per poke), each gated on one of the
