@@ -5,8 +5,10 @@ triggerer), registering its secrets with the masker first, logging, and running 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
@@ -41,6 +43,7 @@ class DataArtsHookBase(BaseHook):  # type: ignore[misc]
         self._transport: SyncTransport | None = None
         self._budget: tuple[ClientConfig, str | None] | None = None  # (config, its shared budget's URL)
         self._secrets: list[str] = []  # the connection's secrets, found before validation
+        self._aio = _AsyncClients()
 
     def __repr__(self) -> str:
         return (
@@ -169,19 +172,65 @@ class DataArtsHookBase(BaseHook):  # type: ignore[misc]
             self._log_listing(ctx, listing)
         return result
 
+    @contextlib.asynccontextmanager
+    async def async_session(self) -> AsyncIterator[None]:
+        """Within it, this hook's async calls share one HTTP client (one per trigger run, not one per
+        check); it is closed at the end, after any call still in flight."""
+        self._aio.sessions += 1
+        try:
+            yield
+        finally:
+            self._aio.sessions -= 1
+            await self._aio.release()
+
     async def _arun(
         self, make: MakeFlow[T], workspace: str | None = None, *, listing: str | None = None
     ) -> T:
         config = await self.aget_config()
         ctx = self._context(config, workspace)
-        transport = await _async_transport(config)
-        try:
+        async with self._aio.transport(config) as transport:
             result = await aio.run(make(ctx), transport)
-        finally:
-            await transport.aclose()
         if listing is not None:
             self._log_listing(ctx, listing)
         return result
+
+
+class _AsyncClients:
+    """The async transports of one hook. Outside a :meth:`DataArtsHookBase.async_session` every call opens
+    and closes its own; inside, the calls share one (a trigger's whole run), closed when the session ends
+    and no call is in flight any more (a listing shared with other triggers may still be using it)."""
+
+    def __init__(self) -> None:
+        self.sessions = 0
+        self.in_flight = 0
+        self.shared: aio.AsyncTransport | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @contextlib.asynccontextmanager
+    async def transport(self, config: ClientConfig) -> AsyncIterator[aio.AsyncTransport]:
+        if self.sessions == 0:
+            own = await _async_transport(config)
+            try:
+                yield own
+            finally:
+                await own.aclose()
+            return
+        loop = asyncio.get_running_loop()
+        if self.shared is None or self.loop is not loop:
+            self.shared, self.loop = await _async_transport(config), loop
+        shared = self.shared
+        self.in_flight += 1
+        try:
+            yield shared
+        finally:
+            self.in_flight -= 1
+            await self.release()
+
+    async def release(self) -> None:
+        """Close the shared transport once no session and no call needs it."""
+        if self.sessions == 0 and self.in_flight == 0 and self.shared is not None:
+            shared, self.shared, self.loop = self.shared, None, None
+            await shared.aclose()
 
 
 async def _async_transport(config: ClientConfig) -> aio.AsyncTransport:

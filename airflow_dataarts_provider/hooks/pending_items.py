@@ -13,7 +13,7 @@ from airflow_dataarts_provider.transport import aio  # httpx: already loaded by 
 
 if TYPE_CHECKING:  # the family's modules load on its first call (a job run never loads them)
     from airflow_dataarts_provider.core.pending_items.gate import GateSpec
-from airflow_dataarts_provider.hooks.base import DataArtsHookBase, _async_transport
+from airflow_dataarts_provider.hooks.base import DataArtsHookBase
 
 
 class PendingItemsHookMixin(DataArtsHookBase):  # type: ignore[misc]
@@ -74,12 +74,9 @@ class PendingItemsHookMixin(DataArtsHookBase):  # type: ignore[misc]
         config = await self.aget_config()
         listing, workspace = self._pending_items(config, filters)
         ctx = self._context(config, workspace)
-        transport = await _async_transport(config)
-        try:
+        async with self._aio.transport(config) as transport:
             async for item in aio.iterate(list_flow(ctx, listing), transport):
                 yield item
-        finally:
-            await transport.aclose()
         self._log_listing(ctx, "pending items")
 
     async def alist_pending_items(

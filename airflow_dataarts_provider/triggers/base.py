@@ -71,8 +71,13 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        condition = self.condition()
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
+        async with hook.async_session():  # one HTTP client for the whole run, not one per check
+            async for event in self._wait(hook):
+                yield event
+
+    async def _wait(self, hook: DataArtsHook) -> AsyncIterator[TriggerEvent]:
+        condition = self.condition()
         waiter = Waiter(self.max_consecutive_failures)
         waiting: Any = None
         waiting_message = ""
