@@ -193,7 +193,8 @@ def _echo(req: Request, status: int) -> Response:
     as_gateway = "|".join(f"{k.lower()}:{v}" for k, v in headers.items())
     text = req.body.decode("utf-8", "replace")
     message = (
-        f"echo headers={json.dumps(headers)} query={req.raw_query} pairs={as_pairs} canonical={as_gateway}"
+        f"echo headers={json.dumps(headers)} query={req.raw_query} pairs={as_pairs}"
+        f" canonical={as_gateway} body={text}"
     )
     return json_response(status, {"error_code": "EMU.ECHO", "error_msg": message, "request_body": text})
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsDeadlineError,
     DataArtsError,
+    DataArtsResponseError,
     DataArtsTransportError,
 )
-from airflow_dataarts_provider.core.protocol.http import AnswerBounds, HttpRequest
+from airflow_dataarts_provider.core.protocol.http import AnswerBounds, BodyBuffer, HttpRequest
 
 
 def describe(exc: BaseException) -> str:
@@ -24,3 +27,11 @@ def late_error(
         where = "" if sent else " not sent"
         return DataArtsDeadlineError(f"{request.method} {request.path}{where}: {bounds.late(True)}")
     return DataArtsTransportError(request.method, request.path, bounds.late(), timeout=True)
+
+
+def too_large_error(
+    request: HttpRequest, status: int, headers: Mapping[str, str], buffer: BodyBuffer
+) -> DataArtsResponseError:
+    """The error of an answer the drivers stopped reading (:attr:`BodyBuffer.problem` says why)."""
+    problem = buffer.problem or "the answer is too large"
+    return DataArtsResponseError(request.method, request.path, status, problem, headers.get("x-request-id"))

@@ -26,7 +26,6 @@ from airflow_dataarts_provider.core.protocol.effects import (
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsConfigError,
     DataArtsError,
-    DataArtsResponseError,
     DataArtsTransportError,
 )
 from airflow_dataarts_provider.core.protocol.http import (
@@ -36,7 +35,7 @@ from airflow_dataarts_provider.core.protocol.http import (
     HttpRequest,
     HttpResponse,
 )
-from airflow_dataarts_provider.transport import budget, describe, late_error
+from airflow_dataarts_provider.transport import budget, describe, late_error, too_large_error
 
 
 @functools.lru_cache(maxsize=8)
@@ -124,13 +123,7 @@ class AsyncTransport:
                     if not buffer.feed(chunk):
                         break
             if buffer.problem is not None:
-                raise DataArtsResponseError(
-                    request.method,
-                    request.path,
-                    response.status_code,
-                    buffer.problem,
-                    headers.get("x-request-id"),
-                )
+                raise too_large_error(request, response.status_code, headers, buffer)
         return HttpResponse(status=response.status_code, headers=headers, body=buffer.body)
 
     async def aclose(self) -> None:

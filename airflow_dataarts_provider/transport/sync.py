@@ -30,7 +30,6 @@ from airflow_dataarts_provider.core.protocol.effects import (
 )
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsError,
-    DataArtsResponseError,
     DataArtsTransportError,
 )
 from airflow_dataarts_provider.core.protocol.http import (
@@ -40,7 +39,7 @@ from airflow_dataarts_provider.core.protocol.http import (
     HttpRequest,
     HttpResponse,
 )
-from airflow_dataarts_provider.transport import budget, describe, late_error
+from airflow_dataarts_provider.transport import budget, describe, late_error, too_large_error
 
 #: Lanes run at once at most (``max_concurrency`` is validated to 1..16; lanes never nest).
 MAX_LANES = 16
@@ -258,13 +257,7 @@ class SyncTransport:
                 if not buffer.feed(chunk):
                     break
         if buffer.problem is not None:
-            raise DataArtsResponseError(
-                request.method,
-                request.path,
-                response.status_code,
-                buffer.problem,
-                headers.get("x-request-id"),
-            )
+            raise too_large_error(request, response.status_code, headers, buffer)
         return buffer.body
 
     def close(self) -> None:
