@@ -9,6 +9,8 @@ Trigger with other jobs: ``airflow dags trigger release_gate -c '{"job_names": [
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 
 # The same names on Airflow 2.11 and every 3.x line (the compatibility layer official providers use).
@@ -17,12 +19,18 @@ from airflow.providers.common.compat.sdk import DAG, task
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 
+# One retry, because Airflow 3.2 and 3.3 can fail a deferred task whose trigger fires within seconds of
+# the deferral ("state mismatch", apache/airflow#72716; docs/troubleshooting.md). The retried sensor
+# only checks the pending list again.
+RETRY_ONCE = {"retries": 1, "retry_delay": timedelta(seconds=5)}
+
 with DAG(
     dag_id="release_gate",
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     render_template_as_native_obj=True,
+    default_args=RETRY_ONCE,
     params={"job_names": ["dwd_orders_daily", "dws_sales_summary", "ads_finance_report"]},
     tags=["dataarts", "example"],
 ) as dag:

@@ -16,6 +16,7 @@ no public approval API); the sensor waits through it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -31,12 +32,18 @@ from airflow_dataarts_provider.operators.release_package import (
 )
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
 
+# One retry, because Airflow 3.2 and 3.3 can fail a deferred task whose trigger fires within seconds of
+# the deferral ("state mismatch", apache/airflow#72716; docs/troubleshooting.md). Nothing starts twice
+# on a retry: the package is reused, the sensor checks again, the job run re-attaches to its instance.
+RETRY_ONCE = {"retries": 1, "retry_delay": timedelta(seconds=5)}
+
 with DAG(
     dag_id="release_pipeline",
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     render_template_as_native_obj=True,
+    default_args=RETRY_ONCE,
     params={
         "job_names": ["dwd_orders_daily", "dws_sales_summary", "ads_finance_report"],
         "approver_ids": ["7e6d5c4b3a291807f6e5d4c3b2a19080"],

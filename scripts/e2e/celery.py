@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .deployment import Deployment, airflow_env, check_loopback, http, wait_healthy
+from .deployment import Deployment, airflow_env, check_loopback, check_retries, http, wait_healthy
 from .fleet import (
     check_canary,
     counters,
@@ -226,6 +226,7 @@ def release(d: Deployment) -> tuple[str, float]:
     run_id = trigger(d, PIPELINE_DAG, {"job_names": GATED_JOBS, "approver_ids": [APPROVER]})
 
     wait_success(d, PIPELINE_DAG, run_id, 900)
+    check_retries(d, PIPELINE_DAG, run_id)
     packages = emulator_call(d.info["url"], "packages")["data"]
     released = [p for p in packages if p.get("deploy_status") == 2 and p.get("finished_at")]
     if len(released) != 1:

@@ -13,7 +13,15 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from .deployment import Deployment, airflow_env, check_loopback, http, trigger_run, wait_healthy
+from .deployment import (
+    Deployment,
+    airflow_env,
+    check_loopback,
+    check_retries,
+    http,
+    trigger_run,
+    wait_healthy,
+)
 from .harness import (
     CHROMIUM,
     DAG_ID,
@@ -130,6 +138,7 @@ def run_release_gate(d: Deployment, timeout: float) -> None:
         raise E2EError(
             f"DAG run did not succeed within {timeout:.0f}s: {run_state} {states}; logs in {HOME}/logs"
         )
+    check_retries(d, DAG_ID, run_id)
     check_trigger_log(run_id, trigger_id, triggerer_id)
 
 
@@ -151,7 +160,9 @@ def wait_task_state(d: Deployment, run_id: str, task_id: str, wanted: set[str], 
         if state in wanted:
             return str(state)
         if state in ("failed", "upstream_failed") and "failed" not in wanted:
-            raise E2EError(f"{task_id} of {run_id} {state}; logs in {HOME}/logs")
+            tis = d.api("GET", f"dags/{PIPELINE}/dagRuns/{run_id}/taskInstances")["task_instances"]
+            tries = {ti["task_id"]: f"{ti['state']} (try {ti['try_number']})" for ti in tis}
+            raise E2EError(f"{task_id} of {run_id} {state}; tasks: {tries}; logs in {HOME}/logs")
         time.sleep(0.5)
     raise E2EError(f"{task_id} of {run_id} still {state} after {timeout:.0f}s (wanted {sorted(wanted)})")
 
@@ -200,6 +211,7 @@ def run_jobs(d: Deployment) -> None:
     rows = job_instances(d)
     if [r["status"] for r in rows] != ["success"]:
         raise E2EError(f"expected one successful instance of {PIPELINE_JOB}, found {rows}")
+    check_retries(d, PIPELINE, run_id)
     say(f"[{time.monotonic() - t0:5.1f}s] {RUN_TASK} succeeded after the restart; instances started: 1")
 
     run_id = pipeline_run(d, run_s=600)
@@ -215,6 +227,7 @@ def run_jobs(d: Deployment) -> None:
         raise E2EError(
             f"the killed task's instance was not stopped: {rows[0]}, started {started}, stopped {stopped}"
         )
+    check_retries(d, PIPELINE, run_id)
     say(
         f"[{time.monotonic() - t0:5.1f}s] the trigger's on_kill stopped instance {rows[0]['instanceId']};"
         f" emulator counted {started} started (one per run) and {stopped} stopped"
