@@ -47,19 +47,20 @@ STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
 PYTEST_ARGS ?=
 # SUITE=compat: the compatibility subset CI runs on the other Airflow lines (provider registration and
 # schema, the connection form, the built wheel running release_gate, hook acceptance, operators, sensors
-# and triggers in real DAG runs, console links and the example DAGs; the release workflow's own suite
-# runs in the full cells). SUITE=python: the same without the example DAGs' runs, for the extra Python
-# versions of an Airflow line whose full cell runs them (the wheel test still runs `airflow dags test`).
+# and triggers in real DAG runs, console links and the example DAGs; the release and job-run workflows'
+# suites, marked `workflows`, run in the full cells). SUITE=python: the same without the example DAGs'
+# runs, for the extra Python versions of an Airflow line whose full cell runs them (the wheel test still
+# runs `airflow dags test`).
 # SUITE=full (default): every test.
 SUITE ?= full
 PYTHON_TESTS := tests/registration tests/hooks tests/operators tests/sensors tests/triggers tests/links
 COMPAT_TESTS := $(PYTHON_TESTS) tests/example_dags
 ifeq ($(SUITE),compat)
-TEST_PATHS := $(COMPAT_TESTS)
+SUITE_ARGS := $(COMPAT_TESTS) -m "not workflows"
 else ifeq ($(SUITE),python)
-TEST_PATHS := $(PYTHON_TESTS)
+SUITE_ARGS := $(PYTHON_TESTS) -m "not workflows"
 else ifeq ($(SUITE),full)
-TEST_PATHS :=
+SUITE_ARGS :=
 else
 $(error SUITE=$(SUITE): use SUITE=full, SUITE=compat or SUITE=python)
 endif
@@ -90,7 +91,7 @@ demo: $(STAMP)
 ## (default Airflow 3.3.2 on python3; SUITE=compat for the compatibility subset).
 test: $(STAMP)
 	@echo "Airflow $(AIRFLOW_VERSION), Python $$($(VENV)/bin/python -c 'import sys; print(sys.version.split()[0])') ($(VENV)), suite $(SUITE)"
-	$(VENV)/bin/pytest $(PYTEST_ARGS) $(TEST_PATHS)
+	$(VENV)/bin/pytest $(PYTEST_ARGS) $(SUITE_ARGS)
 
 ## Benchmarks (benchmarks/README.md): figures and ratios against baselines measured in the same run.
 bench: $(STAMP)

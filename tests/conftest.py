@@ -133,8 +133,8 @@ def run_dag(dag_bag: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[
 
 @pytest.fixture
 def redis_server() -> Iterator[Any]:
-    """A Redis server on loopback (tests/redis_helpers.py), stopped after the test."""
-    from redis_helpers import RedisServer
+    """A Redis server on loopback (tests/helpers/redis_server.py), stopped after the test."""
+    from helpers.redis_server import RedisServer
 
     server = RedisServer()
     yield server

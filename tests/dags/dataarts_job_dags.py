@@ -1,6 +1,6 @@
-"""DAGs of the job-run acceptance tests (tests/jobs): the job, its parameters and the instance id come
-from ``dag_run.conf``; what cannot be templated (deferrable, waiting, retries, timeouts) gets one DAG
-per combination."""
+"""DAGs of the job-run acceptance tests (tests/operators/test_job_operator.py, test_job_faults.py): the
+job, its parameters and the instance id come from ``dag_run.conf``; what cannot be templated (deferrable,
+waiting, retries, timeouts) gets one DAG per combination."""
 
 from __future__ import annotations
 

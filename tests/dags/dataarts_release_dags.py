@@ -1,4 +1,5 @@
-"""DAGs of the release-workflow acceptance tests (tests/release).
+"""DAGs of the release-workflow acceptance tests (tests/operators/test_release_package_operators.py,
+tests/sensors/test_release_package_sensor.py).
 
 Every task is parameterised from ``dag_run.conf`` through templates rendered as native objects (absent
 keys render as ``None``); what cannot be templated (``if_nothing_pending``, retries, sensor mode,

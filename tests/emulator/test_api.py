@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from emu_helpers import PENDING_PATH, metadata_credential, sdk_client, signed_get
+from helpers.sdk import PENDING_PATH, metadata_credential, sdk_client, signed_get
 from huaweicloudsdkcore.exceptions import exceptions as sdk_exc
 from huaweicloudsdkdataartsstudio.v1 import ListFactoryPendingItemsRequest
 

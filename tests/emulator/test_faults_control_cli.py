@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-from emu_helpers import signed_get
+from helpers.sdk import signed_get
 
 from airflow_dataarts_provider.emulator import DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_WORKSPACE_ID, Emulator
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from emu_helpers import sdk_client
+from helpers.sdk import sdk_client
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions import exceptions as sdk_exc
 from huaweicloudsdkcore.sdk_request import SdkRequest

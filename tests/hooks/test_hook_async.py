@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from hook_helpers import (
+from helpers.hooks import (
     AUTH_MODES,
     SERVER_MODES,
     assert_same_items,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hook_helpers import (
+from helpers.hooks import (
     assert_same_items,
     iam_requests,
     make_hook,

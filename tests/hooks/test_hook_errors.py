@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from hook_helpers import (
+from helpers.hooks import (
     CONN_TYPE,
     connection_fields,
     make_hook,

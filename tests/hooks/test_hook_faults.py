@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hook_helpers import (
+from helpers.hooks import (
     SERVER_MODES,
     assert_same_items,
     iam_requests,

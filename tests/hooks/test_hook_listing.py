@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hook_helpers import (
+from helpers.hooks import (
     AUTH_MODES,
     SERVER_MODES,
     assert_same_items,

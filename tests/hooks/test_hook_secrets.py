@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import pytest
-from hook_helpers import (
+from helpers.hooks import (
     assert_same_items,
     make_hook,
     set_connection,

@@ -1,5 +1,6 @@
 """Which rate budget a hook uses (``rate_limit_backend``): the Celery broker's Redis under CeleryExecutor
-(``auto``), a Redis URL, or this process; against a real Redis protocol server (tests/redis_helpers.py)."""
+(``auto``), a Redis URL, or this process; against a real Redis protocol server
+(tests/helpers/redis_server.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 import redis
-from hook_helpers import make_hook, pending_requests, set_connection
+from helpers.hooks import make_hook, pending_requests, set_connection
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.emulator import Emulator

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from rel_helpers import connection_fields, fresh_caches, pending_requests, start_emulator
+from helpers.reliability import connection_fields, fresh_caches, pending_requests, start_emulator
 
 from airflow_dataarts_provider.core.pending_items import calls
 from airflow_dataarts_provider.core.protocol.config import ClientConfig

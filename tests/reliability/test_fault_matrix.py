@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, TESTS
-from rel_helpers import (
+from helpers.reliability import (
     FAST,
     connection_fields,
     expire_tokens_after_successes,
@@ -343,7 +343,7 @@ def _assert_error_is_explained(fault: Fault, text: str) -> None:
 
 def test_429_without_retry_after_waits_the_advised_2_to_5_seconds() -> None:
     """The transient 429-without-Retry-After case, at the flow level (real sleeps would cost 2-5 s)."""
-    from rel_helpers import flow_config, json_response
+    from helpers.reliability import flow_config, json_response
 
     from airflow_dataarts_provider.core.pending_items import calls
     from airflow_dataarts_provider.core.protocol.engine import CallContext

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import task_output
-from rel_helpers import (
+from helpers.reliability import (
     connection_fields,
     fresh_caches,
     make_hook,

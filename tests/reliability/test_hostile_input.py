@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rel_helpers import (
+from helpers.reliability import (
     connection_fields,
     fresh_caches,
     make_hook,
@@ -217,7 +217,7 @@ def test_hostile_filters_are_refused_before_any_request(
     ],
 )
 def test_limit_and_offset_out_of_range_are_refused(field: str, value: Any) -> None:
-    from rel_helpers import flow_config
+    from helpers.reliability import flow_config
 
     kwargs: dict[str, Any] = {"limit": 10, "offset": 0, field: value}
     with pytest.raises(DataArtsConfigError) as info:

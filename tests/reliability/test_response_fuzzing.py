@@ -14,9 +14,7 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from rel_helpers import (
+from helpers.reliability import (
     clear_process_caches,
     connection_fields,
     flow_config,
@@ -27,6 +25,8 @@ from rel_helpers import (
     set_raw_connection,
     start_emulator,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from airflow_dataarts_provider.core.pending_items import calls
 from airflow_dataarts_provider.core.pending_items.calls import parse_pending_items_page

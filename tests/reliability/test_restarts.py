@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, TESTS, upstream_reschedule_timeout_bug
-from rel_helpers import fresh_caches, pending_requests, set_connection, start_emulator
+from helpers.reliability import fresh_caches, pending_requests, set_connection, start_emulator
 
 from airflow_dataarts_provider.core.pending_items.gate import GateSpec
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor

@@ -19,7 +19,13 @@ from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, AIRFLOW_3_0, TESTS, plain_text
-from rel_helpers import clear_process_caches, connection_fields, fresh_caches, make_hook, set_raw_connection
+from helpers.reliability import (
+    clear_process_caches,
+    connection_fields,
+    fresh_caches,
+    make_hook,
+    set_raw_connection,
+)
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.emulator import AkSkCredential, IamUser

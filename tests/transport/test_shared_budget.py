@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import redis
-from redis_helpers import RedisServer, free_port
+from helpers.redis_server import RedisServer, free_port
 
 from airflow_dataarts_provider.core.pending_items import calls
 from airflow_dataarts_provider.core.protocol import ratelimit

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, task_output
-from release_helpers import hits, release_package, set_conn, start
+from helpers.hooks import by_endpoint
+from helpers.release import release_package, set_conn, start
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGES_LIST
@@ -81,7 +82,7 @@ async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
 
 async def started(emu: Any) -> None:
     """Until the watchers' first check (two listings) is done."""
-    await until(lambda: hits(emu, ENDPOINT_PACKAGES_LIST) >= 2)
+    await until(lambda: by_endpoint(emu, ENDPOINT_PACKAGES_LIST) >= 2)
     await asyncio.sleep(INTERVAL / 2)
 
 
@@ -195,9 +196,9 @@ async def test_watchers_of_one_connection_share_their_checks(emu: Any) -> None:
         await asyncio.sleep(INTERVAL * 0.7)
     released = await release(emu, "job_a")
     await until(lambda: all(w.ids == [released] for w in watchers))
-    lists = hits(emu, ENDPOINT_PACKAGES_LIST)
+    lists = by_endpoint(emu, ENDPOINT_PACKAGES_LIST)
     await asyncio.sleep(10 * INTERVAL)
-    during = hits(emu, ENDPOINT_PACKAGES_LIST) - lists
+    during = by_endpoint(emu, ENDPOINT_PACKAGES_LIST) - lists
     for w in watchers:
         await w.stop()
     assert all(w.ids == [released] for w in watchers)

@@ -9,7 +9,8 @@ import random
 from typing import Any
 
 import pytest
-from release_helpers import T0, Clock, hits, release_package, set_conn, start
+from helpers.hooks import by_endpoint
+from helpers.release import T0, Clock, release_package, set_conn, start
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsAuthenticationError
 from airflow_dataarts_provider.core.release_packages.watch import (
@@ -131,11 +132,11 @@ def test_one_detail_request_per_released_package(emu: Any, hook: DataArtsHook, c
     watch.check()
     released = [package(emu, hook, f"job_{n}") for n in range(3)]
     clock.now += 10
-    lists, details = hits(emu, ENDPOINT_PACKAGES_LIST), hits(emu, ENDPOINT_PACKAGE_DETAIL)
+    lists, details = by_endpoint(emu, ENDPOINT_PACKAGES_LIST), by_endpoint(emu, ENDPOINT_PACKAGE_DETAIL)
     watch.check()
     watch.check()
-    assert hits(emu, ENDPOINT_PACKAGES_LIST) - lists == 2 * 2  # two listings per check
-    assert hits(emu, ENDPOINT_PACKAGE_DETAIL) - details == 3  # one per released package, once
+    assert by_endpoint(emu, ENDPOINT_PACKAGES_LIST) - lists == 2 * 2  # two listings per check
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_DETAIL) - details == 3  # one per released package, once
     assert watch.reported == released
 
 

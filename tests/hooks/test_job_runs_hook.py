@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from hook_helpers import make_hook, set_connection
+from helpers.hooks import make_hook, set_connection
 
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsConfigError,
@@ -21,6 +21,9 @@ from airflow_dataarts_provider.core.protocol.errors import (
 from airflow_dataarts_provider.core.protocol.http import HttpRequest
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_RUN, Emulator
 from airflow_dataarts_provider.transport import aio, sync
+
+# The release and job-run workflows run in the full cells (pyproject.toml's marker, the Makefile's SUITE).
+pytestmark = pytest.mark.workflows
 
 CHINESE_JOB = "数据清洗作业"
 

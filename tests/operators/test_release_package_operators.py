@@ -9,14 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import task_output
-from release_helpers import (
-    APPROVER,
-    dag_runner,
-    hits,
-    set_conn,
-    start,
-    state,
-)
+from helpers.hooks import by_endpoint
+from helpers.release import APPROVER, dag_runner, set_conn, start, state
 
 from airflow_dataarts_provider.emulator import (
     ENDPOINT_PACKAGE_CREATE,
@@ -25,6 +19,9 @@ from airflow_dataarts_provider.emulator import (
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.operators.release_package import DataArtsDeployReleasePackageOperator
+
+# The release and job-run workflows run in the full cells (pyproject.toml's marker, the Makefile's SUITE).
+pytestmark = pytest.mark.workflows
 
 LINK_KEY = "_link_DataArtsReleasePackageLink"
 HOOK_CONN = "dataarts_release_ops"
@@ -135,21 +132,21 @@ def test_several_submitters_without_applicant_fail_clearly(
     assert "2 submitters" in text
     assert SUBMITTERS[0][0] in text and SUBMITTERS[2][0] in text
     assert emu.packages() == []
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 0
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == 0
 
 
 def test_nothing_pending_skips_by_default(emu: Any, run: Any) -> None:
     dr = run("dataarts_release_create", emu, {"names": ["no such job"]})
     assert state(_ti(dr, "c")) == "skipped"
     assert emu.packages() == []
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 0
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == 0
 
 
 def test_nothing_pending_fails_when_asked(emu: Any, run: Any) -> None:
     dr = run("dataarts_release_create_fail", emu, {"names": ["no such job"]})
     assert state(_ti(dr, "c")) == "failed"
     assert emu.packages() == []
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 0
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == 0
 
 
 def test_already_packaged_items_are_left_out(emu: Any, run: Any, hook: DataArtsHook) -> None:
@@ -184,7 +181,7 @@ def test_lost_create_answer_in_a_dag_run_gives_one_package(emu: Any, run: Any, m
     packages = emu.packages()
     assert len(packages) == 1, packages
     assert emu.counters()["packages_created"] == 1
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 1
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == 1
     assert str(_xcom(dr, "c")) == packages[0]["package_id"]
     assert sorted(packages[0]["item_names"]) == sorted(names)
     _assert_link(dr, "c", packages[0]["package_id"], emu)
@@ -225,10 +222,10 @@ def test_deploy_skips_a_package_already_released_or_releasing(
     package_id = _package(hook, emu, 0, f"dep-{status}")
     hook.deploy_release_packages([package_id])
     assert emu.package(package_id)["deploy_status"] == (5 if status == "releasing" else 2)
-    requests_before = hits(emu, ENDPOINT_PACKAGES_DEPLOY)
+    requests_before = by_endpoint(emu, ENDPOINT_PACKAGES_DEPLOY)
     dr = run("dataarts_release_deploy_nowait", emu, {"package_ids": [package_id]})
     assert state(_ti(dr, "d")) == "success"
-    assert hits(emu, ENDPOINT_PACKAGES_DEPLOY) == requests_before == 1
+    assert by_endpoint(emu, ENDPOINT_PACKAGES_DEPLOY) == requests_before == 1
     assert emu.counters()["packages_deploy_requests"] == 1
 
 
@@ -280,7 +277,7 @@ def test_deploy_wait_needs_exactly_one_package(emu: Any, run: Any, hook: DataArt
     ids = [_package(hook, emu, 0, "dep-a"), _package(hook, emu, 1, "dep-b")]
     dr = run("dataarts_release_deploy_poke", emu, {"package_ids": ids})
     assert state(_ti(dr, "d")) == "failed"
-    assert hits(emu, ENDPOINT_PACKAGES_DEPLOY) == 0
+    assert by_endpoint(emu, ENDPOINT_PACKAGES_DEPLOY) == 0
 
 
 def test_deploy_has_no_reschedule_mode() -> None:

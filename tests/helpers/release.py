@@ -1,4 +1,4 @@
-"""Helpers of the release-workflow tests (tests/release, the release event trigger); a plain module.
+"""Release packages made through a hook, a settable release clock, DAG runs of the test DAGs.
 
 Everything talks real loopback HTTP to the emulator; connections come from ``AIRFLOW_CONN_<ID>``
 environment variables in JSON form, with short timeouts and back-offs so the run stays fast.
@@ -6,7 +6,6 @@ environment variables in JSON form, with short timeouts and back-offs so the run
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from airflow_dataarts_provider.emulator import (
     SUBMITTERS,
     Emulator,
 )
+from helpers.hooks import by_endpoint, connection_fields, set_raw_connection, start_emulator
 
 APPROVER = "7e6d5c4b3a291807f6e5d4c3b2a19080"
 WRONG_SK = "Wr0ngSecretKeyWr0ngSecretKeyWr0ngSecret1"
@@ -75,43 +75,26 @@ def release_package(emu: Emulator, hook: Any, *names: str, deploy: bool = True) 
 
 
 def start(factory: Any, **config: Any) -> Emulator:
-    """An emulator with fast releases and no server-side rate limit."""
-    config.setdefault("rate_limit_per_user", None)
+    """An emulator with fast releases, 25 seeded items and no server-side rate limit."""
     config.setdefault("release_duration_s", 0.3)
-    config.setdefault("seed_items", 25)
-    return factory(**config)
+    return start_emulator(factory, config.pop("seed_items", 25), **config)
 
 
 def conn_fields(emu: Emulator, **extra: Any) -> dict[str, Any]:
-    from airflow_dataarts_provider.emulator import airflow_connection
-
-    return airflow_connection(emu.info(), **{**FAST, **extra})
+    """The AK/SK connection with this suite's extras; ``extra`` overrides (``None`` removes)."""
+    return connection_fields(emu, **{**FAST, **extra})
 
 
 def set_conn(monkeypatch: pytest.MonkeyPatch, emu: Emulator, conn_id: str, **extra: Any) -> None:
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn_fields(emu, **extra)))
-
-
-def hits(emu: Emulator, endpoint: str) -> int:
-    return int(emu.counters()["by_endpoint"].get(endpoint, 0))
+    set_raw_connection(monkeypatch, conn_fields(emu, **extra), conn_id)
 
 
 def release_requests(emu: Emulator) -> int:
-    counts = emu.counters()["by_endpoint"]
-    return sum(int(counts.get(e, 0)) for e in RELEASE_ENDPOINTS)
+    return sum(by_endpoint(emu, e) for e in RELEASE_ENDPOINTS)
 
 
 def state(obj: Any) -> str:
     return str(getattr(obj.state, "value", obj.state))
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 class Later:

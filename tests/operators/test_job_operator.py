@@ -17,6 +17,9 @@ from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, Emulator
 from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
 from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 
+# The release and job-run workflows run in the full cells (pyproject.toml's marker, the Makefile's SUITE).
+pytestmark = pytest.mark.workflows
+
 JOB = "daily_sales_job"
 FAST = {
     "backoff_initial": 0.01,
@@ -204,7 +207,7 @@ def test_a_triggerer_restart_mid_wait_resumes_from_the_serialised_trigger(
 
     monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
     emu.set_job(JOB, run_s=1.0)
-    from hook_helpers import make_hook
+    from helpers.hooks import make_hook
 
     instance_id = make_hook("dataarts_default").run_job(JOB)
     first = _trigger(emu, instance_id, time.time() + 20, stop_on_timeout=True)
@@ -229,7 +232,7 @@ def test_the_trigger_stops_the_instance_at_its_deadline_and_on_kill(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from conftest import connection_json
-    from hook_helpers import make_hook
+    from helpers.hooks import make_hook
 
     monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
     emu.set_job(JOB, run_s=60)
@@ -249,7 +252,7 @@ def test_the_sensor_waits_for_an_instance_started_elsewhere(
     run_dag: Any, emu: Emulator, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from conftest import connection_json
-    from hook_helpers import make_hook
+    from helpers.hooks import make_hook
 
     emu.set_job(JOB, run_s=0.5)
     monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
@@ -273,7 +276,7 @@ def test_held_failed_and_unknown_statuses(
     """A paused instance is waited for; running-exception fails (as the 1.7.0 provider does); a status
     this provider does not know fails at once, naming the known ones, instead of waiting silently."""
     from conftest import connection_json
-    from hook_helpers import make_hook
+    from helpers.hooks import make_hook
 
     emu.set_job(JOB, run_s=0.3, status_script=[status] * (3 if status == "pause" else 1))
     monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))

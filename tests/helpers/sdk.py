@@ -1,4 +1,4 @@
-"""Helpers of the emulator tests (a plain module: tests/ is not a package)."""
+"""The official SDK's client and signer pointed at an emulator (an oracle independent of this package)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Helpers of the hook acceptance tests (a plain module: tests/ is not a package).
+"""Connections, hooks, counters and waiting shared by every suite.
 
 Every test talks real loopback HTTP to the emulator; connections come from ``AIRFLOW_CONN_<ID>``
 environment variables in JSON form.
@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -109,7 +109,7 @@ def metadata_requests(emu: Emulator) -> int:
     return by_endpoint(emu, ENDPOINT_SECURITYKEY)
 
 
-def wait_for(predicate: Any, timeout: float = 3.0) -> bool:
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> bool:
     """Poll ``predicate`` (the emulator counts a request only once it has answered it)."""
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -11,19 +11,14 @@ from typing import Any
 
 import pytest
 from conftest import task_output, upstream_reschedule_timeout_bug
-from release_helpers import (
-    APPROVER,
-    WRONG_SK,
-    Later,
-    dag_runner,
-    hits,
-    set_conn,
-    start,
-    state,
-)
+from helpers.hooks import by_endpoint
+from helpers.release import APPROVER, WRONG_SK, Later, dag_runner, set_conn, start, state
 
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
+# The release and job-run workflows run in the full cells (pyproject.toml's marker, the Makefile's SUITE).
+pytestmark = pytest.mark.workflows
 
 MODES = ("poke", "reschedule", "deferrable")
 TIMEOUT_S = 7.0  # = REL_SENSOR_SHORT_TIMEOUT_S (tests/dags)
@@ -88,7 +83,7 @@ def _xcom(dr: Any, key: str = "return_value") -> Any:
 
 
 def _details(emu: Any) -> int:
-    return hits(emu, ENDPOINT_PACKAGE_DETAIL)
+    return by_endpoint(emu, ENDPOINT_PACKAGE_DETAIL)
 
 
 @pytest.mark.parametrize("mode", MODES)

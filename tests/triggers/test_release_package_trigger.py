@@ -10,7 +10,8 @@ import time
 from typing import Any
 
 import pytest
-from release_helpers import APPROVER, WRONG_SK, hits, set_conn, start
+from helpers.hooks import by_endpoint
+from helpers.release import APPROVER, WRONG_SK, set_conn, start
 
 from airflow_dataarts_provider.core.release_packages.conditions import ReleasePackageCondition
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
@@ -22,6 +23,9 @@ from airflow_dataarts_provider.version_compat import (
     AirflowSensorTimeout,
     AirflowSkipException,
 )
+
+# The release and job-run workflows run in the full cells (pyproject.toml's marker, the Makefile's SUITE).
+pytestmark = pytest.mark.workflows
 
 CONN = "dataarts_release_trigger"
 CLASSPATH = "airflow_dataarts_provider.triggers.release_package.DataArtsReleasePackageTrigger"
@@ -99,7 +103,7 @@ async def test_success_event_carries_the_detail(emu: Any) -> None:
     result = events[0]["result"]
     assert result["release_package"]["package_id"] == package_id
     assert result["release_package"]["deploy_status"] == 2
-    assert hits(emu, ENDPOINT_PACKAGE_DETAIL) >= 2
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_DETAIL) >= 2
 
 
 async def test_error_event_names_the_failing_task(emu: Any) -> None:
@@ -129,10 +133,10 @@ async def test_timeout_event_while_pending_approval(emu: Any) -> None:
 async def test_error_event_on_401_after_one_request(emu: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     package_id = _package(emu, 2, "trig-401")
     set_conn(monkeypatch, emu, CONN, password=WRONG_SK)
-    before = hits(emu, ENDPOINT_PACKAGE_DETAIL)
+    before = by_endpoint(emu, ENDPOINT_PACKAGE_DETAIL)
     events = await _events(_trigger(package_id))
     assert [e["status"] for e in events] == ["error"]
-    assert hits(emu, ENDPOINT_PACKAGE_DETAIL) - before == 1
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_DETAIL) - before == 1
     assert events[0]["error"]["status"] == 401 and events[0]["error"]["permanent"] is True
 
 

@@ -9,15 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import clear_process_state
-from release_helpers import (
-    APPROVER,
-    T0,
-    Clock,
-    hits,
-    release_requests,
-    set_conn,
-    start,
-)
+from helpers.hooks import by_endpoint
+from helpers.release import APPROVER, T0, Clock, release_requests, set_conn, start
 
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsConfigError,
@@ -33,6 +26,9 @@ from airflow_dataarts_provider.emulator import (
     SUBMITTERS,
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+
+# The release and job-run workflows run in the full cells (pyproject.toml's marker, the Makefile's SUITE).
+pytestmark = pytest.mark.workflows
 
 CONN = "dataarts_release_hook"
 
@@ -84,10 +80,10 @@ def test_second_create_with_same_name_and_items_reuses_without_post(emu: Any, ho
     item_ids = _ids(emu, 1, 2)
     first, created = _create(hook, "rel-again", item_ids)
     assert created
-    posts = hits(emu, ENDPOINT_PACKAGE_CREATE)
+    posts = by_endpoint(emu, ENDPOINT_PACKAGE_CREATE)
     again, created_again = _create(hook, "rel-again", list(reversed(item_ids)))
     assert (again, created_again) == (first, False)
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == posts == 1
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == posts == 1
     assert emu.counters()["packages_created"] == 1
     assert hook.find_release_package("rel-again") == first
     assert hook.find_release_package("rel-again", pending_item_ids=item_ids) == first
@@ -102,7 +98,7 @@ def test_lost_answer_to_the_create_post_does_not_duplicate(emu: Any, hook: DataA
     packages = emu.packages()
     assert [p["package_id"] for p in packages] == [package_id]
     assert emu.counters()["packages_created"] == 1
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 1  # never POSTed again: the server was checked first
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == 1  # never POSTed again: the server was checked first
     assert created is True  # made by this call's POST, whose answer was lost (found on the server)
     assert _flags(emu, item_ids) == [1, 1]
 
@@ -120,7 +116,7 @@ def test_lost_answer_with_a_single_attempt_is_found_and_a_retry_reuses_it(
     again, created = _create(DataArtsHook(CONN), "rel-one-try", item_ids)
     assert (again, created) == (package_id, False)
     assert [p["package_id"] for p in emu.packages()] == [package_id]
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 1
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == 1
 
 
 def test_create_that_provably_did_not_happen_raises_after_the_last_attempt(
@@ -132,7 +128,7 @@ def test_create_that_provably_did_not_happen_raises_after_the_last_attempt(
     with pytest.raises(DataArtsServerError):
         _create(DataArtsHook(CONN), "rel-never", item_ids)
     assert emu.counters()["packages_created"] == 0
-    assert hits(emu, ENDPOINT_PACKAGE_CREATE) == 2  # sent again only after a look found nothing
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_CREATE) == 2  # sent again only after a look found nothing
 
 
 def test_create_with_already_packaged_items_is_refused_by_the_server(emu: Any, hook: DataArtsHook) -> None:
@@ -187,7 +183,7 @@ def test_list_filters(clocked: tuple[Any, Clock, Any]) -> None:
     assert listed(apply_begin_time=exact, apply_end_time=exact) == [b]
     deployed_at = datetime.fromtimestamp(T0 + 200, tz=timezone.utc)
     assert listed(deploy_begin_time=deployed_at - timedelta(seconds=1)) == [b]
-    assert hits(emu, ENDPOINT_PACKAGES_LIST) >= 15
+    assert by_endpoint(emu, ENDPOINT_PACKAGES_LIST) >= 15
     # every list answer was a 200: the emulator refuses times that are not 13-digit epoch ms
     assert set(emu.counters()["by_endpoint_status"][ENDPOINT_PACKAGES_LIST]) == {"200"}
 
@@ -202,11 +198,11 @@ def test_list_walks_more_than_one_page(
     for n, item_id in enumerate(ids[:105]):
         _create(hook, f"bulk-{n:03d}", [item_id])
     emu.clear_request_log()
-    before = hits(emu, ENDPOINT_PACKAGES_LIST)
+    before = by_endpoint(emu, ENDPOINT_PACKAGES_LIST)
     listed = hook.list_release_packages(key_word="bulk-")
     assert len(listed) == 105
     assert len({p["package_id"] for p in listed}) == 105
-    assert hits(emu, ENDPOINT_PACKAGES_LIST) - before >= 2
+    assert by_endpoint(emu, ENDPOINT_PACKAGES_LIST) - before >= 2
     assert len(hook.list_release_packages(key_word="bulk-", max_items=10)) == 10
 
 
@@ -322,9 +318,9 @@ def test_unknown_package_is_an_error_not_none(emu: Any, hook: DataArtsHook) -> N
     with pytest.raises(DataArtsInvalidRequestError, match=r"EMU\.1103"):
         hook.deploy_release_packages(["999"])
     # The deploy reads the package's state first: an unknown package fails there, nothing is POSTed.
-    assert hits(emu, ENDPOINT_PACKAGE_DETAIL) == 2
-    assert hits(emu, ENDPOINT_PACKAGES_DEPLOY) == 0
-    assert hits(emu, ENDPOINT_PACKAGES_UNPACK) == 0
+    assert by_endpoint(emu, ENDPOINT_PACKAGE_DETAIL) == 2
+    assert by_endpoint(emu, ENDPOINT_PACKAGES_DEPLOY) == 0
+    assert by_endpoint(emu, ENDPOINT_PACKAGES_UNPACK) == 0
 
 
 # ------------------------------------------- the listing's undocumented maximum page size (#13.4)

@@ -1,4 +1,4 @@
-"""Helpers of the reliability and security suites (a plain module: tests/ is not a package).
+"""The reliability and security suites' connection profile, caches and canned answers.
 
 Everything here talks real loopback HTTP to the emulator; fast property-based tests drive the pure
 protocol flows with canned responses through the package's own
@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 from conftest import clear_process_state
-from hook_helpers import connection_fields as _connection_fields
-from hook_helpers import iam_requests, metadata_requests, pending_requests, total_requests
-from hook_helpers import make_hook as _make_hook
-from hook_helpers import set_raw_connection as _set_raw_connection
+
+from helpers.hooks import connection_fields as _connection_fields
+from helpers.hooks import iam_requests, metadata_requests, pending_requests, total_requests
+from helpers.hooks import make_hook as _make_hook
+from helpers.hooks import set_raw_connection as _set_raw_connection
+from helpers.hooks import start_emulator as _start_emulator
 
 # Re-exported for the reliability modules (the counters are the same as the hook suite's).
 __all__ = ["iam_requests", "metadata_requests", "pending_requests", "total_requests"]
@@ -67,8 +69,7 @@ def fresh_caches() -> Iterator[None]:
 
 def start_emulator(factory: Any, count: int = 150, **config: Any) -> Emulator:
     """An emulator with ``count`` seeded items and no server-side rate limit."""
-    config.setdefault("rate_limit_per_user", None)
-    return factory(seed_items=count, **config)
+    return _start_emulator(factory, count, **config)
 
 
 def connection_fields(emu: Emulator, auth: str = "aksk", **extra: Any) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def set_connection(
     **extra: Any,
 ) -> dict[str, Any]:
     fields = connection_fields(emu, auth, **extra)
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+    _set_raw_connection(monkeypatch, fields, conn_id)
     return fields
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import task_output
-from hook_helpers import make_hook, set_connection
+from helpers.hooks import make_hook, set_connection
 
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsPermissionError,
@@ -16,6 +16,9 @@ from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsServerError,
 )
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, ENDPOINT_JOB_RUN, Emulator
+
+# The release and job-run workflows run in the full cells (pyproject.toml's marker, the Makefile's SUITE).
+pytestmark = pytest.mark.workflows
 
 JOB = "daily_sales_job"
 FAST = {
