@@ -33,8 +33,9 @@ from airflow_dataarts_provider.operators.release_package import (
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
 
 # One retry, because Airflow 3.2 and 3.3 can fail a deferred task whose trigger fires within seconds of
-# the deferral ("state mismatch", apache/airflow#72716; docs/troubleshooting.md). Nothing starts twice
-# on a retry: the package is reused, the sensor checks again, the job run re-attaches to its instance.
+# the deferral ("state mismatch", apache/airflow#72716; docs/troubleshooting.md). A retry reuses the
+# package, checks the deployment again and re-attaches the job run to its instance (on 3.2: while the
+# instance still runs; docs/job-runs.md).
 RETRY_ONCE = {"retries": 1, "retry_delay": timedelta(seconds=5)}
 
 with DAG(
