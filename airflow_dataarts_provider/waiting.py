@@ -168,3 +168,54 @@ def started_at(context: Any) -> float:
     if isinstance(start, datetime):
         return (start if start.tzinfo else start.replace(tzinfo=timezone.utc)).timestamp()
     return time.time()
+
+
+def stop_said(log: Any, what: str, why: str, error: DataArtsError | None) -> bool:
+    """Say in the task's or trigger's log how stopping the remote ``what`` went (``error`` is None when
+    it stopped); True when it stopped. The one wording of every stop (a deadline, a kill, a timeout)."""
+    if error is not None:
+        log.warning("Could not stop %s (%s): %s", what, why, error)
+        return False
+    log.info("Stopped %s: %s", what, why)
+    return True
+
+
+#: A task without ``timeout`` or ``execution_timeout`` waits this long (ten years: no deadline).
+NO_DEADLINE = 10 * 365 * 24 * 3600.0
+
+
+def task_wait(task: Any, timeout: float | None) -> Wait:
+    """The :class:`Wait` of an operator that runs something remote: its deadline is ``timeout`` or the
+    task's ``execution_timeout`` from now, whichever is sooner (none: :data:`NO_DEADLINE`)."""
+    limit = getattr(task, "execution_timeout", None)
+    limits = [t for t in (timeout, None if limit is None else limit.total_seconds()) if t is not None]
+    deadline = time.time() + (min(limits) if limits else NO_DEADLINE)
+    return Wait(
+        task.dataarts_conn_id,
+        task.workspace,
+        task.poll_interval,
+        deadline,
+        task.max_consecutive_failures,
+    )
+
+
+def raise_for_run(step: Step, log: Any) -> None:
+    """For a remote run (a job or script instance): a failed run is an ordinary failure (the task's
+    retries apply); check errors as for every sensor (:func:`raise_for`)."""
+    if step.action == "fail" and step.exception is None:
+        raise AirflowException(step.message)
+    raise_for(step, log)
+
+
+def run_event_result(event: Any, log: Any, what: str) -> Any:
+    """The XCom of a remote run's trigger event: a failed run or a timeout fails the task (retries
+    apply), anything else as :func:`event_result`."""
+    try:
+        payload = validate_event(event)
+    except ValueError as exc:
+        raise AirflowException(str(exc)) from exc
+    if payload["status"] == "error" and (payload.get("error") or {}).get("reason") == "failed":
+        raise AirflowException(payload.get("message"))
+    if payload["status"] == "timeout":
+        raise AirflowException(f"Timed out waiting for {what}: {payload.get('message')}")
+    return event_result(payload, log, soft_fail=False)

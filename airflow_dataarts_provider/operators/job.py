@@ -3,36 +3,28 @@ stop it when the task is killed or times out, and re-attach to it after a retry 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
-from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.protocol.request import name_segment
-from airflow_dataarts_provider.core.protocol.waiting import Step, validate_event
 from airflow_dataarts_provider.links.dataarts import DataArtsJobInstanceLink, push_job_instance_link
-from airflow_dataarts_provider.version_compat import (
-    AirflowException,
-    AirflowFailException,
-    AirflowTaskTimeout,
-    BaseOperator,
-    conf,
-)
-from airflow_dataarts_provider.waiting import Wait, event_result, raise_for, wait_in_worker
+from airflow_dataarts_provider.operators.remote_run import DataArtsRemoteRunOperator
+from airflow_dataarts_provider.version_compat import AirflowFailException
+from airflow_dataarts_provider.waiting import Wait
 
 if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at DAG parse time
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+    from airflow_dataarts_provider.triggers.base import DataArtsRunTrigger
 
 #: Where Airflow 3.3's task state store keeps the started instance across tries and crashed workers.
 STATE_KEY = "dataarts_job_instance_id"
-NO_DEADLINE = 10 * 365 * 24 * 3600.0
 
 
-class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
+class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
     """Run a DataArts Factory job (``run-immediate``) and, by default, wait until the instance finishes.
 
     Returns (XCom) the instance: ``instance_id``, ``status``, times and ``nodes`` (``name``, ``status``,
@@ -60,45 +52,10 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
     operator_extra_links = (DataArtsJobInstanceLink(),)
     ui_color = "#e0ecff"
 
-    def __init__(
-        self,
-        *,
-        job_name: str,
-        job_params: Any = None,
-        wait_for_completion: bool = True,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 30.0,
-        timeout: float | None = None,
-        stop_on_timeout: bool = True,
-        max_consecutive_failures: int = 3,
-        workspace: str | None = None,
-        dataarts_conn_id: str = connection_form.DEFAULT_CONN_ID,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, job_name: str, job_params: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.job_name = job_name
         self.job_params = job_params
-        self.wait_for_completion = wait_for_completion
-        self.deferrable = deferrable
-        self.poll_interval = float(poll_interval)
-        self.timeout = timeout
-        self.stop_on_timeout = stop_on_timeout
-        self.max_consecutive_failures = max_consecutive_failures
-        self.workspace = workspace
-        self.dataarts_conn_id = dataarts_conn_id
-        self._instance_id: str | None = None
-
-    def _hook(self) -> DataArtsHook:
-        from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
-
-        return DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
-
-    def _wait_spec(self) -> Wait:
-        limits = [t for t in (self.timeout, _seconds(self.execution_timeout)) if t is not None]
-        deadline = time.time() + (min(limits) if limits else NO_DEADLINE)
-        return Wait(
-            self.dataarts_conn_id, self.workspace, self.poll_interval, deadline, self.max_consecutive_failures
-        )
 
     def execute(self, context: Any) -> Any:
         try:
@@ -115,7 +72,7 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
             return finished
         if not self.wait_for_completion:
             return {"instance_id": instance_id, "job_name": self.job_name, "status": "started"}
-        return self._wait(hook, JobInstanceCondition(self.job_name, instance_id), self._wait_spec())
+        return self.wait_for_run(hook, JobInstanceCondition(self.job_name, instance_id), instance_id)
 
     def _attach_or_start(self, hook: DataArtsHook, context: Any) -> tuple[str, dict[str, Any] | None]:
         """``(instance id, its detail when it already succeeded)``: the instance of an earlier try or
@@ -155,76 +112,24 @@ class DataArtsRunJobOperator(BaseOperator):  # type: ignore[misc]
         self.log.info("Started job %r: instance %s", self.job_name, instance_id)
         return instance_id, None
 
-    def _wait(self, hook: DataArtsHook, condition: JobInstanceCondition, wait: Wait) -> Any:
-        def trigger() -> Any:
-            from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
+    def subject(self) -> str:
+        return f"job {self.job_name!r}"
 
-            return DataArtsJobInstanceTrigger(
-                job_name=self.job_name,
-                instance_id=condition.instance_id,
-                stop_on_timeout=self.stop_on_timeout,
-                **wait.trigger_kwargs(),
-            )
+    def make_trigger(self, instance_id: str, wait: Wait) -> DataArtsRunTrigger:
+        from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 
-        try:
-            return wait_in_worker(
-                self,
-                hook,
-                condition,
-                wait,
-                trigger=trigger if self.deferrable else None,
-                on_deadline=lambda step: self._on_deadline(hook, f"deadline reached; {step.message}"),
-                raise_step=_raise_for_job,
-            )
-        except AirflowTaskTimeout:  # execution_timeout in the worker
-            self._stop(hook, "the task's execution_timeout passed")
-            raise
-
-    def _on_deadline(self, hook: DataArtsHook, message: str) -> None:
-        stopped = self.stop_on_timeout and self._stop(hook, "the deadline passed")
-        raise AirflowException(
-            f"Timed out waiting for job {self.job_name!r}: {message}"
-            + ("; instance stopped" if stopped else "")
+        return DataArtsJobInstanceTrigger(
+            job_name=self.job_name,
+            instance_id=instance_id,
+            stop_on_timeout=self.stop_on_timeout,
+            **wait.trigger_kwargs(),
         )
 
-    def _stop(self, hook: DataArtsHook, why: str) -> bool:
-        if self._instance_id is None:
-            return False
-        try:
-            hook.stop_job_instance(self.job_name, self._instance_id, workspace=self.workspace)
-        except DataArtsError as exc:
-            self.log.warning(
-                "Could not stop job %r instance %s (%s): %s", self.job_name, self._instance_id, why, exc
-            )
-            return False
-        self.log.info("Stopped job %r instance %s: %s", self.job_name, self._instance_id, why)
-        return True
-
-    def on_kill(self) -> None:
-        """The task was killed (or timed out) in the worker: stop the remote instance."""
-        self._stop(self._hook(), "the task was killed")
+    def stop_run(self, hook: DataArtsHook, instance_id: str) -> None:
+        hook.stop_job_instance(self.job_name, instance_id, workspace=self.workspace)
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
-        try:
-            payload = validate_event(event)
-        except ValueError as exc:
-            raise AirflowException(str(exc)) from exc
-        if payload["status"] == "error" and (payload.get("error") or {}).get("reason") == "failed":
-            raise AirflowException(payload.get("message"))  # the job failed: the task's retries apply
-        if payload["status"] == "timeout":
-            raise AirflowException(f"Timed out waiting for job {self.job_name!r}: {payload.get('message')}")
-        return event_result(payload, self.log, soft_fail=False)
-
-
-def _raise_for_job(step: Step, log: Any) -> None:
-    """A failed instance is an ordinary failure (retries apply); check errors as for every sensor."""
-    if step.action == "fail" and step.exception is None:
-        raise AirflowException(step.message)
-    raise_for(step, log)
-
-
-def _seconds(delta: Any) -> float | None:
-    return None if delta is None else float(delta.total_seconds())
+        return self.complete_run(event)
 
 
 def _try_number(context: Any) -> int:

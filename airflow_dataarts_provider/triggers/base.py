@@ -14,6 +14,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition, Waiter, check_deadline
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+from airflow_dataarts_provider.waiting import stop_said
 
 
 class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
@@ -124,3 +125,41 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         deadline = datetime.fromtimestamp(self.deadline, timezone.utc).isoformat(timespec="milliseconds")
         message = f"deadline reached ({deadline}, checked {late:.1f}s after it){waiting_message}"
         return TriggerEvent({"status": "timeout", "message": message, "waiting": waiting})
+
+
+class DataArtsRunTrigger(DataArtsConditionTrigger):
+    """Waits for a remote run (a job or script instance) that it can stop: with ``stop_on_timeout`` the
+    run is stopped before the ``timeout`` event is sent; a user's kill stops it too (``on_kill``, on the
+    Airflow lines whose triggerer calls it). Subclasses name the run and send the stop."""
+
+    stop_on_timeout: bool = False
+
+    def run_name(self) -> str | None:
+        """``job 'x' instance 1``; None when there is no run to stop yet."""
+        raise NotImplementedError
+
+    async def stop_run(self, hook: DataArtsHook) -> None:
+        raise NotImplementedError
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        async for event in super().run():
+            if event.payload.get("status") == "timeout" and self.stop_on_timeout:
+                event.payload["stopped"] = await self._stop("the deadline passed")
+                if event.payload["stopped"]:
+                    event.payload["message"] += f"; {self.run_name()} stopped"
+            yield event
+
+    async def on_kill(self) -> None:
+        """The user killed the task: stop the remote run (Airflow 3.3+ calls this)."""
+        await self._stop("the task was killed")
+
+    async def _stop(self, why: str) -> bool:
+        name = self.run_name()
+        if name is None:
+            return False
+        error = None
+        try:
+            await self.stop_run(DataArtsHook(self.dataarts_conn_id, workspace=self.workspace))
+        except DataArtsError as exc:
+            error = exc
+        return stop_said(self.log, name, why, error)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import TriggerEvent
-
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
-from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.core.protocol.waiting import Condition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
-from airflow_dataarts_provider.triggers.base import DataArtsConditionTrigger
+from airflow_dataarts_provider.triggers.base import DataArtsRunTrigger
 
 
-class DataArtsJobInstanceTrigger(DataArtsConditionTrigger):
+class DataArtsJobInstanceTrigger(DataArtsRunTrigger):
     """Polls a job instance (or the newest instance of a job planned in a window) until it finishes.
 
     Success events carry the instance (status, nodes with log paths) as ``result``; a failed instance
@@ -52,28 +48,9 @@ class DataArtsJobInstanceTrigger(DataArtsConditionTrigger):
             "stop_on_timeout": self.stop_on_timeout,
         }
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        async for event in super().run():
-            if event.payload.get("status") == "timeout" and self.stop_on_timeout:
-                event.payload["stopped"] = await self._stop("the deadline passed")
-                if event.payload["stopped"]:
-                    event.payload["message"] += f"; instance {self.instance_id} stopped"
-            yield event
+    def run_name(self) -> str | None:
+        return None if self.instance_id is None else f"job {self.job_name!r} instance {self.instance_id}"
 
-    async def on_kill(self) -> None:
-        """The user killed the task: stop the remote instance (Airflow 3.3+ calls this)."""
-        await self._stop("the task was killed")
-
-    async def _stop(self, why: str) -> bool:
-        if self.instance_id is None:
-            return False
-        hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
-        try:
-            await hook.astop_job_instance(self.job_name, self.instance_id, workspace=self.workspace)
-        except DataArtsError as exc:
-            self.log.warning(
-                "Could not stop job %r instance %s (%s): %s", self.job_name, self.instance_id, why, exc
-            )
-            return False
-        self.log.info("Stopped job %r instance %s: %s", self.job_name, self.instance_id, why)
-        return True
+    async def stop_run(self, hook: DataArtsHook) -> None:
+        assert self.instance_id is not None  # run_name() is None without one: never called then
+        await hook.astop_job_instance(self.job_name, self.instance_id, workspace=self.workspace)
