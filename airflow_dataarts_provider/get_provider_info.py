@@ -38,6 +38,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_dataarts_provider.operators.job",
                     "airflow_dataarts_provider.operators.pending_items",
                     "airflow_dataarts_provider.operators.release_package",
+                    "airflow_dataarts_provider.operators.remote_run",
                 ],
             }
         ],
