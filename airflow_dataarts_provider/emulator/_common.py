@@ -55,6 +55,18 @@ ENDPOINT_JOB_INSTANCES = "job-instances"
 ENDPOINT_JOB_STOP = "job-instance-stop"
 ENDPOINT_JOB_RESTART = "job-instance-restart"
 ENDPOINT_JOB_INSTANCES_V2 = "job-instances-v2"
+ENDPOINT_SCRIPT_EXECUTE = "script-execute"
+ENDPOINT_SCRIPT_RESULT = "script-result"
+ENDPOINT_SCRIPT_STOP = "script-stop"
+ENDPOINT_SCRIPT_SHOW = "script-show"
+ENDPOINT_SCRIPTS_V2 = "scripts-v2"
+SCRIPT_ENDPOINTS = (
+    ENDPOINT_SCRIPT_EXECUTE,
+    ENDPOINT_SCRIPT_RESULT,
+    ENDPOINT_SCRIPT_STOP,
+    ENDPOINT_SCRIPT_SHOW,
+    ENDPOINT_SCRIPTS_V2,
+)
 JOB_ENDPOINTS = (
     ENDPOINT_JOB_RUN,
     ENDPOINT_JOB_INSTANCE,
@@ -79,10 +91,11 @@ FAULT_ENDPOINTS = (
     ENDPOINT_METADATA_TOKEN,
     *RELEASE_ENDPOINTS,
     *JOB_ENDPOINTS,
+    *SCRIPT_ENDPOINTS,
 )
 METADATA_TOKEN_PATH = "/meta-data/latest/api/token"  # noqa: S105 - a URL path
 METADATA_TOKEN_MAX_TTL_S = 21_600  # the SDK asks for 6 h
-DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS, *JOB_ENDPOINTS)
+DATAARTS_ENDPOINTS = (ENDPOINT_PENDING_ITEMS, *RELEASE_ENDPOINTS, *JOB_ENDPOINTS, *SCRIPT_ENDPOINTS)
 
 # Error codes. Public sources only:
 # - API Gateway error-code table (Huawei Cloud API usage guide, "Error Codes"): APIGW.0101 API not
@@ -106,6 +119,9 @@ ERR_PACKAGE_STATE = "EMU.1104"  # INVENTED
 ERR_JOB_UNKNOWN = "DLF.0100"  # the job does not exist (documented)
 ERR_JOB_INSTANCE_UNKNOWN = "DLF.0137"  # the job instance does not exist (documented)
 ERR_JOB_INSTANCE_STATE = "EMU.1201"  # INVENTED: stop of an ended instance, restart of a live one
+ERR_SCRIPT_UNKNOWN = "DLF.6201"  # the script does not exist (documented)
+ERR_SCRIPT_INSTANCE_UNKNOWN = "DLF.6205"  # the script execution instance does not exist (documented)
+ERR_SCRIPT_INSTANCE_STATE = "EMU.1301"  # INVENTED: stop of an ended script instance
 
 REDACTED_HEADERS = frozenset({"authorization", "x-auth-token", "x-security-token", "x-metadata-token"})
 JSON_CT = "application/json;charset=UTF-8"

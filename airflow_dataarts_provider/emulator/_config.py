@@ -105,6 +105,13 @@ class EmulatorConfig:
     #: Jobs of the first workspace, by name (Chinese names included); their runs succeed after 0.5 s
     #: unless scripted otherwise (``Emulator.set_job``).
     jobs: tuple[str, ...] = ("daily_sales_job", "数据清洗作业")
+    #: Scripts of the first workspace: (name, type); their runs finish after 0.3 s with one row unless
+    #: scripted otherwise (``Emulator.set_script``).
+    scripts: tuple[tuple[str, str], ...] = (
+        ("dws_sales_check", "DWSSQL"),
+        ("订单质量检查", "HiveSQL"),
+        ("cleanup_tmp", "Shell"),
+    )
 
     def validate(self) -> None:
         if self.offset_mode not in ("page", "record"):

@@ -16,10 +16,11 @@ from ._faults import Mutation, check_seconds, parse_fault
 from ._job_runs import Job
 from ._pending_items import generate_items, item_from_mapping
 from ._release_packages import ReleaseSettings
+from ._scripts_control import ScriptsControl
 from ._state import FIRST_JOB_ID, State
 
 
-class EmulatorAPI:
+class EmulatorAPI(ScriptsControl):
     """State operations of :class:`~.server.Emulator` (which adds the HTTP server)."""
 
     config: EmulatorConfig

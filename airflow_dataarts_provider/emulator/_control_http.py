@@ -139,6 +139,9 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
     ("POST", "jobs"): lambda emu, b, q, k: (201, emu.add_job(str(b.pop("name")), **b)),
     ("POST", "jobs/"): lambda emu, b, q, k: (200, emu.set_job(k, **b)),
     ("GET", "jobs/instances"): lambda emu, b, q, k: (200, {"data": emu.job_instances(k)}),
+    ("POST", "scripts"): lambda emu, b, q, k: (201, emu.add_script(str(b.pop("name")), **b)),
+    ("POST", "scripts/"): lambda emu, b, q, k: (200, emu.set_script(k, **b)),
+    ("GET", "scripts/instances"): lambda emu, b, q, k: (200, {"data": emu.script_instances(k)}),
     ("POST", "release-settings"): _release_settings,
 }
 
@@ -146,7 +149,7 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
 def _operation(name: str) -> tuple[str, str]:
     """``(operation, key)``: ``items/ID`` -> ``("items/", ID)``; ``packages/ID/approve`` ->
     ``("packages/approve", ID)``; anything else names itself."""
-    for prefix in ("items/", "packages/", "jobs/"):
+    for prefix in ("items/", "packages/", "jobs/", "scripts/"):
         if name.startswith(prefix):
             key, _, action = name[len(prefix) :].partition("/")
             return prefix + action, unquote(key)

@@ -18,6 +18,7 @@ from ._faults import Fault, Mutation
 from ._job_runs import Instance, Job
 from ._pending_items import BASE_TIMESTAMP_MS, SUBMITTERS, PendingItem, generate_items, item_from_mapping
 from ._release_packages import ReleasePackage, ReleaseSettings
+from ._scripts import Script, ScriptInstance
 
 FIRST_PACKAGE_ID = 1_000_001
 FIRST_JOB_ID = 7_100_000
@@ -86,6 +87,11 @@ class State:
             self.jobs[name] = Job(name, FIRST_JOB_ID + number, self.workspaces[0])
         self.instances: dict[int, Instance] = {}
         self.next_instance_id = FIRST_INSTANCE_ID
+        self.scripts: dict[str, Script] = {
+            name: Script(name, self.workspaces[0], type=kind) for name, kind in cfg.scripts
+        }
+        self.script_instances: dict[str, ScriptInstance] = {}
+        self.next_script_instance = 0
 
     def ws(self, workspace: str | None) -> str:
         ws = workspace or self.workspaces[0]
@@ -222,4 +228,6 @@ def empty_counters() -> dict[str, Any]:
         "job_instances_started": {},
         "job_instances_stopped": {},
         "job_instances_rerun": {},
+        "script_instances_started": {},
+        "script_instances_stopped": {},
     }

@@ -11,7 +11,8 @@ workspace, parameters. Where each part lives:
 - :mod:`._faults`: scripted faults and listing mutations;
 - one pair per API family, records and state machine (no I/O) beside the handlers:
   :mod:`._pending_items` / :mod:`._pending_items_api`, :mod:`._release_packages` /
-  :mod:`._release_packages_api`, :mod:`._job_runs` / :mod:`._job_runs_api`;
+  :mod:`._release_packages_api`, :mod:`._job_runs` / :mod:`._job_runs_api`, :mod:`._scripts` /
+  :mod:`._scripts_api` (its control part: :mod:`._scripts_control`);
 - :mod:`._iam`: IAM tokens and the metadata service;
 - :mod:`._control` (in-process, :class:`EmulatorAPI`) and :mod:`._control_http` (``/_emulator/...``): the
   control surface;
@@ -39,6 +40,7 @@ from . import (
     _job_runs_api,
     _pending_items_api,
     _release_packages_api,
+    _scripts_api,
     _signing,
 )
 from ._common import (
@@ -58,6 +60,11 @@ from ._common import (
     ENDPOINT_PACKAGES_LIST,
     ENDPOINT_PACKAGES_UNPACK,
     ENDPOINT_PENDING_ITEMS,
+    ENDPOINT_SCRIPT_EXECUTE,
+    ENDPOINT_SCRIPT_RESULT,
+    ENDPOINT_SCRIPT_SHOW,
+    ENDPOINT_SCRIPT_STOP,
+    ENDPOINT_SCRIPTS_V2,
     ENDPOINT_SECURITYKEY,
     ENDPOINT_UNKNOWN,
     METADATA_TOKEN_PATH,
@@ -78,6 +85,7 @@ from ._state import State
 
 _FACTORY = r"^/v2/([^/]+)/factory"
 _V1_JOBS = r"^/v1/([^/]+)/jobs"
+_V1_SCRIPTS = r"^/v1/([^/]+)/scripts"
 #: (method, path pattern, endpoint): the first match wins; group 1 is the project id of DataArts paths.
 ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(_FACTORY + r"/pending-items/?$"), ENDPOINT_PENDING_ITEMS),
@@ -95,6 +103,11 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(_V1_JOBS + r"/([^/]+)/run-immediate/?$"), ENDPOINT_JOB_RUN),
     ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/stop/?$"), ENDPOINT_JOB_STOP),
     ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/restart/?$"), ENDPOINT_JOB_RESTART),
+    ("GET", re.compile(_FACTORY + r"/scripts/?$"), ENDPOINT_SCRIPTS_V2),
+    ("POST", re.compile(_V1_SCRIPTS + r"/([^/]+)/execute/?$"), ENDPOINT_SCRIPT_EXECUTE),
+    ("GET", re.compile(_V1_SCRIPTS + r"/([^/]+)/instances/([^/]+)/?$"), ENDPOINT_SCRIPT_RESULT),
+    ("POST", re.compile(_V1_SCRIPTS + r"/([^/]+)/instances/([^/]+)/stop/?$"), ENDPOINT_SCRIPT_STOP),
+    ("GET", re.compile(_V1_SCRIPTS + r"/([^/]+)/?$"), ENDPOINT_SCRIPT_SHOW),
 )
 
 
@@ -145,6 +158,13 @@ DATAARTS_HANDLERS: dict[str, DataArtsHandler] = {
     ENDPOINT_JOB_RESTART: lambda st, req, s: _job_runs_api.restart(
         st, s.workspace, s.segment(2), s.segment(3)
     ),
+    ENDPOINT_SCRIPTS_V2: lambda st, req, s: _scripts_api.list_v2(st, s.workspace, s.pairs),
+    ENDPOINT_SCRIPT_EXECUTE: lambda st, req, s: _scripts_api.execute(st, req, s.workspace, s.segment(2)),
+    ENDPOINT_SCRIPT_RESULT: lambda st, req, s: _scripts_api.result(
+        st, s.workspace, s.segment(2), s.segment(3)
+    ),
+    ENDPOINT_SCRIPT_STOP: lambda st, req, s: _scripts_api.stop(st, s.workspace, s.segment(2), s.segment(3)),
+    ENDPOINT_SCRIPT_SHOW: lambda st, req, s: _scripts_api.show(st, s.workspace, s.segment(2)),
 }
 #: Endpoints that authenticate themselves (IAM passwords, the metadata service's own tokens).
 OTHER_HANDLERS: dict[str, Callable[[State, Request], Response]] = {

@@ -2,8 +2,8 @@
 
 Airflow glue only, one module per part: :mod:`.base` (the connection, its secrets, logging, the drivers)
 and one mixin per API family, as in the core (:mod:`.pending_items`, :mod:`.release_packages`,
-:mod:`.job_runs`; each loads its family's flows on first use). The protocol (signing, auth, paging,
-retries, errors) lives in :mod:`airflow_dataarts_provider.core`, the I/O in
+:mod:`.job_runs`, :mod:`.scripts`; each loads its family's flows on first use). The protocol
+(signing, auth, paging, retries, errors) lives in :mod:`airflow_dataarts_provider.core`, the I/O in
 :mod:`airflow_dataarts_provider.transport`."""
 
 from __future__ import annotations
@@ -20,11 +20,14 @@ from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Conditi
 from airflow_dataarts_provider.hooks.job_runs import JobRunsHookMixin
 from airflow_dataarts_provider.hooks.pending_items import PendingItemsHookMixin
 from airflow_dataarts_provider.hooks.release_packages import ReleasePackagesHookMixin
+from airflow_dataarts_provider.hooks.scripts import ScriptsHookMixin
 
 __all__ = ["DataArtsHook", "Listing", "TaskType", "UpdateType"]
 
 
-class DataArtsHook(PendingItemsHookMixin, ReleasePackagesHookMixin, JobRunsHookMixin):  # type: ignore[misc]
+class DataArtsHook(  # type: ignore[misc]
+    PendingItemsHookMixin, ReleasePackagesHookMixin, JobRunsHookMixin, ScriptsHookMixin
+):
     """Talks to DataArts Factory with the credentials of an Airflow connection.
 
     The connection is read lazily, on the first call (never in ``__init__``), and validated before any

@@ -1,6 +1,8 @@
-"""Non-idempotent calls (start a job, create a release package) at most once: :func:`at_most_once` sends the
+"""Non-idempotent calls at most once. :func:`at_most_once` (start a job, create a release package) sends the
 call, and after a failure that may have reached the service it looks for what the call did instead of
-sending it again blindly. The API families give it their look (``<family>/flows.py``)."""
+sending it again blindly; the API families give it their look (``<family>/flows.py``). :func:`send_once`
+(execute a script) is for calls whose effect nothing lists afterwards: no look, no resend unless the
+caller allows one."""
 
 from __future__ import annotations
 
@@ -53,4 +55,30 @@ def at_most_once(
         if attempt == ctx.config.max_attempts:
             raise failure
         ctx.stats.retries += 1  # the service answered and provably did nothing: send it again
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def send_once(ctx: CallContext, call: ApiCall[R], what: str, *, resends: int, check: str) -> Flow[R]:
+    """Send a non-idempotent ``call`` whose effect cannot be looked up afterwards. After a failure that
+    may have reached the service (no answer, or an answer after it processed the request), it is sent
+    again only while ``resends`` remain (the caller's consent: safe to repeat); then
+    :class:`DataArtsUnknownOutcomeError` says it may have happened and what to ``check``. A refused call
+    (4xx) or one that never left (connection refused) is raised as it is: nothing happened."""
+    for attempt in range(1, resends + 2):
+        try:
+            return (yield from perform(ctx, call))
+        except DataArtsError as exc:
+            if not exc.retryable or exc.unprocessed:
+                raise
+            if attempt > resends:
+                allowed = f" (after {resends} resend{'s' * (resends > 1)})" if resends else ""
+                raise scrub(
+                    DataArtsUnknownOutcomeError(
+                        f"{what}: no clear answer{allowed} ({exc}). It may have started anyway and nothing"
+                        f" lists what it started, so it is not sent again; check {check}"
+                    ),
+                    ctx.secrets,
+                ) from exc
+        ctx.stats.retries += 1
+        yield from sleep_within(ctx, ctx.policy.backoff_seconds(attempt), "before sending again")
     raise AssertionError("unreachable")  # pragma: no cover
