@@ -39,6 +39,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_dataarts_provider.operators.pending_items",
                     "airflow_dataarts_provider.operators.release_package",
                     "airflow_dataarts_provider.operators.remote_run",
+                    "airflow_dataarts_provider.operators.script",
                 ],
             }
         ],
@@ -60,6 +61,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_dataarts_provider.triggers.job",
                     "airflow_dataarts_provider.triggers.pending_items",
                     "airflow_dataarts_provider.triggers.release_package",
+                    "airflow_dataarts_provider.triggers.script",
                 ],
             }
         ],
@@ -67,6 +69,7 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_dataarts_provider.links.dataarts.DataArtsReleaseManagementLink",
             "airflow_dataarts_provider.links.dataarts.DataArtsReleasePackageLink",
             "airflow_dataarts_provider.links.dataarts.DataArtsJobInstanceLink",
+            "airflow_dataarts_provider.links.dataarts.DataArtsScriptLink",
         ],
         "connection-types": [connection_type_info()],
     }

@@ -108,6 +108,7 @@ class EmulatorConfig:
     #: Scripts of the first workspace: (name, type); their runs finish after 0.3 s with one row unless
     #: scripted otherwise (``Emulator.set_script``).
     scripts: tuple[tuple[str, str], ...] = (
+        ("dws_daily_sales", "DWSSQL"),
         ("dws_sales_check", "DWSSQL"),
         ("订单质量检查", "HiveSQL"),
         ("cleanup_tmp", "Shell"),

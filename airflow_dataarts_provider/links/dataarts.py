@@ -50,6 +50,15 @@ def job_instance_url(
     )
 
 
+def script_url(
+    region: str, project_id: str, workspace: str | None, script_name: str, instance_id: str
+) -> str:
+    """The console's development page of a script (its run history holds the instance)."""
+    return _console(
+        region, project_id, workspace, "script", "develop", scriptName=script_name, instanceId=instance_id
+    )
+
+
 class _XComLink(BaseOperatorLink):  # type: ignore[misc]
     name = ""
 
@@ -87,6 +96,18 @@ def push_job_instance_link(context: Any, hook: Any, job_name: str, instance_id: 
     config = hook.get_config()
     url = job_instance_url(config.region, config.project_id, config.workspace, job_name, instance_id)
     DataArtsJobInstanceLink().push(context, url)
+
+
+class DataArtsScriptLink(_XComLink):
+    """ "DataArts script": the script a task ran (its run history holds the instance)."""
+
+    name = "DataArts script"
+
+
+def push_script_link(context: Any, hook: Any, script_name: str, instance_id: str) -> None:
+    config = hook.get_config()
+    url = script_url(config.region, config.project_id, config.workspace, script_name, instance_id)
+    DataArtsScriptLink().push(context, url)
 
 
 def push_console_link(context: Any, hook: Any) -> None:

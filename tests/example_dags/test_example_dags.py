@@ -158,3 +158,27 @@ def test_release_pipeline_packages_deploys_and_empties_the_pending_list(
     assert counters["packages_created"] == 1 and counters["packages_released"] == 1
     (package,) = emu.packages()
     assert sorted(t["item_name"] for t in emu.package(package["package_id"])["task_details"]) == sorted(JOBS)
+
+
+def test_script_quality_gate_checks_then_hands_the_rows_downstream(
+    airflow_env: dict[str, str], dataarts_emulator_factory: Any
+) -> None:
+    emu = dataarts_emulator_factory(seed_items=0)
+    emu.set_script("dws_daily_sales", rows=2)
+    result = _dags_test(airflow_env, emu, "script_quality_gate", "-c", json.dumps({"bizdate": "20261130"}))
+    out = plain_text(result.stdout + result.stderr)
+    assert _task_states(airflow_env, "script_quality_gate") == {
+        "quality_check": "success",
+        "daily_sales": "success",
+        "publish": "success",
+    }, out[-4000:]
+    counters = emu.counters()["script_instances_started"]
+    assert counters == {"订单质量检查": 1, "dws_daily_sales": 1}
+    assert [i["params"] for i in emu.script_instances("dws_daily_sales")] == [{"bizdate": "20261130"}]
+    assert "3 rows; first: [{'ok': 1, 'day': '20261130'}]" in out
+
+    emu.set_script("订单质量检查", result_rows=[[0, "${bizdate}"]])  # the check fails: nothing runs after
+    result = _dags_test(airflow_env, emu, "script_quality_gate")
+    states = _task_states(airflow_env, "script_quality_gate", latest=True)
+    assert states["quality_check"] == "failed" and states["daily_sales"] == "upstream_failed", states
+    assert emu.counters()["script_instances_started"] == {"订单质量检查": 2, "dws_daily_sales": 1}

@@ -5,5 +5,6 @@
 - ``reliability``: the reliability suites' faster connection profile, flows driven with canned answers;
 - ``release``: release packages made through a hook, a settable release clock, DAG runs of test DAGs;
 - ``sdk``: the official Huawei SDK's client and signer pointed at an emulator (the independent oracle);
+- ``runs``: an operator executed while another thread kills it, as Airflow does;
 - ``redis_server``: fakeredis's TCP server on loopback.
 """

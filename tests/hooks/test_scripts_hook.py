@@ -130,7 +130,7 @@ def test_definition_and_complete_listing(emu: Emulator) -> None:
     shown = hook.get_script(CHINESE_SCRIPT)
     assert (shown["type"], shown["connection_name"], shown["database"]) == ("HiveSQL", "dws_conn", "dw")
     listed = hook.list_scripts()
-    assert len(listed) == 133 and len({s["name"] for s in listed}) == 133
+    assert len(listed) == 134 and len({s["name"] for s in listed}) == 134
     assert {s["name"] for s in hook.list_scripts(name_contains="generated_12")} == {
         f"generated_12{n}" for n in range(10)
     }

@@ -6,12 +6,12 @@ started and stopped: exactly one started per task, whatever the retries."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, task_output
+from helpers.runs import execute_then_kill
 
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, Emulator
 from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
@@ -154,29 +154,10 @@ def test_on_kill_stops_the_instance_the_worker_waits_for(
     emu.set_job(JOB, run_s=60)
     op = DataArtsRunJobOperator(task_id="k", job_name=JOB, poll_interval=0.1, timeout=30)
 
-    class _TI:
-        try_number = 1
-
-        def xcom_push(self, key: str, value: Any) -> None:
-            pass
-
-    def killer() -> None:  # the kill arrives while execute() waits (Airflow calls on_kill from elsewhere)
-        deadline = time.monotonic() + 10
-        while not emu.job_instances(JOB) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.2)
-        op.on_kill()
-
-    threading.Thread(target=killer, daemon=True).start()
-    outcome: list[BaseException | None] = []
-    try:
-        op.execute({"ti": _TI()})  # on the main thread: Airflow 2.11 refuses execute() from another one
-        outcome.append(None)
-    except Exception as exc:
-        outcome.append(exc)
+    outcome = execute_then_kill(op, lambda: bool(emu.job_instances(JOB)))
     (remote,) = emu.job_instances(JOB)
     assert remote["status"] == "manual-stop"
-    assert outcome and outcome[0] is not None and "manual-stop" in str(outcome[0])
+    assert outcome is not None and "manual-stop" in str(outcome)
     assert _counts(emu) == (1, 1)
 
 

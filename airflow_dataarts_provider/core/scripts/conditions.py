@@ -32,20 +32,19 @@ class ScriptInstanceCondition(Condition):
         status = result.get("status")
         step = scripts.phase(status)
         shaped = {"script_name": self.script_name, "instance_id": self.instance_id, **result}
+        brief = {k: v for k, v in shaped.items() if k != "results"}
         if step is None:
             return CheckResult(
                 "failed",
                 f"{what} has status {status!r}, which this provider does not know (known:"
                 f" {scripts.known_statuses()}; the status of a stopped script is undocumented); not"
                 " waiting on an unknown status",
-                {k: v for k, v in shaped.items() if k != "results"},
+                brief,
             )
         if step == "succeeded":
             return CheckResult("done", f"{what} finished", scripts.bounded(shaped, self.max_rows))
         if step == "failed":
             reason = scripts.failure_message(result)
             said = f": {reason}" if reason else " (the service gave no message)"
-            return CheckResult(
-                "failed", f"{what} FAILED{said}", {k: v for k, v in shaped.items() if k != "results"}
-            )
+            return CheckResult("failed", f"{what} FAILED{said}", brief)
         return CheckResult("waiting", f"{what} is {status}", {"status": status})
