@@ -207,6 +207,22 @@ def invalid(field_name: str, reason: str) -> ApiError:
     return ApiError(ERR_PARAM_INVALID, f"{MSG_PARAM_INVALID} {field_name}: {reason}")
 
 
+def int_param(params: dict[str, str], name: str, default: int | None) -> int | None:
+    """A non-negative integer query parameter (absent or empty: ``default``)."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not DIGITS_RE.match(raw):
+        raise invalid(name, "a non-negative integer is required")
+    return int(raw)
+
+
+def count_for(counters: dict[str, Any], counter: str, name: str) -> None:
+    """One more in a per-name counter (``job_instances_started``: {job: n})."""
+    per_name = counters[counter]
+    per_name[name] = per_name.get(name, 0) + 1
+
+
 def json_body(req: Request) -> dict[str, Any]:
     if not req.body.strip():
         return {}

@@ -17,6 +17,8 @@ from ._common import (
     ApiError,
     Request,
     Response,
+    count_for,
+    int_param,
     invalid,
     json_body,
     json_response,
@@ -68,11 +70,6 @@ def _params(body: dict[str, Any]) -> list[dict[str, str]]:
     return params
 
 
-def _count(st: State, counter: str, job: Job) -> None:
-    per_job = st.counters[counter]
-    per_job[job.name] = per_job.get(job.name, 0) + 1
-
-
 def run_immediate(st: State, req: Request, workspace: str, job_name: str) -> Response:
     params = _params(json_body(req))
     with st.lock:
@@ -80,7 +77,7 @@ def run_immediate(st: State, req: Request, workspace: str, job_name: str) -> Res
         instance_id = st.next_instance_id
         st.next_instance_id += 1
         st.instances[instance_id] = Instance.start(instance_id, job, st.release_clock(), params)
-        _count(st, "job_instances_started", job)
+        count_for(st.counters, "job_instances_started", job.name)
     return json_response(200, {"instanceId": instance_id})
 
 
@@ -94,17 +91,8 @@ def instance_detail(st: State, project: str, workspace: str, job_name: str, inst
     return json_response(200, body)
 
 
-def _int_param(params: dict[str, str], name: str, default: int | None) -> int | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not DIGITS_RE.match(raw):
-        raise invalid(name, "a non-negative integer is required")
-    return int(raw)
-
-
 def _selected(st: State, workspace: str, name: str, params: dict[str, str], precise: bool) -> list[Instance]:
-    low, high = _int_param(params, "minPlanTime", None), _int_param(params, "maxPlanTime", None)
+    low, high = int_param(params, "minPlanTime", None), int_param(params, "maxPlanTime", None)
     status = params.get("status") or None
     now = st.release_clock()
     rows = [
@@ -120,7 +108,7 @@ def _selected(st: State, workspace: str, name: str, params: dict[str, str], prec
 
 
 def _page(st: State, params: dict[str, str], rows: list[Instance]) -> list[Instance]:
-    limit, offset = _int_param(params, "limit", 10), _int_param(params, "offset", 0)
+    limit, offset = int_param(params, "limit", 10), int_param(params, "offset", 0)
     if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise invalid("limit", f"an integer 1..{MAX_LIMIT} is required")
     assert offset is not None
@@ -156,7 +144,7 @@ def stop(st: State, workspace: str, job_name: str, instance_id: str) -> Response
         job = _job(st, workspace, job_name)
         if not _instance(st, job, instance_id).stop(st.release_clock()):
             raise ApiError(ERR_JOB_INSTANCE_STATE, f"The job instance {instance_id} is not running.")
-        _count(st, "job_instances_stopped", job)
+        count_for(st.counters, "job_instances_stopped", job.name)
     return Response(204)
 
 
@@ -168,5 +156,5 @@ def restart(st: State, workspace: str, job_name: str, instance_id: str) -> Respo
         if found.status(now) not in TERMINAL:
             raise ApiError(ERR_JOB_INSTANCE_STATE, f"The job instance {instance_id} has not ended.")
         found.restart(now)
-        _count(st, "job_instances_rerun", job)
+        count_for(st.counters, "job_instances_rerun", job.name)
     return Response(204)

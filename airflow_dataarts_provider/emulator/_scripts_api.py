@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._common import (
-    DIGITS_RE,
     ERR_SCRIPT_INSTANCE_STATE,
     ERR_SCRIPT_INSTANCE_UNKNOWN,
     ERR_SCRIPT_UNKNOWN,
     ApiError,
     Request,
     Response,
+    count_for,
+    int_param,
     invalid,
     json_body,
     json_response,
@@ -52,11 +53,6 @@ def _params(body: dict[str, Any]) -> dict[str, str]:
     return dict(raw)
 
 
-def _count(st: State, counter: str, script: Script) -> None:
-    per_script = st.counters[counter]
-    per_script[script.name] = per_script.get(script.name, 0) + 1
-
-
 def execute(st: State, req: Request, workspace: str, name: str) -> Response:
     params = _params(json_body(req))
     with st.lock:
@@ -66,7 +62,7 @@ def execute(st: State, req: Request, workspace: str, name: str) -> Response:
         st.script_instances[instance_id] = ScriptInstance.start(
             instance_id, script, st.release_clock(), params
         )
-        _count(st, "script_instances_started", script)
+        count_for(st.counters, "script_instances_started", script.name)
     return json_response(200, {"instanceId": instance_id})
 
 
@@ -82,7 +78,7 @@ def stop(st: State, workspace: str, name: str, instance_id: str) -> Response:
         script = _script(st, workspace, name)
         if not _instance(st, script, instance_id).stop(st.release_clock()):
             raise ApiError(ERR_SCRIPT_INSTANCE_STATE, f"The script instance {instance_id} is not running.")
-        _count(st, "script_instances_stopped", script)
+        count_for(st.counters, "script_instances_stopped", script.name)
     return Response(204)
 
 
@@ -92,19 +88,10 @@ def show(st: State, workspace: str, name: str) -> Response:
     return json_response(200, {**body, "content": "SELECT 1;"})
 
 
-def _int(params: dict[str, str], name: str, default: int) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    if not DIGITS_RE.match(raw):
-        raise invalid(name, "a non-negative integer is required")
-    return int(raw)
-
-
 def list_v2(st: State, workspace: str, pairs: list[tuple[str, str]]) -> Response:
     params = dict(reversed(pairs))
-    limit, offset = _int(params, "limit", 10), _int(params, "offset", 0)
-    if not 1 <= limit <= MAX_LIMIT:
+    limit, offset = int_param(params, "limit", 10), int_param(params, "offset", 0)
+    if limit is None or offset is None or not 1 <= limit <= MAX_LIMIT:
         raise invalid("limit", f"an integer 1..{MAX_LIMIT} is required")
     wanted = params.get("script_name") or ""
     with st.lock:
