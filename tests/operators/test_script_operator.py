@@ -202,7 +202,7 @@ def test_a_lost_execute_answer_starts_no_second_instance_unless_idempotent(
         assert "set idempotent=True for a script that is safe to run twice" in text
 
 
-def test_the_trigger_survives_a_triggerer_restart_and_stops_at_its_deadline(
+def test_the_trigger_survives_a_restart_and_stops_the_instance_at_its_deadline_and_on_kill(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from helpers.hooks import make_hook
@@ -239,4 +239,7 @@ def test_the_trigger_survives_a_triggerer_restart_and_stops_at_its_deadline(
     event = asyncio.run(first_event(trigger(time.time() + 0.5, stop_on_timeout=True)))
     assert event["status"] == "timeout" and event["stopped"] is True
     assert event["message"].endswith(f"; script {SCRIPT!r} instance {instance_id} stopped")
-    assert _counts(emu) == (2, 1)
+    instance_id = hook.run_script(SCRIPT)  # a user's kill of the deferred task: the trigger's on_kill
+    asyncio.run(trigger(time.time() + 30).on_kill())
+    assert emu.script_instances(SCRIPT)[-1]["status"] == "FAILED"
+    assert _counts(emu) == (3, 2)
