@@ -10,14 +10,33 @@ from typing import Any
 from airflow_dataarts_provider.connection_form import HOOK_NAME, connection_type_info
 
 PACKAGE_NAME = "airflow-dataarts-provider"
+_PACKAGE = "airflow_dataarts_provider"
+
+#: The modules of each kind, by their name inside its folder.
+MODULES: dict[str, tuple[str, ...]] = {
+    "hooks": ("dataarts",),
+    "operators": ("job", "pending_items", "release_package", "remote_run", "script"),
+    "sensors": ("job", "pending_items", "release_package"),
+    "triggers": ("events", "job", "pending_items", "release_package", "script"),
+}
+LINKS = (
+    "DataArtsReleaseManagementLink",
+    "DataArtsReleasePackageLink",
+    "DataArtsJobInstanceLink",
+    "DataArtsScriptLink",
+)
 
 
 def get_provider_info() -> dict[str, Any]:
+    kinds = {
+        kind: [{"integration-name": HOOK_NAME, "python-modules": [f"{_PACKAGE}.{kind}.{m}" for m in names]}]
+        for kind, names in MODULES.items()
+    }
     return {
         "package-name": PACKAGE_NAME,
         "name": HOOK_NAME,
         "description": "Huawei Cloud DataArts Studio (DataArts Factory): list pending items, gate DAGs"
-        " on their packaging and release, drive the release, and run jobs.",
+        " on their packaging and release, drive the release, and run jobs and scripts.",
         "integrations": [
             {
                 "integration-name": HOOK_NAME,
@@ -25,51 +44,7 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["service"],
             }
         ],
-        "hooks": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": ["airflow_dataarts_provider.hooks.dataarts"],
-            }
-        ],
-        "operators": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": [
-                    "airflow_dataarts_provider.operators.job",
-                    "airflow_dataarts_provider.operators.pending_items",
-                    "airflow_dataarts_provider.operators.release_package",
-                    "airflow_dataarts_provider.operators.remote_run",
-                    "airflow_dataarts_provider.operators.script",
-                ],
-            }
-        ],
-        "sensors": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": [
-                    "airflow_dataarts_provider.sensors.job",
-                    "airflow_dataarts_provider.sensors.pending_items",
-                    "airflow_dataarts_provider.sensors.release_package",
-                ],
-            }
-        ],
-        "triggers": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": [
-                    "airflow_dataarts_provider.triggers.events",
-                    "airflow_dataarts_provider.triggers.job",
-                    "airflow_dataarts_provider.triggers.pending_items",
-                    "airflow_dataarts_provider.triggers.release_package",
-                    "airflow_dataarts_provider.triggers.script",
-                ],
-            }
-        ],
-        "extra-links": [
-            "airflow_dataarts_provider.links.dataarts.DataArtsReleaseManagementLink",
-            "airflow_dataarts_provider.links.dataarts.DataArtsReleasePackageLink",
-            "airflow_dataarts_provider.links.dataarts.DataArtsJobInstanceLink",
-            "airflow_dataarts_provider.links.dataarts.DataArtsScriptLink",
-        ],
+        **kinds,
+        "extra-links": [f"{_PACKAGE}.links.dataarts.{link}" for link in LINKS],
         "connection-types": [connection_type_info()],
     }
