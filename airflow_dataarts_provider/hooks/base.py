@@ -172,16 +172,10 @@ class DataArtsHookBase(BaseHook):  # type: ignore[misc]
             self._log_listing(ctx, listing)
         return result
 
-    @contextlib.asynccontextmanager
-    async def async_session(self) -> AsyncIterator[None]:
-        """Within it, this hook's async calls share one HTTP client (one per trigger run, not one per
-        check); it is closed at the end, after any call still in flight."""
-        self._aio.sessions += 1
-        try:
-            yield
-        finally:
-            self._aio.sessions -= 1
-            await self._aio.release()
+    def async_session(self) -> _Session:
+        """``async with hook.async_session():`` this hook's async calls share one HTTP client (one per
+        trigger run, not one per check); it is closed at the end, after any call still in flight."""
+        return _Session(self._aio)
 
     async def _arun(
         self, make: MakeFlow[T], workspace: str | None = None, *, listing: str | None = None
@@ -195,10 +189,29 @@ class DataArtsHookBase(BaseHook):  # type: ignore[misc]
         return result
 
 
+class _Session:
+    """The context manager of :meth:`DataArtsHookBase.async_session` (a plain class: thousands of
+    triggers hold one each, and a generator-based one costs a frame more)."""
+
+    __slots__ = ("_clients",)
+
+    def __init__(self, clients: _AsyncClients) -> None:
+        self._clients = clients
+
+    async def __aenter__(self) -> None:
+        self._clients.sessions += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._clients.sessions -= 1
+        await self._clients.release()
+
+
 class _AsyncClients:
     """The async transports of one hook. Outside a :meth:`DataArtsHookBase.async_session` every call opens
     and closes its own; inside, the calls share one (a trigger's whole run), closed when the session ends
     and no call is in flight any more (a listing shared with other triggers may still be using it)."""
+
+    __slots__ = ("in_flight", "loop", "sessions", "shared")
 
     def __init__(self) -> None:
         self.sessions = 0

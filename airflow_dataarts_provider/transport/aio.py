@@ -6,7 +6,7 @@ import asyncio
 import functools
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any
 
 import certifi
@@ -44,6 +44,16 @@ def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     if verify is False:
         return False
     return ssl.create_default_context(cafile=verify if isinstance(verify, str) else certifi.where())
+
+
+async def within(awaitable: Awaitable[T], seconds: float) -> T:
+    """``awaitable``'s result, or :class:`asyncio.TimeoutError` after ``seconds``. On Python 3.11+ in the
+    awaiting task itself (``asyncio.timeout``); ``asyncio.wait_for`` there wraps every call in a new
+    task, which thousands of triggers checking at once pay for in event-loop lag (B4)."""
+    if hasattr(asyncio, "timeout"):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)  # Python 3.10
 
 
 class AsyncTransport:
@@ -98,7 +108,7 @@ class AsyncTransport:
         if seconds <= 0:
             raise late_error(request, self._bounds, True, sent=False)
         try:
-            return await asyncio.wait_for(self._exchange(request), seconds)
+            return await within(self._exchange(request), seconds)
         except asyncio.TimeoutError:
             raise late_error(request, self._bounds, by_caller) from None
         except httpx.TimeoutException as exc:

@@ -14,6 +14,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition, Waiter, check_deadline
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+from airflow_dataarts_provider.transport.aio import within
 from airflow_dataarts_provider.waiting import stop_said
 
 
@@ -72,51 +73,51 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        # One generator frame per trigger and the session's one client (thousands of triggers wait in
+        # one triggerer: B4 counts their memory).
         hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
         async with hook.async_session():  # one HTTP client for the whole run, not one per check
-            async for event in self._wait(hook):
-                yield event
-
-    async def _wait(self, hook: DataArtsHook) -> AsyncIterator[TriggerEvent]:
-        condition = self.condition()
-        waiter = Waiter(self.max_consecutive_failures)
-        waiting: Any = None
-        waiting_message = ""
-        # The sensor has just checked before deferring: don't spend a request repeating it at once.
-        await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
-        while True:
-            started = time.time()
-            # A check in flight ends at the deadline (a slow or trickling server cannot make the timeout
-            # event late); after a restart that outlasted the deadline, one last check gets a short bound.
-            bound = check_deadline(self.deadline, started) - started
-            outcome: CheckResult | DataArtsError
-            try:
-                outcome = await asyncio.wait_for(self.check(hook, condition), bound)
-            except asyncio.TimeoutError:
-                yield self._timeout_event(waiting, f"{waiting_message}; a check still ran after {bound:.1f}s")
-                return
-            except DataArtsError as exc:
-                outcome = exc
-            step = waiter.after(outcome)
-            if step.action == "done":
-                yield TriggerEvent({"status": "success", "message": step.message, "result": step.value})
-                return
-            if step.action == "fail":
-                error = {**(step.error or {}), "permanent": step.permanent}
-                yield TriggerEvent({"status": "error", "message": step.message, "error": error})
-                return
-            if step.error is None:
-                waiting, waiting_message = step.value, f"; {step.message}"
-                self.log.info("%s", step.sentence)
-            else:
-                self.log.warning("%s", step.sentence)
-            remaining = self.deadline - time.time()
-            if remaining <= 0:
-                yield self._timeout_event(waiting, waiting_message)
-                return
-            # Checks start every poke_interval (not poke_interval after the previous one ended): a slow
-            # check, or a busy loop, must not stretch the interval.
-            await asyncio.sleep(max(0.0, min(started + self.poke_interval - time.time(), remaining)))
+            condition = self.condition()
+            waiter = Waiter(self.max_consecutive_failures)
+            waiting: Any = None
+            waiting_message = ""
+            # The sensor has just checked before deferring: no request repeating it at once.
+            await asyncio.sleep(max(0.0, min(self.initial_delay, self.deadline - time.time())))
+            while True:
+                started = time.time()
+                # A check in flight ends at the deadline (a slow or trickling server cannot make the
+                # timeout event late); after a restart that outlasted the deadline, one last check gets
+                # a short bound.
+                bound = check_deadline(self.deadline, started) - started
+                outcome: CheckResult | DataArtsError
+                try:
+                    outcome = await within(self.check(hook, condition), bound)
+                except asyncio.TimeoutError:
+                    late = f"{waiting_message}; a check still ran after {bound:.1f}s"
+                    yield self._timeout_event(waiting, late)
+                    return
+                except DataArtsError as exc:
+                    outcome = exc
+                step = waiter.after(outcome)
+                if step.action == "done":
+                    yield TriggerEvent({"status": "success", "message": step.message, "result": step.value})
+                    return
+                if step.action == "fail":
+                    error = {**(step.error or {}), "permanent": step.permanent}
+                    yield TriggerEvent({"status": "error", "message": step.message, "error": error})
+                    return
+                if step.error is None:
+                    waiting, waiting_message = step.value, f"; {step.message}"
+                    self.log.info("%s", step.sentence)
+                else:
+                    self.log.warning("%s", step.sentence)
+                remaining = self.deadline - time.time()
+                if remaining <= 0:
+                    yield self._timeout_event(waiting, waiting_message)
+                    return
+                # Checks start every poke_interval (not poke_interval after the previous one ended): a
+                # slow check, or a busy loop, must not stretch the interval.
+                await asyncio.sleep(max(0.0, min(started + self.poke_interval - time.time(), remaining)))
 
     def _timeout_event(self, waiting: Any, waiting_message: str) -> TriggerEvent:
         """When the deadline was and how late the trigger saw it: the task resumes later, when a worker

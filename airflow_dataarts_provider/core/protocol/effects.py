@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-from airflow_dataarts_provider.core.protocol.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.protocol.ratelimit import BudgetCall
+if TYPE_CHECKING:  # annotations only: a DAG file importing a condition does not load HTTP or budgets
+    from airflow_dataarts_provider.core.protocol.http import HttpRequest, HttpResponse
+    from airflow_dataarts_provider.core.protocol.ratelimit import BudgetCall
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ T = TypeVar("T")
 Flow = Generator[Effect, Any, T]
 
 
-Outcome = HttpResponse | list[Any] | float | BaseException | None
+Outcome: TypeAlias = "HttpResponse | list[Any] | float | BaseException | None"
 
 
 def resume(flow: Flow[Any], outcome: Outcome) -> Effect:

@@ -8,15 +8,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow_dataarts_provider.core.protocol.effects import Flow
-from airflow_dataarts_provider.core.protocol.engine import CallContext
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsAPIError,
     DataArtsDeadlineError,
     DataArtsError,
 )
+
+if TYPE_CHECKING:  # the engine (auth, signing...) loads with the hook, not at DAG parse time
+    from airflow_dataarts_provider.core.protocol.engine import CallContext
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from airflow_dataarts_provider.core.protocol.effects import Flow
-from airflow_dataarts_provider.core.protocol.engine import CallContext
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
 from airflow_dataarts_provider.core.release_packages import values as release
+
+if TYPE_CHECKING:  # the engine (auth, signing...) loads with the hook, not at DAG parse time
+    from airflow_dataarts_provider.core.protocol.engine import CallContext
 
 
 @dataclass(frozen=True)

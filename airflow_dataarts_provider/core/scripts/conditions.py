@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_dataarts_provider.core.protocol.effects import Flow
-from airflow_dataarts_provider.core.protocol.engine import CallContext
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
 from airflow_dataarts_provider.core.scripts import values as scripts
+
+if TYPE_CHECKING:  # the engine (auth, signing...) loads with the hook, not at DAG parse time
+    from airflow_dataarts_provider.core.protocol.engine import CallContext
 
 
 @dataclass(frozen=True)
