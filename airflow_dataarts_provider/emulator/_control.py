@@ -13,7 +13,7 @@ from typing import Any
 from ._common import FAULT_ENDPOINTS, Position, now_ms
 from ._config import AkSkCredential, EmulatorConfig, IamUser
 from ._faults import Mutation, check_seconds, parse_fault
-from ._job_runs import Job
+from ._job_runs import RERUN_MODES, Job
 from ._pending_items import generate_items, item_from_mapping
 from ._release_packages import ReleaseSettings
 from ._scripts_control import ScriptsControl
@@ -193,10 +193,14 @@ class EmulatorAPI(ScriptsControl):
         nodes: Sequence[str] | None = None,
         failing_node: str | None = None,
         status_script: Sequence[str] | None = None,
+        rerun_mode: str | None = None,
+        outcome_script: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """How the job's next runs behave: ``wait_s`` waiting then ``run_s`` running, then ``outcome``
         (``success`` or ``fail``: ``failing_node`` fails); ``status_script``: statuses reported instead
-        of the real ones, one per instance read."""
+        of the real ones, one per instance read; ``rerun_mode``: ``same_id``, ``new_row``,
+        ``ignore_body`` or ``refuse_body`` (what a rerun does, see :mod:`._job_runs`);
+        ``outcome_script``: the outcomes of the next runs, one per start or rerun."""
         with self.state.lock:
             job = self._job(name)
             if outcome is not None and outcome not in ("success", "fail"):
@@ -210,6 +214,14 @@ class EmulatorAPI(ScriptsControl):
             job.nodes = job.nodes if nodes is None else tuple(nodes)
             job.failing_node = failing_node if failing_node is not None else job.failing_node
             job.status_script = job.status_script if status_script is None else list(status_script)
+            if outcome_script is not None:
+                if any(o not in ("success", "fail") for o in outcome_script):
+                    raise ValueError("outcome_script entries must be 'success' or 'fail'")
+                job.outcome_script = list(outcome_script)  # type: ignore[arg-type]
+            if rerun_mode is not None:
+                if rerun_mode not in RERUN_MODES:
+                    raise ValueError(f"rerun_mode must be one of {RERUN_MODES}")
+                job.rerun_mode = rerun_mode  # type: ignore[assignment]
             return job.settings()
 
     def job_instances(self, name: str) -> list[dict[str, Any]]:

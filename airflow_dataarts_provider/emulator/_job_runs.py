@@ -4,8 +4,12 @@ locking; the clock is passed in.
 An instance is ``waiting`` for its job's ``wait_s``, ``running`` for ``run_s``, then ``success`` or
 ``fail`` (the job's scripted ``outcome``; on ``fail`` the ``failing_node`` fails and the later nodes are
 skipped). A stop while waiting or running makes it ``manual-stop`` (stopping a waiting instance is
-UNCERTAIN on the real service; the emulator allows it). A restart of a finished instance runs it again
-with the same id. Times are epoch milliseconds, as the API gives them.
+UNCERTAIN on the real service; the emulator allows it). A restart (rerun) of a finished instance runs
+it again from ``retry_location``: ``first_node`` (the default), ``error_node`` (the nodes before the one
+that failed keep their success and do not run again) or ``specified_node``. The job's ``rerun_mode``
+picks a reading of what the API leaves open: ``same_id`` (the instance itself runs again), ``new_row``
+(a new instance with the same plan time), ``ignore_body`` (the rerun body is ignored: every node runs
+again) or ``refuse_body`` (a rerun with a body is refused). Times are epoch milliseconds.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 JobOutcome = Literal["success", "fail"]
+RerunMode = Literal["same_id", "new_row", "ignore_body", "refuse_body"]
+RERUN_MODES = ("same_id", "new_row", "ignore_body", "refuse_body")
 TERMINAL = ("success", "fail", "manual-stop")
 INSTANCE_TYPE_MANUAL = 2
 
@@ -33,6 +39,9 @@ class Job:
     #: Statuses reported instead of the real ones, in order, one per instance read (``pause``, an
     #: unknown status...): to exercise a client's handling of statuses it rarely sees.
     status_script: list[str] = field(default_factory=list)
+    rerun_mode: RerunMode = "same_id"
+    #: Outcomes of the next runs (a start or a rerun each), in order, before ``outcome`` applies again.
+    outcome_script: list[JobOutcome] = field(default_factory=list)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -45,6 +54,8 @@ class Job:
             "nodes": list(self.nodes),
             "failing_node": self.failing_node,
             "status_script": list(self.status_script),
+            "rerun_mode": self.rerun_mode,
+            "outcome_script": list(self.outcome_script),
         }
 
 
@@ -62,21 +73,43 @@ class Instance:
     outcome: JobOutcome = "success"
     failing_node: str | None = None
     nodes: tuple[str, ...] = ()
+    plan_at: float = 0.0  # the plan time (kept by a rerun, also by one that makes a new row)
+    first_run: int = 0  # index of the first node this run runs (the earlier ones kept their success)
 
     @classmethod
     def start(cls, instance_id: int, job: Job, now: float, params: list[dict[str, str]]) -> Instance:
-        created = cls(instance_id, job, now, params)
+        created = cls(instance_id, job, now, params, plan_at=now)
         created._run(now)
         return created
 
-    def restart(self, now: float) -> None:
-        """Run again, with the job's current settings."""
-        self.runs += 1
-        self._run(now)
+    def rerun_as(self, new_id: int, now: float, first_run: int) -> Instance:
+        """A rerun of this instance as a new row (same plan time and parameters, a new id)."""
+        again = Instance(new_id, self.job, now, list(self.params), plan_at=self.plan_at, runs=self.runs + 1)
+        again._run(now, first_run)
+        return again
 
-    def _run(self, now: float) -> None:
-        self.started_at, self.stopped_at = now, None
-        self.wait_s, self.run_s, self.outcome = self.job.wait_s, self.job.run_s, self.job.outcome
+    def restart(self, now: float, first_run: int = 0) -> None:
+        """Run again from node ``first_run`` (earlier nodes keep their success), with the job's current
+        settings."""
+        self.runs += 1
+        self._run(now, first_run)
+
+    def rerun_from(self, location: str, node_name: str | None) -> int:
+        """The index of the first node a rerun from ``location`` runs."""
+        if location == "error_node" and self.failing_node in self.nodes:
+            return self.nodes.index(self.failing_node)  # type: ignore[arg-type]
+        if location == "specified_node" and node_name in self.nodes:
+            return self.nodes.index(node_name)  # type: ignore[arg-type]
+        return 0
+
+    def ran_nodes(self) -> tuple[str, ...]:
+        """The nodes this run runs."""
+        return self.nodes[self.first_run :]
+
+    def _run(self, now: float, first_run: int = 0) -> None:
+        self.started_at, self.stopped_at, self.first_run = now, None, first_run
+        scripted = self.job.outcome_script.pop(0) if self.job.outcome_script else None
+        self.wait_s, self.run_s, self.outcome = self.job.wait_s, self.job.run_s, scripted or self.job.outcome
         self.failing_node = self.job.failing_node or (self.job.nodes[-1] if self.job.nodes else None)
         self.nodes = self.job.nodes
 
@@ -98,23 +131,24 @@ class Instance:
         return True
 
     def _node_statuses(self, now: float) -> list[str]:
+        kept = ["success"] * self.first_run
+        return kept + self._run_statuses(now, self.nodes[self.first_run :])
+
+    def _run_statuses(self, now: float, nodes: tuple[str, ...]) -> list[str]:
+        """The statuses of the nodes this run runs."""
         status = self.status(now)
         if status in ("waiting", "running"):
             first = "running" if status == "running" else "waiting"
-            return [first] + ["waiting"] * (len(self.nodes) - 1)
-        if status == "success":
-            return ["success"] * len(self.nodes)
-        if status == "manual-stop":
-            return ["manual-stop"] * len(self.nodes)
-        failing = (
-            self.nodes.index(self.failing_node) if self.failing_node in self.nodes else len(self.nodes) - 1
-        )
-        return ["success"] * failing + ["fail"] + ["skip"] * (len(self.nodes) - failing - 1)
+            return [first] + ["waiting"] * (len(nodes) - 1)
+        if status in ("success", "manual-stop"):
+            return [status] * len(nodes)
+        failing = nodes.index(self.failing_node) if self.failing_node in nodes else len(nodes) - 1
+        return ["success"] * failing + ["fail"] + ["skip"] * (len(nodes) - failing - 1)
 
     def to_v1(self, project_id: str, now: float, status: str | None = None) -> dict[str, Any]:
         """The V1 shape (camelCase; ``instanceId`` as the documentation spells it)."""
         shown = status or self.status(now)
-        start_ms = int(self.started_at * 1000)
+        start_ms, plan_ms = int(self.started_at * 1000), int(self.plan_at * 1000)
         end_ms = int((self.stopped_at or (self.started_at + self.wait_s + self.run_s)) * 1000)
         return {
             "jobName": self.job.name,
@@ -122,7 +156,7 @@ class Instance:
             "jobInstanceName": f"{self.job.name}_{self.instance_id}",
             "instanceId": self.instance_id,
             "status": shown,
-            "planTime": start_ms,
+            "planTime": plan_ms,
             "submitTime": start_ms,
             "startTime": start_ms + int(self.wait_s * 1000),
             "endTime": end_ms if shown in TERMINAL else 0,

@@ -76,7 +76,11 @@ def run_immediate(st: State, req: Request, workspace: str, job_name: str) -> Res
         job = _job(st, workspace, job_name)
         instance_id = st.next_instance_id
         st.next_instance_id += 1
-        st.instances[instance_id] = Instance.start(instance_id, job, st.release_clock(), params)
+        started = Instance.start(instance_id, job, st.release_clock(), params)
+        st.instances[instance_id] = started
+        per_node = st.counters["job_node_runs"].setdefault(job.name, {})
+        for name in started.ran_nodes():
+            per_node[name] = per_node.get(name, 0) + 1
         count_for(st.counters, "job_instances_started", job.name)
     return json_response(200, {"instanceId": instance_id})
 
@@ -100,8 +104,8 @@ def _selected(st: State, workspace: str, name: str, params: dict[str, str], prec
         for i in st.instances.values()
         if i.job.workspace_id == workspace
         and (i.job.name == name if precise else name in i.job.name)
-        and (low is None or i.started_at * 1000 >= low)
-        and (high is None or i.started_at * 1000 <= high)
+        and (low is None or int(i.plan_at * 1000) >= low)
+        and (high is None or int(i.plan_at * 1000) <= high)
         and (status is None or i.status(now) == status)
     ]
     return sorted(rows, key=lambda i: (i.started_at, i.instance_id), reverse=True)
@@ -148,13 +152,46 @@ def stop(st: State, workspace: str, job_name: str, instance_id: str) -> Response
     return Response(204)
 
 
-def restart(st: State, workspace: str, job_name: str, instance_id: str) -> Response:
+RETRY_LOCATIONS = ("error_node", "first_node", "specified_node")
+PARAM_VERSIONS = ("original_version", "latest_version")
+
+
+def _rerun_body(body: dict[str, Any]) -> tuple[str, str | None]:
+    """``(retry_location, node_name)`` of a rerun body (the documented fields; absent: first_node)."""
+    location = body.get("retry_location", "first_node")
+    if location not in RETRY_LOCATIONS:
+        raise invalid("retry_location", f"must be one of {', '.join(RETRY_LOCATIONS)}")
+    node = body.get("node_name")
+    if location == "specified_node" and not isinstance(node, str):
+        raise invalid("node_name", "is required with retry_location specified_node")
+    if body.get("job_param_version", "original_version") not in PARAM_VERSIONS:
+        raise invalid("job_param_version", f"must be one of {', '.join(PARAM_VERSIONS)}")
+    if body.get("ignore_obs_monitor", False) not in (True, False, "true", "false"):
+        raise invalid("ignore_obs_monitor", "must be a boolean")
+    return location, node if isinstance(node, str) else None
+
+
+def restart(st: State, req: Request, workspace: str, job_name: str, instance_id: str) -> Response:
+    body = json_body(req)
     with st.lock:
         job = _job(st, workspace, job_name)
         found = _instance(st, job, instance_id)
         now = st.release_clock()
         if found.status(now) not in TERMINAL:
             raise ApiError(ERR_JOB_INSTANCE_STATE, f"The job instance {instance_id} has not ended.")
-        found.restart(now)
+        if body and job.rerun_mode == "refuse_body":
+            raise invalid("body", "this service takes no rerun body")
+        location, node = _rerun_body(body)
+        first = 0 if job.rerun_mode == "ignore_body" else found.rerun_from(location, node)
+        if job.rerun_mode == "new_row":
+            again = found.rerun_as(st.next_instance_id, now, first)
+            st.instances[again.instance_id] = again
+            st.next_instance_id += 1
+        else:
+            again = found
+            again.restart(now, first)
         count_for(st.counters, "job_instances_rerun", job.name)
+        per_node = st.counters["job_node_runs"].setdefault(job.name, {})
+        for name in again.ran_nodes():
+            per_node[name] = per_node.get(name, 0) + 1
     return Response(204)

@@ -228,6 +228,7 @@ def empty_counters() -> dict[str, Any]:
         "job_instances_started": {},
         "job_instances_stopped": {},
         "job_instances_rerun": {},
+        "job_node_runs": {},  # job -> {node: runs}: which nodes a start or a rerun ran
         "script_instances_started": {},
         "script_instances_stopped": {},
     }

@@ -156,7 +156,7 @@ DATAARTS_HANDLERS: dict[str, DataArtsHandler] = {
     ),
     ENDPOINT_JOB_STOP: lambda st, req, s: _job_runs_api.stop(st, s.workspace, s.segment(2), s.segment(3)),
     ENDPOINT_JOB_RESTART: lambda st, req, s: _job_runs_api.restart(
-        st, s.workspace, s.segment(2), s.segment(3)
+        st, req, s.workspace, s.segment(2), s.segment(3)
     ),
     ENDPOINT_SCRIPTS_V2: lambda st, req, s: _scripts_api.list_v2(st, s.workspace, s.pairs),
     ENDPOINT_SCRIPT_EXECUTE: lambda st, req, s: _scripts_api.execute(st, req, s.workspace, s.segment(2)),

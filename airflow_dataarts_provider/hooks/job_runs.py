@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.hooks.base import DataArtsHookBase
+
+if TYPE_CHECKING:
+    from airflow_dataarts_provider.core.job_runs.flows import Rerun
 
 
 class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
@@ -47,6 +50,15 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
             listing="job instances",
         )
 
+    def list_recent_job_instances(
+        self, job_name: str, since: datetime, *, workspace: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every instance of the job planned since ``since`` (a clock-skew margin earlier), whatever its
+        status, newest first."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
+        return self._run(lambda ctx: job_flows.recent_instances_flow(ctx, job_name, since), workspace)
+
     def active_job_instances(
         self, job_name: str, since: datetime, *, workspace: str | None = None
     ) -> list[dict[str, Any]]:
@@ -61,11 +73,29 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
 
         self._run(lambda ctx: job_flows.stop_flow(ctx, job_name, instance_id), workspace)
 
-    def rerun_job_instance(self, job_name: str, instance_id: str, *, workspace: str | None = None) -> None:
-        """Run a finished instance again (``restart``)."""
-        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+    def rerun_job_instance(
+        self,
+        job_name: str,
+        instance_id: str,
+        *,
+        retry_location: str | None = None,
+        node_name: str | None = None,
+        job_param_version: str | None = None,
+        workspace: str | None = None,
+    ) -> Rerun:
+        """Run a finished instance again (``restart``), at most once, and say which instance runs it.
 
-        self._run(lambda ctx: job_flows.rerun_flow(ctx, job_name, instance_id), workspace)
+        ``retry_location``: ``error_node`` (only the failed node and the ones after it run again),
+        ``first_node`` or ``specified_node`` (from ``node_name``); None sends no body, as the official
+        SDK does (the service's default node). ``job_param_version``: ``original_version`` or
+        ``latest_version``. Whether the service reruns the same instance or makes a new one for the
+        same plan time is undocumented: the returned :class:`~.flows.Rerun` names the one to follow, and
+        a body the service refused (sent again without it) or ignored is said in its ``note``."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+        from airflow_dataarts_provider.core.job_runs import values as jobs
+
+        body = jobs.rerun_body(retry_location, node_name, job_param_version)
+        return self._run(lambda ctx: job_flows.rerun_flow(ctx, job_name, instance_id, body), workspace)
 
     async def astop_job_instance(
         self, job_name: str, instance_id: str, *, workspace: str | None = None

@@ -92,10 +92,12 @@ class DataArtsJobInstanceLink(_XComLink):
     name = "DataArts job instance"
 
 
-def push_job_instance_link(context: Any, hook: Any, job_name: str, instance_id: str) -> None:
+def push_job_instance_link(context: Any, hook: Any, job_name: str, instance_id: str) -> str:
+    """Push the instance's console link; returns its URL."""
     config = hook.get_config()
     url = job_instance_url(config.region, config.project_id, config.workspace, job_name, instance_id)
     DataArtsJobInstanceLink().push(context, url)
+    return url
 
 
 class DataArtsScriptLink(_XComLink):

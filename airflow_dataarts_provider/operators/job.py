@@ -29,13 +29,14 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
 
     Returns (XCom) the instance: ``instance_id``, ``status``, times and ``nodes`` (``name``, ``status``,
     ``log_path``); the instance id is also pushed as XCom ``instance_id`` before any waiting, with a
-    console link. A failed instance fails the task naming its failed nodes and their log paths (the
-    task's retries apply: a retry starts a new instance).
+    console link, and its console URL as XCom ``job_instance_url`` (also in the task log). A failed
+    instance fails the task naming its failed nodes and their log paths (the task's retries apply: a
+    retry starts a new instance, or reruns the failed one with ``retry_from_failure``).
 
     At most one instance per task, whatever the retries and crashes: the started id is kept in Airflow
     3.3's task state store; on other lines a retry re-attaches to the newest instance of the job that is
     still waiting or running and was planned since the DAG run started (documented: an instance another
-    user or schedule started meanwhile would be taken for ours).
+    user or schedule started meanwhile would be taken for ours; ``reattach=False`` never adopts one).
 
     :param job_name: the job (templated; Chinese names work).
     :param job_params: ``{"name": "value"}`` or ``[{"name", "value", "paramType"}]`` (templated).
@@ -46,16 +47,31 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         absolute deadline, kept in the triggerer too.
     :param stop_on_timeout: stop the instance when the deadline passes (default True).
     :param max_consecutive_failures: transient check failures tolerated in a row (default 3).
+    :param retry_from_failure: a try after a try whose instance failed reruns that instance from its
+        error node instead of starting a new one (default False). The instance is the one in the task
+        state store (3.3), else the newest failed instance planned since the DAG run started.
+    :param reattach: on lines without a task state store, adopt the instance of an earlier try (default
+        True); False never adopts one (a retry after a lost worker then starts a new instance).
     """
 
     template_fields: Sequence[str] = ("dataarts_conn_id", "workspace", "job_name", "job_params")
     operator_extra_links = (DataArtsJobInstanceLink(),)
     ui_color = "#e0ecff"
 
-    def __init__(self, *, job_name: str, job_params: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        job_name: str,
+        job_params: Any = None,
+        retry_from_failure: bool = False,
+        reattach: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.job_name = job_name
         self.job_params = job_params
+        self.retry_from_failure = retry_from_failure
+        self.reattach = reattach
 
     def execute(self, context: Any) -> Any:
         try:
@@ -67,7 +83,9 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         instance_id, finished = self._attach_or_start(hook, context)
         self._instance_id = instance_id
         context["ti"].xcom_push(key="instance_id", value=instance_id)
-        push_job_instance_link(context, hook, self.job_name, instance_id)
+        url = push_job_instance_link(context, hook, self.job_name, instance_id)
+        context["ti"].xcom_push(key="job_instance_url", value=url)
+        self.log.info("Job %r instance %s: %s", self.job_name, instance_id, url)
         if finished is not None:
             return finished
         if not self.wait_for_completion:
@@ -76,41 +94,70 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
 
     def _attach_or_start(self, hook: DataArtsHook, context: Any) -> tuple[str, dict[str, Any] | None]:
         """``(instance id, its detail when it already succeeded)``: the instance of an earlier try or
-        crashed worker when one is alive, else a new one."""
+        crashed worker when one is alive (or rerun when it failed, with ``retry_from_failure``), else a
+        new one."""
         store = context.get("task_state_store")
-        known = store.get(STATE_KEY) if store is not None else None
-        if known:
-            shaped = hook.get_job_instance(self.job_name, str(known), workspace=self.workspace)
+        earlier = self._earlier_instance(hook, context, store)
+        if earlier is not None:
+            known, shaped, how = earlier
             step = jobs.phase(shaped.get("status"))
             if step in ("active", "held"):
                 self.log.info(
-                    "Re-attaching to job %r instance %s (%s)", self.job_name, known, shaped["status"]
+                    "Re-attaching to job %r instance %s (%s%s)", self.job_name, known, shaped["status"], how
                 )
-                return str(known), None
+                return known, None
             if step == "succeeded":
                 self.log.info(
                     "Job %r instance %s already succeeded: not running it again", self.job_name, known
                 )
-                return str(known), shaped
-        elif store is None and _try_number(context) > 1:
-            since = _run_started(context)
-            active = hook.active_job_instances(self.job_name, since, workspace=self.workspace)
-            if active:
-                found = str(active[0]["instance_id"])
-                self.log.info(
-                    "Re-attaching to job %r instance %s (%s, planned since the DAG run started at %s;"
-                    " no task state store on this Airflow line)",
-                    self.job_name,
-                    found,
-                    active[0]["status"],
-                    since.isoformat(),
-                )
-                return found, None
+                return known, shaped
+            if step == "failed" and self.retry_from_failure:
+                return self._rerun(hook, known, store), None
         instance_id = hook.run_job(self.job_name, job_params=self.job_params, workspace=self.workspace)
         if store is not None:
             store.set(STATE_KEY, instance_id)
         self.log.info("Started job %r: instance %s", self.job_name, instance_id)
         return instance_id, None
+
+    def _earlier_instance(
+        self, hook: DataArtsHook, context: Any, store: Any
+    ) -> tuple[str, dict[str, Any], str] | None:
+        """``(id, detail, how it was found)`` of the instance an earlier try of this task started."""
+        if store is not None:
+            known = store.get(STATE_KEY)
+            if not known:
+                return None
+            return str(known), hook.get_job_instance(self.job_name, str(known), workspace=self.workspace), ""
+        if not self.reattach or _try_number(context) <= 1:
+            return None
+        since = _run_started(context)
+        recent = hook.list_recent_job_instances(self.job_name, since, workspace=self.workspace)
+        how = f", planned since the DAG run started at {since.isoformat()}; no task state store on this line"
+        for row in recent:  # newest first: an active one, else (to rerun it) a failed one
+            step = jobs.phase(row.get("status"))
+            if step in ("active", "held") or (step == "failed" and self.retry_from_failure):
+                iid = str(row["instance_id"])
+                return iid, hook.get_job_instance(self.job_name, iid, workspace=self.workspace), how
+        return None
+
+    def _rerun(self, hook: DataArtsHook, instance_id: str, store: Any) -> str:
+        rerun = hook.rerun_job_instance(
+            self.job_name, instance_id, retry_location="error_node", workspace=self.workspace
+        )
+        if rerun.note:
+            self.log.warning("Rerunning job %r instance %s: %s", self.job_name, instance_id, rerun.note)
+        where = (
+            "the same instance" if rerun.same_id else f"a new instance {rerun.instance_id} (same plan time)"
+        )
+        self.log.info(
+            "Job %r instance %s failed in an earlier try: rerun from its error node as %s",
+            self.job_name,
+            instance_id,
+            where,
+        )
+        if store is not None:
+            store.set(STATE_KEY, rerun.instance_id)
+        return rerun.instance_id
 
     def subject(self) -> str:
         return f"job {self.job_name!r}"

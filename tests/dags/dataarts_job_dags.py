@@ -57,6 +57,12 @@ for _mode, _deferrable in (("worker", False), ("deferrable", True)):
     with _dag(f"dataarts_job_run_{_mode}_exec_timeout"):
         _run(deferrable=_deferrable, timeout=None, execution_timeout=timedelta(seconds=JOB_SHORT_TIMEOUT_S))
 
+    with _dag(f"dataarts_job_run_{_mode}_repair", retries=1):
+        _run(deferrable=_deferrable, retry_from_failure=True)
+
+with _dag("dataarts_job_run_worker_no_reattach", retries=1):
+    _run(reattach=False, max_consecutive_failures=0)
+
 with _dag("dataarts_job_run_nowait"):
     _run(wait_for_completion=False)
 

@@ -4,6 +4,7 @@ the official huaweicloudsdkdlf client against the same emulator (an independent 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from datetime import datetime, timezone
@@ -280,3 +281,98 @@ def test_without_an_id_the_condition_watches_the_newest_instance_planned_in_the_
         JobInstanceCondition("daily_sales_job", None, now_ms - 600_000, now_ms - 300_000)
     )
     assert outside.state == "waiting" and "no instance" in outside.message
+
+
+def _failed_run(emu: Emulator, hook: Any, **settings: Any) -> str:
+    """A finished, failed instance of a three-node job whose 'transform' failed."""
+    emu.set_job(
+        "daily_sales_job",
+        run_s=0.05,
+        outcome="fail",
+        nodes=["extract", "transform", "load"],
+        failing_node="transform",
+        **settings,
+    )
+    instance_id = hook.run_job("daily_sales_job")
+    assert _wait_status(hook, "daily_sales_job", instance_id, "fail")["status"] == "fail"
+    emu.set_job("daily_sales_job", outcome="success")
+    return str(instance_id)
+
+
+def _node_runs(emu: Emulator) -> dict[str, int]:
+    return dict(emu.counters()["job_node_runs"]["daily_sales_job"])
+
+
+def test_a_rerun_from_the_error_node_runs_only_the_failed_node_and_later(emu: Emulator) -> None:
+    hook = make_hook()
+    instance_id = _failed_run(emu, hook)
+    rerun = hook.rerun_job_instance("daily_sales_job", instance_id, retry_location="error_node")
+    assert (rerun.instance_id, rerun.same_id, rerun.note) == (instance_id, True, None)
+    done = _wait_status(hook, "daily_sales_job", instance_id, "success")
+    assert [n["status"] for n in done["nodes"]] == ["success"] * 3
+    assert _node_runs(emu) == {"extract": 1, "transform": 2, "load": 2}
+    assert emu.counters()["job_instances_rerun"] == {"daily_sales_job": 1}
+    (request,) = [r for r in emu.request_log() if r["endpoint"] == "job-instance-restart"]
+    assert json.loads(request["body"]) == {"retry_location": "error_node"}
+
+
+def test_a_rerun_that_makes_a_new_row_is_followed_there(emu: Emulator) -> None:
+    hook = make_hook()
+    instance_id = _failed_run(emu, hook, rerun_mode="new_row")
+    before = hook.get_job_instance("daily_sales_job", instance_id)
+    rerun = hook.rerun_job_instance("daily_sales_job", instance_id, retry_location="error_node")
+    assert rerun.same_id is False and rerun.instance_id != instance_id
+    again = _wait_status(hook, "daily_sales_job", rerun.instance_id, "success")
+    assert again["plan_time"] == before["plan_time"]
+    assert hook.get_job_instance("daily_sales_job", instance_id)["status"] == "fail"  # the old row stays
+    assert _node_runs(emu) == {"extract": 1, "transform": 2, "load": 2}
+
+
+@pytest.mark.parametrize(
+    ("mode", "note"),
+    [
+        ("refuse_body", "the service refused the rerun body {'retry_location': 'error_node'} (DLF.3051)"),
+        ("ignore_body", "the service ignored retry_location 'error_node': extract ran again"),
+    ],
+)
+def test_a_refused_or_ignored_body_is_said_and_the_job_reruns_once(
+    emu: Emulator, mode: str, note: str
+) -> None:
+    hook = make_hook()
+    instance_id = _failed_run(emu, hook, rerun_mode=mode, wait_s=0.3)  # the rerun waits: seen live
+    rerun = hook.rerun_job_instance("daily_sales_job", instance_id, retry_location="error_node")
+    assert rerun.instance_id == instance_id and rerun.note is not None and rerun.note.startswith(note)
+    _wait_status(hook, "daily_sales_job", instance_id, "success")
+    assert _node_runs(emu) == {"extract": 2, "transform": 2, "load": 2}
+    assert emu.counters()["job_instances_rerun"] == {"daily_sales_job": 1}
+
+
+def test_rerun_arguments_are_checked_before_any_request(emu: Emulator) -> None:
+    hook = make_hook()
+    before = emu.counters()["requests_total"]
+    for kwargs, field in (
+        ({"retry_location": "last_node"}, "retry_location"),
+        ({"retry_location": "specified_node"}, "node_name"),
+        ({"retry_location": "error_node", "node_name": "load"}, "node_name"),
+        ({"node_name": "load"}, "retry_location"),
+        ({"retry_location": "first_node", "job_param_version": "newest"}, "job_param_version"),
+    ):
+        with pytest.raises(DataArtsConfigError) as error:
+            hook.rerun_job_instance("daily_sales_job", "1", **kwargs)
+        assert error.value.field == field
+    assert emu.counters()["requests_total"] == before
+
+
+def test_the_official_dlf_sdk_reruns_an_instance_without_a_body(emu: Emulator) -> None:
+    from huaweicloudsdkdlf.v1 import DlfClient, RestoreJobInstanceRequest
+
+    hook = make_hook()
+    instance_id = _failed_run(emu, hook)
+    info = emu.info()
+    _sdk(DlfClient, info).restore_job_instance(
+        RestoreJobInstanceRequest(
+            workspace=info["workspace"], job_name="daily_sales_job", instance_id=instance_id
+        )
+    )
+    _wait_status(hook, "daily_sales_job", instance_id, "success")
+    assert _node_runs(emu) == {"extract": 2, "transform": 2, "load": 2}  # no body: from the first node

@@ -6,6 +6,7 @@ started and stopped: exactly one started per task, whatever the retries."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from typing import Any
 
@@ -61,6 +62,9 @@ def test_success_returns_the_instance_with_its_nodes(run_dag: Any, emu: Emulator
     (remote,) = emu.job_instances(JOB)
     assert result["instance_id"] == str(remote["instanceId"]) and result["status"] == "success"
     assert str(ti.xcom_pull(task_ids="run", key="instance_id")) == result["instance_id"]
+    url = ti.xcom_pull(task_ids="run", key="job_instance_url")
+    assert url.startswith("https://console.huaweicloud.com/dataartsstudio/?region=")
+    assert f"jobName={JOB}&instanceId={result['instance_id']}" in url
     assert [n["name"] for n in result["nodes"]] == ["extract", "load"]
     assert remote["params"] == [{"name": "bizdate", "value": "20261201", "paramType": "variable"}]
     assert _counts(emu) == (1, 0)
@@ -269,3 +273,47 @@ def test_held_failed_and_unknown_statuses(
         assert "has status 'finished', which this provider does not know (known: waiting, running," in text
     if status == "pause":
         assert "is pause (held by an operator" in text
+
+
+#: Airflow 3.3 keeps the started instance in the task state store; older lines have none.
+STORE = not AIRFLOW_2 and importlib.util.find_spec("airflow.sdk.bases.resumablejobmixin") is not None
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferrable"])
+def test_retry_from_failure_reruns_the_failed_instance_from_its_error_node(
+    run_dag: Any,
+    emu: Emulator,
+    mode: str,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Try 1's instance fails in 'transform'; try 2 reruns it from there: one start, one rerun, and
+    'extract' ran once (found in the task state store on 3.3, among the run's instances elsewhere)."""
+    emu.set_job(
+        JOB,
+        run_s=0.3,
+        nodes=["extract", "transform", "load"],
+        failing_node="transform",
+        outcome_script=["fail", "success"],
+    )
+    dr = run_dag(f"dataarts_job_run_{mode}_repair", emu, {"job_name": JOB}, **FAST)
+    ti = _ti(dr)
+    assert _state(dr) == "success" and ti.try_number == 2
+    c = emu.counters()
+    assert (c["job_instances_started"], c["job_instances_rerun"]) == ({JOB: 1}, {JOB: 1})
+    assert c["job_node_runs"][JOB] == {"extract": 1, "transform": 2, "load": 2}
+    (remote,) = emu.job_instances(JOB)
+    assert remote["status"] == "success" and remote["runs"] == 2
+    assert "failed in an earlier try: rerun from its error node as the same instance" in task_output(
+        capfd, caplog
+    )
+
+
+def test_reattach_false_never_adopts_without_a_state_store(run_dag: Any, emu: Emulator) -> None:
+    """Try 1's check fails while its instance runs on; try 2 starts a new instance on lines without a
+    task state store (3.3 keeps the id in its store, which reattach does not switch off)."""
+    emu.set_job(JOB, run_s=1.0)
+    emu.script_faults(ENDPOINT_JOB_INSTANCE, [503, 503])
+    dr = run_dag("dataarts_job_run_worker_no_reattach", emu, {"job_name": JOB}, **FAST)
+    assert _state(dr) == "success" and _ti(dr).try_number == 2
+    assert _counts(emu) == ((1, 0) if STORE else (2, 0))

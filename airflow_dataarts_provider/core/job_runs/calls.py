@@ -73,8 +73,11 @@ def stop_job_instance(config: ClientConfig, job_name: str, instance_id: str) -> 
     )
 
 
-def rerun_job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[None]:
-    """``POST .../instances/{id}/restart`` (after success, failure or cancel; no body: the SDK sends none)."""
+def rerun_job_instance(
+    config: ClientConfig, job_name: str, instance_id: str, body: dict[str, str] | None = None
+) -> ApiCall[bool]:
+    """``POST .../instances/{id}/restart`` (after success, failure or cancel). ``body``
+    (:func:`~.values.rerun_body`): where the rerun starts; None sends none, as the SDK does."""
     (iid,) = protocol_values.ids("instance_id", [instance_id], maximum=1)
     path = _job_path(config, job_name, "instances", iid, "restart")
-    return ApiCall("POST", path, protocol_pages.parse_nothing, service="dlf")
+    return ApiCall("POST", path, jobs.parse_accepted, body=body, service="dlf")

@@ -25,7 +25,7 @@ from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsResponseError,
 )
 from airflow_dataarts_provider.core.protocol.http import HttpResponse
-from airflow_dataarts_provider.core.protocol.pages import Page, parse_json_object
+from airflow_dataarts_provider.core.protocol.pages import Page, parse_json_object, parse_nothing
 from airflow_dataarts_provider.core.protocol.times import format_time, parse_time
 
 Phase = Literal["active", "succeeded", "failed", "held"]
@@ -47,6 +47,8 @@ STATUS_PHASES: dict[str, Phase] = {
 
 
 PARAM_TYPES = ("variable", "constants")
+RETRY_LOCATIONS = ("error_node", "first_node", "specified_node")
+PARAM_VERSIONS = ("original_version", "latest_version")
 
 
 def phase(status: object) -> Phase | None:
@@ -87,6 +89,41 @@ def job_params(value: object) -> list[dict[str, str]]:
     return params
 
 
+def rerun_body(
+    retry_location: str | None, node_name: str | None = None, job_param_version: str | None = None
+) -> dict[str, str] | None:
+    """The body of a rerun (``restart``): None without a ``retry_location`` (the service's default, the
+    request the official SDK sends); ``node_name`` only, and then required, with ``specified_node``."""
+    if retry_location is None:
+        if node_name is not None or job_param_version is not None:
+            raise DataArtsConfigError(
+                "retry_location", "is needed with node_name or job_param_version", ", ".join(RETRY_LOCATIONS)
+            )
+        return None
+    if retry_location not in RETRY_LOCATIONS:
+        raise DataArtsConfigError(
+            "retry_location", f"{retry_location!r} is unknown", ", ".join(RETRY_LOCATIONS)
+        )
+    body = {"retry_location": retry_location}
+    if (retry_location == "specified_node") != (node_name is not None):
+        raise DataArtsConfigError(
+            "node_name",
+            f"{node_name!r} with retry_location {retry_location!r}",
+            "a node name exactly when retry_location is specified_node",
+        )
+    if node_name is not None:
+        if not isinstance(node_name, str) or not node_name.strip() or any(ord(c) < 32 for c in node_name):
+            raise DataArtsConfigError("node_name", f"{node_name!r} is not a name", "non-empty text")
+        body["node_name"] = node_name
+    if job_param_version is not None:
+        if job_param_version not in PARAM_VERSIONS:
+            raise DataArtsConfigError(
+                "job_param_version", f"{job_param_version!r} is unknown", ", ".join(PARAM_VERSIONS)
+            )
+        body["job_param_version"] = job_param_version
+    return body
+
+
 def plan_time_ms(field: str, value: object) -> str:
     """A plan-time bound (datetime, ISO text, epoch) as the V1 API's epoch milliseconds."""
     moment = value if isinstance(value, datetime) else parse_time(field, value)
@@ -104,6 +141,12 @@ def _instance_id(raw: object) -> str | None:
     if isinstance(raw, bool) or not isinstance(raw, (str, int)) or not str(raw).strip():
         return None
     return str(raw)
+
+
+def parse_accepted(response: HttpResponse, method: str, path: str) -> bool:
+    """A 2xx whose body carries nothing (a rerun's 204): True."""
+    parse_nothing(response, method, path)
+    return True
 
 
 def parse_run_immediate(response: HttpResponse, method: str, path: str) -> str:
