@@ -29,16 +29,17 @@ endif
 
 # `make lock` resolves each line as of a few days after its release (what the line's official constraints
 # pinned: an old line with today's libraries breaks inside Airflow itself). Exempt from the cut-off: this
-# provider's own compat dependency and the test oracles (the Huawei SDKs, fakeredis: 2.31 in the 3.0 cut-off
-# closes the connection on this provider's Lua script), released independently of Airflow (users of an
-# old line install today's), and asgiref (the compat provider needs a newer one on Python 3.14).
+# provider's own compat dependency and the test oracles (the Huawei SDKs, the OBS client, fakeredis: 2.31
+# in the 3.0 cut-off closes the connection on this provider's Lua script), released independently of
+# Airflow (users of an old line install today's), and asgiref (the compat provider needs a newer one on
+# Python 3.14).
 LOCK_DATE_2.11.2 := 2026-03-20
 LOCK_DATE_3.0.6 := 2025-09-03
 LOCK_DATE_3.1.8 := 2026-03-20
 LOCK_DATE_3.2.2 := 2026-06-05
 LOCK_DATE_3.3.2 := 2026-09-24
 LOCK_EXEMPT_DATE := 2026-12-01
-LOCK_EXEMPT := apache-airflow-providers-common-compat asgiref fakeredis huaweicloudsdkcore huaweicloudsdkdataartsstudio huaweicloudsdkdlf huaweicloudsdkiam
+LOCK_EXEMPT := apache-airflow-providers-common-compat asgiref esdk-obs-python fakeredis huaweicloudsdkcore huaweicloudsdkdataartsstudio huaweicloudsdkdlf huaweicloudsdkiam
 
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv

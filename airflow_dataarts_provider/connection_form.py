@@ -59,6 +59,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "description": "Where jobs are run. Default: Host when set, else https://dayu-dlf.{region}.myhuaweicloud.com.",
         "schema": {"type": ["string", "null"]},
     },
+    "obs_endpoint": {
+        "label": "OBS endpoint (node logs)",
+        "description": "Where failed nodes' logs are read. Default: Host when set, else"
+        " https://obs.{region}.myhuaweicloud.com.",
+        "schema": {"type": ["string", "null"]},
+    },
     "metadata_url": {
         "label": "Metadata URL",
         "description": "For auth type 'agency'. Default: http://169.254.169.254/openstack/latest/securitykey",

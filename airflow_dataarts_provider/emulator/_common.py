@@ -55,6 +55,7 @@ ENDPOINT_JOB_INSTANCES = "job-instances"
 ENDPOINT_JOB_STOP = "job-instance-stop"
 ENDPOINT_JOB_RESTART = "job-instance-restart"
 ENDPOINT_JOB_INSTANCES_V2 = "job-instances-v2"
+ENDPOINT_OBS_OBJECT = "obs-object"
 ENDPOINT_SCRIPT_EXECUTE = "script-execute"
 ENDPOINT_SCRIPT_RESULT = "script-result"
 ENDPOINT_SCRIPT_STOP = "script-stop"
@@ -92,6 +93,7 @@ FAULT_ENDPOINTS = (
     *RELEASE_ENDPOINTS,
     *JOB_ENDPOINTS,
     *SCRIPT_ENDPOINTS,
+    ENDPOINT_OBS_OBJECT,
 )
 METADATA_TOKEN_PATH = "/meta-data/latest/api/token"  # noqa: S105 - a URL path
 METADATA_TOKEN_MAX_TTL_S = 21_600  # the SDK asks for 6 h

@@ -195,12 +195,14 @@ class EmulatorAPI(ScriptsControl):
         status_script: Sequence[str] | None = None,
         rerun_mode: str | None = None,
         outcome_script: Sequence[str] | None = None,
+        log_lines: int | None = None,
     ) -> dict[str, Any]:
         """How the job's next runs behave: ``wait_s`` waiting then ``run_s`` running, then ``outcome``
         (``success`` or ``fail``: ``failing_node`` fails); ``status_script``: statuses reported instead
         of the real ones, one per instance read; ``rerun_mode``: ``same_id``, ``new_row``,
         ``ignore_body`` or ``refuse_body`` (what a rerun does, see :mod:`._job_runs`);
-        ``outcome_script``: the outcomes of the next runs, one per start or rerun."""
+        ``outcome_script``: the outcomes of the next runs, one per start or rerun; ``log_lines``: lines
+        in each node's log (the OBS look-alike)."""
         with self.state.lock:
             job = self._job(name)
             if outcome is not None and outcome not in ("success", "fail"):
@@ -218,6 +220,10 @@ class EmulatorAPI(ScriptsControl):
                 if any(o not in ("success", "fail") for o in outcome_script):
                     raise ValueError("outcome_script entries must be 'success' or 'fail'")
                 job.outcome_script = list(outcome_script)  # type: ignore[arg-type]
+            if log_lines is not None:
+                if isinstance(log_lines, bool) or not isinstance(log_lines, int) or log_lines < 0:
+                    raise ValueError("log_lines must be an integer >= 0")
+                job.log_lines = log_lines
             if rerun_mode is not None:
                 if rerun_mode not in RERUN_MODES:
                     raise ValueError(f"rerun_mode must be one of {RERUN_MODES}")

@@ -42,6 +42,8 @@ class Job:
     rerun_mode: RerunMode = "same_id"
     #: Outcomes of the next runs (a start or a rerun each), in order, before ``outcome`` applies again.
     outcome_script: list[JobOutcome] = field(default_factory=list)
+    #: Lines in each node's log (served by the OBS look-alike, :mod:`._obs`).
+    log_lines: int = 2000
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class Job:
             "status_script": list(self.status_script),
             "rerun_mode": self.rerun_mode,
             "outcome_script": list(self.outcome_script),
+            "log_lines": self.log_lines,
         }
 
 

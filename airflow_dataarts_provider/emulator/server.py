@@ -13,7 +13,7 @@ workspace, parameters. Where each part lives:
   :mod:`._pending_items` / :mod:`._pending_items_api`, :mod:`._release_packages` /
   :mod:`._release_packages_api`, :mod:`._job_runs` / :mod:`._job_runs_api`, :mod:`._scripts` /
   :mod:`._scripts_api` (its control part: :mod:`._scripts_control`);
-- :mod:`._iam`: IAM tokens and the metadata service;
+- :mod:`._iam`: IAM tokens and the metadata service; :mod:`._obs`: the OBS look-alike serving node logs;
 - :mod:`._control` (in-process, :class:`EmulatorAPI`) and :mod:`._control_http` (``/_emulator/...``): the
   control surface;
 - :mod:`._http`: the socket side; :mod:`.cli`, :mod:`.connection`, :mod:`.pytest_plugin`: the ways in.
@@ -38,6 +38,7 @@ from . import (
     _iam,
     _identity,
     _job_runs_api,
+    _obs,
     _pending_items_api,
     _release_packages_api,
     _scripts_api,
@@ -54,6 +55,7 @@ from ._common import (
     ENDPOINT_JOB_RUN,
     ENDPOINT_JOB_STOP,
     ENDPOINT_METADATA_TOKEN,
+    ENDPOINT_OBS_OBJECT,
     ENDPOINT_PACKAGE_CREATE,
     ENDPOINT_PACKAGE_DETAIL,
     ENDPOINT_PACKAGES_DEPLOY,
@@ -104,6 +106,8 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/stop/?$"), ENDPOINT_JOB_STOP),
     ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/restart/?$"), ENDPOINT_JOB_RESTART),
     ("GET", re.compile(_FACTORY + r"/scripts/?$"), ENDPOINT_SCRIPTS_V2),
+    ("GET", re.compile(r"^/" + _obs.BUCKET + r"/.+$"), ENDPOINT_OBS_OBJECT),
+    ("HEAD", re.compile(r"^/" + _obs.BUCKET + r"/.+$"), ENDPOINT_OBS_OBJECT),
     ("POST", re.compile(_V1_SCRIPTS + r"/([^/]+)/execute/?$"), ENDPOINT_SCRIPT_EXECUTE),
     ("GET", re.compile(_V1_SCRIPTS + r"/([^/]+)/instances/([^/]+)/?$"), ENDPOINT_SCRIPT_RESULT),
     ("POST", re.compile(_V1_SCRIPTS + r"/([^/]+)/instances/([^/]+)/stop/?$"), ENDPOINT_SCRIPT_STOP),
@@ -171,6 +175,7 @@ OTHER_HANDLERS: dict[str, Callable[[State, Request], Response]] = {
     ENDPOINT_IAM_TOKENS: _iam.iam_tokens,
     ENDPOINT_SECURITYKEY: _iam.securitykey,
     ENDPOINT_METADATA_TOKEN: _iam.metadata_token,
+    ENDPOINT_OBS_OBJECT: _obs.obs_object,
 }
 
 

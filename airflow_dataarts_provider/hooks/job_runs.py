@@ -9,6 +9,7 @@ from airflow_dataarts_provider.hooks.base import DataArtsHookBase
 
 if TYPE_CHECKING:
     from airflow_dataarts_provider.core.job_runs.flows import Rerun
+    from airflow_dataarts_provider.core.job_runs.logs import LogTail
 
 
 class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
@@ -96,6 +97,14 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
 
         body = jobs.rerun_body(retry_location, node_name, job_param_version)
         return self._run(lambda ctx: job_flows.rerun_flow(ctx, job_name, instance_id, body), workspace)
+
+    def read_obs_log_tail(self, log_path: str, max_bytes: int = 64 * 1024) -> LogTail:
+        """The last ``max_bytes`` of a node's log (``obs://bucket/key``, a node's ``log_path``), read from
+        OBS (the connection's ``obs_endpoint``) with the connection's AK/SK, temporary or agency
+        credentials (not an IAM token: OBS needs a key to sign)."""
+        from airflow_dataarts_provider.core.job_runs.logs import log_tail_flow
+
+        return self._run(lambda ctx: log_tail_flow(ctx, log_path, max_bytes))
 
     async def astop_job_instance(
         self, job_name: str, instance_id: str, *, workspace: str | None = None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
-from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsError
 from airflow_dataarts_provider.core.protocol.request import name_segment
 from airflow_dataarts_provider.links.dataarts import DataArtsJobInstanceLink, push_job_instance_link
 from airflow_dataarts_provider.operators.remote_run import DataArtsRemoteRunOperator
@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at 
 
 #: Where Airflow 3.3's task state store keeps the started instance across tries and crashed workers.
 STATE_KEY = "dataarts_job_instance_id"
+#: Failed nodes whose logs are written to the task log, at most.
+MAX_LOGGED_NODES = 5
 
 
 class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
@@ -52,6 +54,9 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         state store (3.3), else the newest failed instance planned since the DAG run started.
     :param reattach: on lines without a task state store, adopt the instance of an earlier try (default
         True); False never adopts one (a retry after a lost worker then starts a new instance).
+    :param log_tail_bytes: when the instance fails, the last this many bytes of each failed node's log
+        are read from OBS and written to the task log (default 64 KiB; 0: off). An unreadable log is a
+        warning, never a failure of its own.
     """
 
     template_fields: Sequence[str] = ("dataarts_conn_id", "workspace", "job_name", "job_params")
@@ -65,9 +70,11 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         job_params: Any = None,
         retry_from_failure: bool = False,
         reattach: bool = True,
+        log_tail_bytes: int = jobs.DEFAULT_TAIL_BYTES,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.log_tail_bytes = log_tail_bytes
         self.job_name = job_name
         self.job_params = job_params
         self.retry_from_failure = retry_from_failure
@@ -162,6 +169,37 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
     def subject(self) -> str:
         return f"job {self.job_name!r}"
 
+    def report_failure(self, hook: DataArtsHook, instance_id: str) -> None:
+        """The end of each failed node's log (at most :data:`MAX_LOGGED_NODES`), read from OBS."""
+        if self.log_tail_bytes <= 0:
+            return
+        try:
+            shaped = hook.get_job_instance(self.job_name, instance_id, workspace=self.workspace)
+        except DataArtsError as exc:
+            self.log.warning(
+                "Could not read job %r instance %s to show its logs: %s", self.job_name, instance_id, exc
+            )
+            return
+        for node in jobs.failed_nodes(shaped)[:MAX_LOGGED_NODES]:
+            name, path = node.get("name"), node.get("log_path")
+            if not path:
+                continue
+            try:
+                tail = hook.read_obs_log_tail(str(path), self.log_tail_bytes)
+            except DataArtsError as exc:
+                self.log.warning("Could not read the log of node %r (%s): %s", name, path, exc)
+                continue
+            shown = "all" if tail.start == 0 else f"the last {tail.size - tail.start} of {tail.size} bytes"
+            self.log.info(
+                "----- DataArts node %r (%s): %s of %s -----\n%s\n----- end of node %r's log -----",
+                name,
+                node.get("status"),
+                shown,
+                path,
+                tail.text.rstrip("\n"),
+                name,
+            )
+
     def make_trigger(self, instance_id: str, wait: Wait) -> DataArtsRunTrigger:
         from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 
@@ -176,7 +214,7 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         hook.stop_job_instance(self.job_name, instance_id, workspace=self.workspace)
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
-        return self.complete_run(event)
+        return self.complete_run(event, context)
 
 
 def _try_number(context: Any) -> int:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
-from airflow_dataarts_provider.core.protocol.waiting import Condition
+from airflow_dataarts_provider.core.protocol.waiting import Condition, Step
 from airflow_dataarts_provider.version_compat import (
     AirflowException,
     AirflowTaskTimeout,
@@ -84,11 +84,19 @@ class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
                 wait,
                 trigger=(lambda: self.make_trigger(instance_id, wait)) if self.deferrable else None,
                 on_deadline=lambda step: self._on_deadline(hook, f"deadline reached; {step.message}"),
-                raise_step=raise_for_run,
+                raise_step=lambda step, log: self._raise_for(hook, step, log),
             )
         except AirflowTaskTimeout:  # execution_timeout in the worker
             self._stop(hook, "the task's execution_timeout passed")
             raise
+
+    def report_failure(self, hook: DataArtsHook, instance_id: str) -> None:
+        """Add to the task log what explains a failed run (nothing by default); never raises."""
+
+    def _raise_for(self, hook: DataArtsHook, step: Step, log: Any) -> None:
+        if step.action == "fail" and step.exception is None and self._instance_id is not None:
+            self.report_failure(hook, self._instance_id)
+        raise_for_run(step, log)
 
     def _on_deadline(self, hook: DataArtsHook, message: str) -> None:
         stopped = self.stop_on_timeout and self._stop(hook, "the deadline passed")
@@ -110,6 +118,10 @@ class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
         """The task was killed (or timed out) in the worker: stop the remote instance."""
         self._stop(self._hook(), "the task was killed")
 
-    def complete_run(self, event: Any) -> Any:
+    def complete_run(self, event: Any, context: Any) -> Any:
         """The value of a deferred wait's event (a failed run or a timeout fails the task)."""
+        failed = isinstance(event, dict) and (event.get("error") or {}).get("reason") == "failed"
+        instance_id = context["ti"].xcom_pull(task_ids=self.task_id, key="instance_id") if failed else None
+        if instance_id:
+            self.report_failure(self._hook(), str(instance_id))
         return run_event_result(event, self.log, self.subject())

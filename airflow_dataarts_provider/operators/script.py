@@ -163,7 +163,7 @@ class DataArtsRunScriptOperator(DataArtsRemoteRunOperator):
         hook.stop_script_instance(self.script_name, instance_id, workspace=self.workspace)
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
-        return self.output_of(self.complete_run(event))
+        return self.output_of(self.complete_run(event, context))
 
     def output_of(self, result: dict[str, Any]) -> dict[str, Any]:
         """The XCom of a finished run in ``result_format``; every cut said in the task log."""

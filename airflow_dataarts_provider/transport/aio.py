@@ -127,7 +127,7 @@ class AsyncTransport:
             request.method, request.url, headers=dict(request.headers), content=request.body or None
         ) as response:
             headers = {k.lower(): v for k, v in response.headers.items()}
-            buffer = self._bounds.buffer(headers)
+            buffer = self._bounds.buffer(headers, request.method)
             if buffer.feed(b""):
                 async for chunk in response.aiter_bytes(READ_CHUNK):
                     if not buffer.feed(chunk):

@@ -251,7 +251,7 @@ class SyncTransport:
         return HttpResponse(status=response.status_code, headers=headers, body=body)
 
     def _read(self, request: HttpRequest, response: requests.Response, headers: dict[str, str]) -> bytes:
-        buffer = self._bounds.buffer(headers)
+        buffer = self._bounds.buffer(headers, request.method)
         if buffer.feed(b""):
             for chunk in response.iter_content(READ_CHUNK):
                 if not buffer.feed(chunk):

@@ -14,7 +14,7 @@ import pytest
 from conftest import AIRFLOW_2, task_output
 from helpers.runs import execute_then_kill
 
-from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, Emulator
+from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, ENDPOINT_OBS_OBJECT, Emulator
 from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
 from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 
@@ -84,10 +84,28 @@ def test_failure_names_the_failed_node_and_its_log(
     text = task_output(capfd, caplog)
     (remote,) = emu.job_instances(JOB)
     assert f"instance {remote['instanceId']} ended with status 'fail'" in text
+    path = f"obs://dlf-log-emulator/{JOB}/{remote['instanceId']}/1/transform.log"
+    assert f"transform (fail, log {path})" in text
+    # the end of the failed node's log, read from OBS (the emulator checks the OBS signature)
     assert (
-        f"transform (fail, log obs://dlf-log-emulator/{JOB}/{remote['instanceId']}/1/transform.log)" in text
+        "----- DataArts node 'transform' (fail): the last 65536 of " in text
+        and f"bytes of {path} -----" in text
     )
+    assert "ERROR transform: DLI.0001 table dw.sales does not exist" in text
+    assert "----- end of node 'transform''s log -----" in text
     assert _counts(emu) == (1, 0)
+
+
+def test_an_unreadable_log_is_a_warning_and_the_job_failure_stays_the_error(
+    run_dag: Any, emu: Emulator, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.set_job(JOB, run_s=0.2, outcome="fail", nodes=["extract", "transform"], failing_node="transform")
+    emu.script_faults(ENDPOINT_OBS_OBJECT, [403] * 5)
+    dr = run_dag("dataarts_job_run_worker", emu, {"job_name": JOB}, **FAST)
+    assert _state(dr) == "failed"
+    text = task_output(capfd, caplog)
+    assert "Could not read the log of node 'transform'" in text and "HTTP 403" in text
+    assert "ended with status 'fail'; failed nodes: transform" in text
 
 
 @pytest.mark.parametrize("mode", ["worker", "deferrable"])

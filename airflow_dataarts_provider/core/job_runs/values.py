@@ -48,6 +48,8 @@ STATUS_PHASES: dict[str, Phase] = {
 
 PARAM_TYPES = ("variable", "constants")
 RETRY_LOCATIONS = ("error_node", "first_node", "specified_node")
+#: What the job operator reads of each failed node's log by default (``log_tail_bytes``).
+DEFAULT_TAIL_BYTES = 64 * 1024
 PARAM_VERSIONS = ("original_version", "latest_version")
 
 

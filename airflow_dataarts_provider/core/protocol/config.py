@@ -22,6 +22,8 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
   ``dlf_endpoint``              DataArts V1 (DLF job API) endpoint; default: ``host`` when set (an emulator
                                 or a proxy serving both API families), else the region table
                                 (``dayu-dlf.{region}.{domain}``)
+  ``obs_endpoint``              OBS endpoint for reading node logs; default: ``host`` when set (an emulator),
+                                else the region table (``obs.{region}.{domain}``)
   ``metadata_url``              ``agency`` only; default ``http://169.254.169.254/openstack/latest/securitykey``
                                 (``http`` allowed for 169.254.169.254 and loopback only)
   ``offset_mode``               ``auto`` (default), ``page``, ``record``
@@ -109,6 +111,7 @@ KNOWN_EXTRAS: frozenset[str] = frozenset(
         "domain_name",
         "iam_endpoint",
         "dlf_endpoint",
+        "obs_endpoint",
         "metadata_url",
         "offset_mode",
         "time_format",
@@ -145,6 +148,8 @@ class ClientConfig:
     iam_endpoint: str | None = None
     #: DataArts V1 (DLF job API) endpoint.
     dlf_endpoint: str = ""
+    #: OBS endpoint (node logs).
+    obs_endpoint: str = ""
     metadata_url: str | None = None
     offset_mode: OffsetMode = OffsetMode.AUTO
     time_format: str = DEFAULT_TIME_FORMAT
@@ -208,16 +213,11 @@ class ClientConfig:
                 raise DataArtsConfigError("port", "is set but host is empty", "a host with the port")
             endpoint = endpoints_for(region).dataarts
         auth_type: AuthType = choice("auth_type", extras.get("auth_type") or "aksk", AuthType)
-        dlf_value = extras.get("dlf_endpoint")
-        if dlf_value is not None:
-            dlf_endpoint = normalize_url("dlf_endpoint", dlf_value)
-        elif host is not None and host.strip():
-            dlf_endpoint = endpoint
-        else:
-            dlf_endpoint = endpoints_for(region).dlf
+        hosted = endpoint if host is not None and host.strip() else None
         return cls(
             endpoint=endpoint,
-            dlf_endpoint=dlf_endpoint,
+            dlf_endpoint=_service_endpoint(extras, "dlf_endpoint", hosted, endpoints_for(region).dlf),
+            obs_endpoint=_service_endpoint(extras, "obs_endpoint", hosted, endpoints_for(region).obs),
             region=region,
             project_id=project_id,
             workspace=validate_workspace(workspace_value) if workspace_value is not None else None,
@@ -226,6 +226,15 @@ class ClientConfig:
             **_tuning(extras),
             unknown_extras=tuple(sorted(k for k in extras.raw if k not in KNOWN_EXTRAS)),
         )
+
+
+def _service_endpoint(extras: _Extras, name: str, hosted: str | None, default: str) -> str:
+    """An extra endpoint (``dlf_endpoint``, ``obs_endpoint``): the extra, else ``host`` when it is set (an
+    emulator or a proxy serving every service), else the region table's."""
+    value = extras.get(name)
+    if value is not None:
+        return normalize_url(name, value)
+    return hosted or default
 
 
 class _Extras:

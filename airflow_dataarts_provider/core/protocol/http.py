@@ -84,9 +84,10 @@ class AnswerBounds:
     def deadline(self) -> float:
         return self.timeout[0] + self.timeout[1]
 
-    def buffer(self, headers: Mapping[str, str]) -> BodyBuffer:
-        """A buffer for the body of an answer with these (lower-cased) headers."""
-        return BodyBuffer(self.max_bytes, headers)
+    def buffer(self, headers: Mapping[str, str], method: str = "GET") -> BodyBuffer:
+        """A buffer for the body of an answer with these (lower-cased) headers (a ``HEAD`` answer's
+        ``Content-Length`` is the object's size, not a body)."""
+        return BodyBuffer(self.max_bytes, {} if method == "HEAD" else headers)
 
     def time_left(self, now: float, caller_deadline: float | None) -> tuple[float, bool]:
         """Seconds this exchange may take from ``now`` (monotonic), and whether the caller's deadline

@@ -65,6 +65,8 @@ class Endpoints:
     dataarts: str
     dlf: str
     iam: str
+    #: OBS, where DataArts writes node logs (``obs.{region}.{domain}``: wherever DataArts runs).
+    obs: str = ""
     unknown: tuple[str, ...] = ()
 
     @property
@@ -79,6 +81,7 @@ def endpoints_for(region: str) -> Endpoints:
         ("dataarts", "dayu", DATAARTS_REGIONS),
         ("dlf", "dayu-dlf", DLF_REGIONS),
         ("iam", "iam", IAM_REGIONS),
+        ("obs", "obs", DATAARTS_REGIONS),
     )
     urls = {name: f"https://{host}.{region}.{domain}" for name, host, _ in services}
     unknown = tuple(name for name, _, regions in services if region not in regions)

@@ -72,7 +72,9 @@ def test_unknown_region_keeps_the_pattern_and_says_so() -> None:
     unknown = endpoints_for("xx-middle-7")
     assert unknown.dataarts == "https://dayu.xx-middle-7.myhuaweicloud.com"
     assert unknown.iam == "https://iam.xx-middle-7.myhuaweicloud.com"
-    assert not unknown.known and set(unknown.unknown) == {"dataarts", "dlf", "iam"}
+    assert unknown.obs == "https://obs.xx-middle-7.myhuaweicloud.com"
+    assert not unknown.known and set(unknown.unknown) == {"dataarts", "dlf", "iam", "obs"}
+    assert endpoints_for("eu-west-101").obs == "https://obs.eu-west-101.myhuaweicloud.eu"
     note = pattern_note("xx-middle-7", {"dataarts": unknown.dataarts})
     assert "'xx-middle-7' is not in the provider's region table for dataarts" in note
     assert unknown.dataarts in note
