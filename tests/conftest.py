@@ -22,6 +22,8 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 AIRFLOW_2 = version("apache-airflow").startswith("2.")
 AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
+#: Airflow 3.3's task state store (a retry finds what an earlier try started); older lines have none.
+TASK_STATE_STORE = tuple(int(n) for n in version("apache-airflow").split(".")[:2]) >= (3, 3)
 # Airflow 3.0 renders task exceptions as Rich tracebacks: colour codes, frames, and messages wrapped at the
 # terminal width. Tests that look for a message in task output read it through plain_text().
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -6,12 +6,11 @@ started and stopped: exactly one started per task, whatever the retries."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import time
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, task_output
+from conftest import AIRFLOW_2, TASK_STATE_STORE, task_output
 from helpers.runs import execute_then_kill
 
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, ENDPOINT_OBS_OBJECT, Emulator
@@ -293,10 +292,6 @@ def test_held_failed_and_unknown_statuses(
         assert "is pause (held by an operator" in text
 
 
-#: Airflow 3.3 keeps the started instance in the task state store; older lines have none.
-STORE = not AIRFLOW_2 and importlib.util.find_spec("airflow.sdk.bases.resumablejobmixin") is not None
-
-
 @pytest.mark.parametrize("mode", ["worker", "deferrable"])
 def test_retry_from_failure_reruns_the_failed_instance_from_its_error_node(
     run_dag: Any,
@@ -334,4 +329,4 @@ def test_reattach_false_never_adopts_without_a_state_store(run_dag: Any, emu: Em
     emu.script_faults(ENDPOINT_JOB_INSTANCE, [503, 503])
     dr = run_dag("dataarts_job_run_worker_no_reattach", emu, {"job_name": JOB}, **FAST)
     assert _state(dr) == "success" and _ti(dr).try_number == 2
-    assert _counts(emu) == ((1, 0) if STORE else (2, 0))
+    assert _counts(emu) == ((1, 0) if TASK_STATE_STORE else (2, 0))

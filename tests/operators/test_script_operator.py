@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import AIRFLOW_2, connection_json, task_output
+from conftest import TASK_STATE_STORE, connection_json, task_output
 from helpers.runs import execute_then_kill
 
 from airflow_dataarts_provider.emulator import ENDPOINT_SCRIPT_EXECUTE, ENDPOINT_SCRIPT_RESULT, Emulator
@@ -31,8 +31,6 @@ FAST = {
     "max_requests_per_second": 0,
     "max_attempts": 2,
 }
-#: Airflow 3.3 keeps the started instance in the task state store; older lines have none.
-STORE = not AIRFLOW_2 and importlib.util.find_spec("airflow.sdk.bases.resumablejobmixin") is not None
 
 
 @pytest.fixture
@@ -177,7 +175,7 @@ def test_a_retry_re_attaches_on_3_3_and_starts_anew_elsewhere(run_dag: Any, emu:
     dr = run_dag(f"dataarts_script_run_{mode}_retry", emu, {"script_name": SCRIPT}, **FAST)
     ti = dr.get_task_instance("run")
     assert _state(dr) == "success" and ti.try_number == 2
-    assert _counts(emu) == ((1, 0) if STORE else (2, 0))
+    assert _counts(emu) == ((1, 0) if TASK_STATE_STORE else (2, 0))
 
 
 @pytest.mark.parametrize("idempotent", [False, True])
