@@ -6,7 +6,7 @@ import asyncio
 import functools
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import certifi
@@ -46,14 +46,37 @@ def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=verify if isinstance(verify, str) else certifi.where())
 
 
-async def within(awaitable: Awaitable[T], seconds: float) -> T:
-    """``awaitable``'s result, or :class:`asyncio.TimeoutError` after ``seconds``. On Python 3.11+ in the
-    awaiting task itself (``asyncio.timeout``); ``asyncio.wait_for`` there wraps every call in a new
-    task, which thousands of triggers checking at once pay for in event-loop lag (B4)."""
-    if hasattr(asyncio, "timeout"):
-        async with asyncio.timeout(seconds):
-            return await awaitable
-    return await asyncio.wait_for(awaitable, seconds)  # Python 3.10
+class within:
+    """``async with within(seconds):`` the block is cancelled after ``seconds`` and
+    :class:`asyncio.TimeoutError` raised, in the awaiting task itself (``asyncio.timeout`` on Python
+    3.11+: ``asyncio.wait_for`` wraps every call in a new task and a coroutine, which thousands of
+    triggers checking at once pay for in memory and event-loop lag, B4); the same with a timer on 3.10."""
+
+    __slots__ = ("_fired", "_handle", "_scope", "_seconds", "_task")
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._scope: Any = asyncio.timeout(seconds) if hasattr(asyncio, "timeout") else None
+        self._fired = False
+
+    async def __aenter__(self) -> None:
+        if self._scope is not None:
+            await self._scope.__aenter__()
+            return
+        self._task = asyncio.current_task()  # Python 3.10
+        self._handle = asyncio.get_running_loop().call_later(self._seconds, self._fire)
+
+    def _fire(self) -> None:
+        self._fired = True
+        self._task.cancel()  # type: ignore[union-attr]
+
+    async def __aexit__(self, kind: Any, exc: Any, tb: Any) -> bool | None:
+        if self._scope is not None:
+            return await self._scope.__aexit__(kind, exc, tb)  # type: ignore[no-any-return]
+        self._handle.cancel()
+        if self._fired and kind is asyncio.CancelledError:
+            raise asyncio.TimeoutError from exc
+        return None
 
 
 class AsyncTransport:
@@ -108,7 +131,8 @@ class AsyncTransport:
         if seconds <= 0:
             raise late_error(request, self._bounds, True, sent=False)
         try:
-            return await within(self._exchange(request), seconds)
+            async with within(seconds):
+                return await self._exchange(request)
         except asyncio.TimeoutError:
             raise late_error(request, self._bounds, by_caller) from None
         except httpx.TimeoutException as exc:

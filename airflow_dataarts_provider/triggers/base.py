@@ -91,7 +91,8 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
                 bound = check_deadline(self.deadline, started) - started
                 outcome: CheckResult | DataArtsError
                 try:
-                    outcome = await within(self.check(hook, condition), bound)
+                    async with within(bound):
+                        outcome = await self.check(hook, condition)
                 except asyncio.TimeoutError:
                     late = f"{waiting_message}; a check still ran after {bound:.1f}s"
                     yield self._timeout_event(waiting, late)
