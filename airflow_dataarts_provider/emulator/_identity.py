@@ -30,12 +30,12 @@ def auth_error(st: State, req: Request, detail: str) -> Response:
     return gateway_error(req, 401, "APIGW.0301", f"Incorrect IAM authentication information: {detail}")
 
 
-# Over 60 lines on purpose: the gateway's checks in the order it makes them (token or signature, date,
-# lockout), read top to bottom; split, the order would be spread over helpers.
 def authenticate(
     st: State, req: Request, query_pairs: list[tuple[str, str]]
 ) -> tuple[str, str | None] | Response:
-    """Return ``(user_name, token_project_id)`` or an error response."""
+    """Return ``(user_name, token_project_id)`` or an error response. The gateway's checks, in its
+    order: an IAM token; else the AK (lockout, permanent or temporary with its token), the date, the
+    signature."""
     token = req.header("x-auth-token")
     if token:
         with st.lock:
@@ -50,40 +50,14 @@ def authenticate(
     auth = _signing.parse_authorization(authorization)
     if auth is None:
         return auth_error(st, req, f"the Authorization header is malformed (expected {_signing.ALGORITHM})")
-    with st.lock:
-        permanent = st.credentials.get(auth.access)
-        temporary = st.temp_credentials.get(auth.access)
-        locked_until = st.aksk_locked_until.get(auth.access, 0.0)
-    if locked_until > time.time():
-        return auth_error(st, req, "the AK/SK pair is locked after too many failed signature checks")
-    security_token = req.header("x-security-token")
-    if permanent is not None:
-        if security_token:
-            return auth_error(st, req, "a security token was sent with a permanent AK")
-        sk, user_name = permanent.sk, permanent.user_name
-    elif temporary is not None:
-        if not security_token or not secrets.compare_digest(security_token, temporary.security_token):
-            return auth_error(st, req, "the security token is missing or does not match the AK")
-        if "x-security-token" not in auth.signed_headers:
-            return auth_error(st, req, "X-Security-Token must be a signed header")
-        if temporary.expires_at <= time.time():
-            return auth_error(st, req, "the security token has expired")
-        sk, user_name = temporary.sk, temporary.user_name
-    else:
-        return auth_error(st, req, f"the access key {auth.access} does not exist")
+    owner = _key_owner(st, req, auth)
+    if isinstance(owner, Response):
+        return owner
+    sk, user_name = owner
     sdk_date = req.header("x-sdk-date")
-    date = _signing.parse_sdk_date(sdk_date) if sdk_date else None
-    if date is None or sdk_date is None:
-        return auth_error(st, req, "X-Sdk-Date is missing or not in the format YYYYMMDDTHHMMSSZ")
-    skew = abs((datetime.now(timezone.utc) - date).total_seconds())
-    if skew > st.config.max_clock_skew_s:
-        return auth_error(
-            st,
-            req,
-            f"the request date is out of range: X-Sdk-Date {sdk_date} differs from the server time "
-            f"{datetime.now(timezone.utc).strftime(_signing.DATE_FORMAT)} by more than "
-            f"{int(st.config.max_clock_skew_s // 60)} minutes",
-        )
+    late = _date_problem(st, sdk_date)
+    if late is not None or sdk_date is None:
+        return auth_error(st, req, late or "X-Sdk-Date is missing")
     canonical = _signing.canonical_request(
         req.method, req.raw_path, query_pairs, req.headers, auth.signed_headers, req.body
     )
@@ -102,6 +76,45 @@ def authenticate(
     with st.lock:
         st.aksk_failures.pop(auth.access, None)
     return user_name, None
+
+
+def _key_owner(st: State, req: Request, auth: _signing.AuthorizationHeader) -> tuple[str, str] | Response:
+    """``(SK, user name)`` of the request's AK (permanent, or temporary with its security token)."""
+    with st.lock:
+        permanent = st.credentials.get(auth.access)
+        temporary = st.temp_credentials.get(auth.access)
+        locked_until = st.aksk_locked_until.get(auth.access, 0.0)
+    if locked_until > time.time():
+        return auth_error(st, req, "the AK/SK pair is locked after too many failed signature checks")
+    security_token = req.header("x-security-token")
+    if permanent is not None:
+        if security_token:
+            return auth_error(st, req, "a security token was sent with a permanent AK")
+        return permanent.sk, permanent.user_name
+    if temporary is None:
+        return auth_error(st, req, f"the access key {auth.access} does not exist")
+    if not security_token or not secrets.compare_digest(security_token, temporary.security_token):
+        return auth_error(st, req, "the security token is missing or does not match the AK")
+    if "x-security-token" not in auth.signed_headers:
+        return auth_error(st, req, "X-Security-Token must be a signed header")
+    if temporary.expires_at <= time.time():
+        return auth_error(st, req, "the security token has expired")
+    return temporary.sk, temporary.user_name
+
+
+def _date_problem(st: State, sdk_date: str | None) -> str | None:
+    """Why ``X-Sdk-Date`` is refused (missing, malformed, beyond the clock-skew window), or None."""
+    date = _signing.parse_sdk_date(sdk_date) if sdk_date else None
+    if date is None:
+        return "X-Sdk-Date is missing or not in the format YYYYMMDDTHHMMSSZ"
+    skew = abs((datetime.now(timezone.utc) - date).total_seconds())
+    if skew <= st.config.max_clock_skew_s:
+        return None
+    now = datetime.now(timezone.utc).strftime(_signing.DATE_FORMAT)
+    return (
+        f"the request date is out of range: X-Sdk-Date {sdk_date} differs from the server time "
+        f"{now} by more than {int(st.config.max_clock_skew_s // 60)} minutes"
+    )
 
 
 def note_aksk_failure(st: State, ak: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import _release_packages
 from ._common import (
@@ -66,13 +66,37 @@ def create_package(st: State, req: Request, path_project: str, workspace: str) -
     return json_response(200, {"package_name": package_name, "release_package_id": package_id})
 
 
-# Over 60 lines on purpose: one handler validating every filter of the documented body, in the
-# documented order, then paging; each check is two lines.
 def list_packages(st: State, req: Request, path_project: str, workspace: str) -> Response:
     body = json_body(req)
-    key_word = opt_str(body, "key_word")
-    apply_user_name = opt_str(body, "apply_user_name")
-    deploy_user_name = opt_str(body, "deploy_user_name")
+    filters = _package_filters(body)
+    direction = (opt_str(body, "sorted_direction") or "desc").lower()
+    if direction not in ("asc", "desc"):
+        raise invalid("sorted_direction", "asc or desc")
+    order_column = opt_str(body, "order_column") or "apply_timestamp"
+    if order_column not in ("apply_timestamp", "deploy_timestamp"):
+        raise invalid("order_column", "apply_timestamp or deploy_timestamp")
+    limit, offset = _page_arguments(st, body)
+
+    def sort_key(p: ReleasePackage) -> tuple[int, int]:
+        value = p.apply_timestamp if order_column == "apply_timestamp" else p.deploy_timestamp
+        return (-1 if value is None else value, int(p.package_id))
+
+    with st.lock:
+        selected = [
+            p
+            for p in st.packages.values()
+            if p.workspace_id == workspace
+            and not p.delete_flag
+            and _release_packages.matches_filters(p, **filters)
+        ]
+        selected.sort(key=sort_key, reverse=direction == "desc")
+        start = offset * limit if st.config.offset_mode == "page" else offset
+        page = [p.to_api(path_project) for p in selected[start : start + limit]]
+    return json_response(200, {"data": page, "total": len(selected)})
+
+
+def _package_filters(body: dict[str, Any]) -> dict[str, Any]:
+    """The documented filters of the package listing, each checked, as ``matches_filters`` takes them."""
     times: dict[str, int | None] = {}
     for name in ("apply_begin_time", "apply_end_time", "deploy_begin_time", "deploy_end_time"):
         value = body.get(name)
@@ -82,25 +106,29 @@ def list_packages(st: State, req: Request, path_project: str, workspace: str) ->
 
     def str_list(name: str) -> list[str] | None:
         value = body.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise invalid(name, "a list of strings is required")
         return value
 
-    apply_names, deploy_names = str_list("apply_user_name_filter"), str_list("deploy_user_name_filter")
     statuses = body.get("deploy_status_filter")
     if statuses is not None and (
         not isinstance(statuses, list)
         or not all(is_int(v) and v in _release_packages.DEPLOY_STATUSES for v in statuses)
     ):
         raise invalid("deploy_status_filter", "a list of 1, 2, 3, 5 is required")
-    direction = (opt_str(body, "sorted_direction") or "desc").lower()
-    if direction not in ("asc", "desc"):
-        raise invalid("sorted_direction", "asc or desc")
-    order_column = opt_str(body, "order_column") or "apply_timestamp"
-    if order_column not in ("apply_timestamp", "deploy_timestamp"):
-        raise invalid("order_column", "apply_timestamp or deploy_timestamp")
+    return {
+        "key_word": opt_str(body, "key_word"),
+        "apply_user_name": opt_str(body, "apply_user_name"),
+        "deploy_user_name": opt_str(body, "deploy_user_name"),
+        "times": times,
+        "apply_user_names": str_list("apply_user_name_filter"),
+        "deploy_user_names": str_list("deploy_user_name_filter"),
+        "statuses": statuses,
+    }
+
+
+def _page_arguments(st: State, body: dict[str, Any]) -> tuple[int, int]:
+    """``(limit, offset)``; an over-large limit is refused, or capped when the emulator is told to."""
     limit, offset = body.get("limit", 10), body.get("offset", 0)
     maximum = st.config.release_list_max_limit
     if is_int(limit) and limit > maximum and st.config.release_list_over_limit == "cap":
@@ -109,32 +137,7 @@ def list_packages(st: State, req: Request, path_project: str, workspace: str) ->
         raise invalid("limit", f"an integer 1..{maximum} is required")
     if not is_int(offset) or offset < 0:
         raise invalid("offset", "an integer >= 0 is required")
-    with st.lock:
-        selected = [
-            p
-            for p in st.packages.values()
-            if p.workspace_id == workspace
-            and not p.delete_flag
-            and _release_packages.matches_filters(
-                p,
-                key_word=key_word,
-                apply_user_name=apply_user_name,
-                deploy_user_name=deploy_user_name,
-                times=times,
-                apply_user_names=apply_names,
-                deploy_user_names=deploy_names,
-                statuses=statuses,
-            )
-        ]
-
-        def sort_key(p: ReleasePackage) -> tuple[int, int]:
-            value = p.apply_timestamp if order_column == "apply_timestamp" else p.deploy_timestamp
-            return (-1 if value is None else value, int(p.package_id))
-
-        selected.sort(key=sort_key, reverse=direction == "desc")
-        start = offset * limit if st.config.offset_mode == "page" else offset
-        page = [p.to_api(path_project) for p in selected[start : start + limit]]
-    return json_response(200, {"data": page, "total": len(selected)})
+    return limit, offset
 
 
 def _package_in(st: State, workspace: str, package_id: str, *, cancelled_ok: bool = False) -> ReleasePackage:

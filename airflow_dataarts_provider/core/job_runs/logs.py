@@ -18,7 +18,7 @@ from airflow_dataarts_provider.core.protocol.engine import (
 )
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsResponseError
 from airflow_dataarts_provider.core.protocol.http import HttpResponse
-from airflow_dataarts_provider.core.protocol.request import check_int
+from airflow_dataarts_provider.core.protocol.values import check_int
 
 
 @dataclass(frozen=True)

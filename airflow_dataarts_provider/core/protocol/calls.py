@@ -12,7 +12,8 @@ from airflow_dataarts_provider.core.protocol.config import ClientConfig
 from airflow_dataarts_provider.core.protocol.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.protocol.http import HttpResponse
 from airflow_dataarts_provider.core.protocol.pages import Page
-from airflow_dataarts_provider.core.protocol.request import api_path, check_int
+from airflow_dataarts_provider.core.protocol.request import api_path
+from airflow_dataarts_provider.core.protocol.values import check_int
 
 R = TypeVar("R")
 

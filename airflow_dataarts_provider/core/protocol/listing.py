@@ -13,10 +13,8 @@ from airflow_dataarts_provider.core.protocol.effects import Emit, Flow, Parallel
 from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.core.protocol.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.protocol.pages import Page
-from airflow_dataarts_provider.core.protocol.pagination import (
-    ListingWalk,
-    PageRequest,
-)
+from airflow_dataarts_provider.core.protocol.pagination import ListingWalk
+from airflow_dataarts_provider.core.protocol.pagination_terms import PageRequest
 from airflow_dataarts_provider.core.protocol.state import STATE
 
 

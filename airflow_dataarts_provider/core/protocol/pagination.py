@@ -41,39 +41,24 @@ Guarantees, when the walk ends normally (not by ``max_items``):
   claim. With ``total`` absent, a wrong fixed ``offset_mode`` (or a stale ``known_mode``) cannot be
   detected when the server answers an empty page."""
 
-# Over 400 lines on purpose: as in h11, one module owns every state change of the walk (passes,
-# restarts, offset detection, the end), so that no transition can be read or made anywhere else.
-
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from airflow_dataarts_provider.core.protocol.enums import PAGE_SIZE_MAX, OffsetMode
+from airflow_dataarts_provider.core.protocol.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.protocol.errors import (
-    DataArtsConfigError,
     DataArtsPaginationError,
 )
 from airflow_dataarts_provider.core.protocol.pages import Page
-
-#: An :class:`~.enums.OffsetMode` by its value (the walk takes plain text).
-OffsetModeValue = Literal["auto", "page", "record"]
-
-
-OffsetSemantics = Literal["page", "record"]
-
-
-#: Absolute cap on requests per walk (restarts included): 1000 pages of 100 = 100 000 items.
-DEFAULT_MAX_PAGES = 1000
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    """The next request to send: query parameters ``limit`` and ``offset``."""
-
-    limit: int
-    offset: int
+from airflow_dataarts_provider.core.protocol.pagination_terms import (
+    DEFAULT_MAX_PAGES,
+    OffsetModeValue,
+    OffsetSemantics,
+    PageRequest,
+    check_walk_arguments,
+    some_ids,
+)
 
 
 class _Disturbed(Exception):
@@ -97,7 +82,7 @@ class ListingWalk:
         max_restarts: int = 2,
         id_key: str = "pending_item_id",
     ) -> None:
-        _check_walk_arguments(page_size, offset_mode, known_mode, max_pages, max_items, max_restarts)
+        check_walk_arguments(page_size, offset_mode, known_mode, max_pages, max_items, max_restarts)
         self._limit = page_size
         self._offset_mode: OffsetModeValue = offset_mode
         self._max_pages = max_pages
@@ -295,7 +280,7 @@ class ListingWalk:
         if repeats:
             # A page that repeats a row hides another one (rows shifted while it was read): counting
             # it as `limit` rows would return a listing one short of `total` as complete.
-            raise _Disturbed(f"the page at offset {offset} lists {_some(repeats)} more than once")
+            raise _Disturbed(f"the page at offset {offset} lists {some_ids(repeats)} more than once")
         if first:
             rows = len(ids)
             self._first_ids = ids
@@ -314,7 +299,7 @@ class ListingWalk:
             if repeated:
                 raise _Disturbed(
                     f"{len(repeated)} of the {len(ids)} items at offset {offset} were already"
-                    f" listed in this pass ({_some(repeated)}; rows were inserted, or the server ignores"
+                    f" listed in this pass ({some_ids(repeated)}; rows were inserted, or the server ignores"
                     f" 'offset' or uses other offset semantics than {self._semantics()!r})"
                 )
             rows = self._rows + len(ids)
@@ -404,39 +389,3 @@ class ListingWalk:
             self._mode = None  # a cached known_mode may be stale: detect again
         self._reset_pass()
         return []
-
-
-def _check_walk_arguments(  # noqa: PLR0917 - the walk's own arguments, in order
-    page_size: int,
-    offset_mode: str,
-    known_mode: str | None,
-    max_pages: int,
-    max_items: int | None,
-    max_restarts: int,
-) -> None:
-    """Refuse a walk's arguments before any request (:class:`DataArtsConfigError` naming the field)."""
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise DataArtsConfigError(
-            "page_size", f"{page_size!r} is not a positive integer", f"1..{PAGE_SIZE_MAX}"
-        )
-    if page_size > PAGE_SIZE_MAX:
-        raise DataArtsConfigError("page_size", f"{page_size} exceeds the API maximum", f"1..{PAGE_SIZE_MAX}")
-    allowed = [m.value for m in OffsetMode]
-    if offset_mode not in allowed:
-        raise DataArtsConfigError("offset_mode", f"{offset_mode!r} is unknown", ", ".join(allowed))
-    if known_mode not in (None, "page", "record"):
-        raise DataArtsConfigError("known_mode", f"{known_mode!r} is unknown", "page, record, None")
-    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
-        raise DataArtsConfigError("max_pages", f"{max_pages!r} is not a positive integer")
-    if max_items is not None and (
-        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
-    ):
-        raise DataArtsConfigError("max_items", f"{max_items!r} is not a non-negative integer or None")
-    if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
-        raise DataArtsConfigError("max_restarts", f"{max_restarts!r} is not a non-negative integer")
-
-
-def _some(ids: list[str], limit: int = 5) -> str:
-    """Ids for an error message: the first few, and how many more."""
-    shown = ", ".join(repr(i) for i in ids[:limit])
-    return f"{shown} and {len(ids) - limit} more" if len(ids) > limit else shown

@@ -121,15 +121,6 @@ def build_request(  # noqa: PLR0917 - mirrors the request line
     raise DataArtsConfigError("credentials", f"unsupported type {type(credentials).__name__}")
 
 
-def check_int(field: str, value: object, minimum: int, maximum: int | None) -> int:
-    allowed = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DataArtsConfigError(field, f"wrong type {type(value).__name__} ({value!r})", allowed)
-    if value < minimum or (maximum is not None and value > maximum):
-        raise DataArtsConfigError(field, f"{value} is out of range", allowed)
-    return value
-
-
 def resolve_workspace(config: ClientConfig, workspace: str | None) -> str:
     """The workspace a DataArts Factory call runs in (argument, else the connection's), validated."""
     chosen = workspace if workspace is not None else config.workspace

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from airflow_dataarts_provider.core.protocol.auth import CredentialCache, MetadataSessions
-from airflow_dataarts_provider.core.protocol.pagination import OffsetSemantics
+from airflow_dataarts_provider.core.protocol.pagination_terms import OffsetSemantics
 from airflow_dataarts_provider.core.protocol.ratelimit import Limiters
 
 

@@ -275,6 +275,16 @@ def parse_rate_limit_backend(value: object) -> str:
     return text
 
 
+def check_int(field: str, value: object, minimum: int, maximum: int | None) -> int:
+    """An integer in ``[minimum, maximum]`` (booleans refused), or an error naming ``field``."""
+    allowed = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DataArtsConfigError(field, f"wrong type {type(value).__name__} ({value!r})", allowed)
+    if value < minimum or (maximum is not None and value > maximum):
+        raise DataArtsConfigError(field, f"{value} is out of range", allowed)
+    return value
+
+
 def choice(field: str, value: object, enum_cls: type[AuthType] | type[OffsetMode]) -> Any:
     allowed = ", ".join(m.value for m in enum_cls)
     if isinstance(value, enum_cls):

@@ -16,7 +16,8 @@ from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsPaginationError,
 )
 from airflow_dataarts_provider.core.protocol.pages import Page
-from airflow_dataarts_provider.core.protocol.pagination import ListingWalk, PageRequest
+from airflow_dataarts_provider.core.protocol.pagination import ListingWalk
+from airflow_dataarts_provider.core.protocol.pagination_terms import PageRequest
 
 LOOP_GUARD = 20_000
 
@@ -392,8 +393,9 @@ def test_protocol_misuse() -> None:
     ],
 )
 def test_invalid_configuration(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(DataArtsConfigError):
+    with pytest.raises(DataArtsConfigError) as error:
         ListingWalk(**kwargs)
+    assert error.value.field == next(iter(kwargs))  # the error names the argument
 
 
 def test_custom_id_key_for_other_listings() -> None:
