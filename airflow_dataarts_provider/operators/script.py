@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsUnknownOutcomeError
 from airflow_dataarts_provider.core.protocol.request import name_segment
+from airflow_dataarts_provider.core.protocol.values import check_int
 from airflow_dataarts_provider.core.scripts import values as scripts
 from airflow_dataarts_provider.core.scripts.conditions import ScriptInstanceCondition
 from airflow_dataarts_provider.links.dataarts import DataArtsScriptLink, push_script_link
@@ -85,8 +86,7 @@ class DataArtsRunScriptOperator(DataArtsRemoteRunOperator):
                 raise DataArtsConfigError(
                     "result_format", f"{self.result_format!r} is unknown", ", ".join(RESULT_FORMATS)
                 )
-            if isinstance(self.max_rows, bool) or not isinstance(self.max_rows, int) or self.max_rows < 0:
-                raise DataArtsConfigError("max_rows", f"{self.max_rows!r}", "an integer >= 0")
+            check_int("max_rows", self.max_rows, 0, None)
         except DataArtsConfigError as exc:
             raise AirflowFailException(str(exc)) from exc
 
@@ -218,13 +218,9 @@ class DataArtsScriptCheckOperator(DataArtsRunScriptOperator):
 
     def output_of(self, result: dict[str, Any]) -> dict[str, Any]:
         output = super().output_of(result)
-        sets = output.get("results") or []
-        if not sets or not sets[0]["rows"]:
+        row, failing = scripts.first_row_check(output.get("results") or [])
+        if row is None:
             raise AirflowException(f"Check failed: {self.subject()} returned no rows")
-        row = dict(
-            zip(sets[0]["columns"] or range(len(sets[0]["rows"][0])), sets[0]["rows"][0], strict=False)
-        )
-        failing = [str(name) for name, value in row.items() if not _true(value)]
         if failing:
             raise AirflowException(
                 f"Check failed: {self.subject()} instance {output['instance_id']}: false in"
@@ -232,18 +228,3 @@ class DataArtsScriptCheckOperator(DataArtsRunScriptOperator):
             )
         self.log.info("Check passed: %s first row %s", self.subject(), row)
         return row
-
-
-_FALSE_TEXT = frozenset({"", "0", "0.0", "false", "f", "no", "n", "off", "null", "none"})
-
-
-def _true(value: object) -> bool:
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _FALSE_TEXT:
-            return False
-        try:
-            return float(text) != 0
-        except ValueError:
-            return True
-    return bool(value)

@@ -7,17 +7,13 @@ per combination. Absent conf keys render as ``None``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-try:  # Airflow 3
-    from airflow.sdk import DAG
-except ImportError:  # Airflow 2.11
-    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+from helpers.dags import DAG, START, conf
 
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 #: The data interval of a run is the 7 days before its logical date (DeltaDataIntervalTimetable).
 LIST_SCHEDULE = timedelta(days=7)
 # Timeouts count from the task start, which dag.test() sets 1-5 s before execute() (more on a busy
@@ -26,10 +22,6 @@ LIST_SCHEDULE = timedelta(days=7)
 SENSOR_TIMEOUT_S = 60.0
 SENSOR_SHORT_TIMEOUT_S = 12.0  # loaded 2-core CI cells took 4.8 s and 8 s from task start to execute()
 SENSOR_POKE_INTERVAL_S = 0.5
-
-
-def conf(key: str) -> str:
-    return "{{ dag_run.conf.get('" + key + "') }}"
 
 
 with DAG(

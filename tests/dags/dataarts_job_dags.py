@@ -4,35 +4,16 @@ waiting, retries, timeouts) gets one DAG per combination."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-try:  # Airflow 3
-    from airflow.sdk import DAG
-except ImportError:  # Airflow 2.11
-    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+from helpers.dags import conf, manual_dag
 
 from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
 from airflow_dataarts_provider.sensors.job import DataArtsJobInstanceSensor
 
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 JOB_POLL_S = 0.2
 JOB_TIMEOUT_S = 20.0  # runs that must finish
 JOB_SHORT_TIMEOUT_S = 1.5  # runs that must time out
-
-
-def conf(key: str) -> str:
-    return "{{ dag_run.conf.get('" + key + "') }}"
-
-
-def _dag(dag_id: str, retries: int = 0) -> DAG:
-    return DAG(
-        dag_id=dag_id,
-        schedule=None,
-        start_date=START,
-        catchup=False,
-        render_template_as_native_obj=True,
-        default_args={"retries": retries, "retry_delay": timedelta(seconds=0)},
-    )
 
 
 def _run(**kwargs: object) -> DataArtsRunJobOperator:
@@ -48,26 +29,26 @@ def _run(**kwargs: object) -> DataArtsRunJobOperator:
 
 
 for _mode, _deferrable in (("worker", False), ("deferrable", True)):
-    with _dag(f"dataarts_job_run_{_mode}"):
+    with manual_dag(f"dataarts_job_run_{_mode}"):
         _run(deferrable=_deferrable)
-    with _dag(f"dataarts_job_run_{_mode}_short"):
+    with manual_dag(f"dataarts_job_run_{_mode}_short"):
         _run(deferrable=_deferrable, timeout=JOB_SHORT_TIMEOUT_S)
-    with _dag(f"dataarts_job_run_{_mode}_retry", retries=1):
+    with manual_dag(f"dataarts_job_run_{_mode}_retry", retries=1):
         _run(deferrable=_deferrable, max_consecutive_failures=0)
-    with _dag(f"dataarts_job_run_{_mode}_exec_timeout"):
+    with manual_dag(f"dataarts_job_run_{_mode}_exec_timeout"):
         _run(deferrable=_deferrable, timeout=None, execution_timeout=timedelta(seconds=JOB_SHORT_TIMEOUT_S))
 
-    with _dag(f"dataarts_job_run_{_mode}_repair", retries=1):
+    with manual_dag(f"dataarts_job_run_{_mode}_repair", retries=1):
         _run(deferrable=_deferrable, retry_from_failure=True)
 
-with _dag("dataarts_job_run_worker_no_reattach", retries=1):
+with manual_dag("dataarts_job_run_worker_no_reattach", retries=1):
     _run(reattach=False, max_consecutive_failures=0)
 
-with _dag("dataarts_job_run_nowait"):
+with manual_dag("dataarts_job_run_nowait"):
     _run(wait_for_completion=False)
 
 for _mode in ("poke", "reschedule", "deferrable"):
-    with _dag(f"dataarts_job_sensor_{_mode}"):
+    with manual_dag(f"dataarts_job_sensor_{_mode}"):
         DataArtsJobInstanceSensor(
             task_id="s",
             job_name=conf("job_name"),

@@ -8,12 +8,7 @@ deferrable, soft_fail, wait_for_completion) gets one DAG per combination.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
-try:  # Airflow 3
-    from airflow.sdk import DAG
-except ImportError:  # Airflow 2.11
-    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+from helpers.dags import conf, manual_dag
 
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 from airflow_dataarts_provider.operators.release_package import (
@@ -22,26 +17,10 @@ from airflow_dataarts_provider.operators.release_package import (
 )
 from airflow_dataarts_provider.sensors.release_package import DataArtsReleasePackageSensor
 
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 REL_SENSOR_TIMEOUT_S = 60.0  # sensors that must succeed (see dataarts_acceptance_dags)
 REL_SENSOR_SHORT_TIMEOUT_S = 7.0  # the "_short" and "_soft" variants: tests that wait for the deadline
 REL_POKE_INTERVAL_S = 0.5
 REL_WAIT_TIMEOUT_S = 10.0
-
-
-def conf(key: str) -> str:
-    return "{{ dag_run.conf.get('" + key + "') }}"
-
-
-def _dag(dag_id: str, retries: int = 0) -> DAG:
-    return DAG(
-        dag_id=dag_id,
-        schedule=None,
-        start_date=START,
-        catchup=False,
-        render_template_as_native_obj=True,
-        default_args={"retries": retries, "retry_delay": timedelta(seconds=0)},
-    )
 
 
 def _create(task_id: str = "c", **kwargs: object) -> DataArtsCreateReleasePackageOperator:
@@ -58,16 +37,16 @@ def _create(task_id: str = "c", **kwargs: object) -> DataArtsCreateReleasePackag
 
 
 # ---------------------------------------------------------------- create
-with _dag("dataarts_release_create"):
+with manual_dag("dataarts_release_create"):
     _create()
 
-with _dag("dataarts_release_create_fail"):
+with manual_dag("dataarts_release_create_fail"):
     _create(if_nothing_pending="fail")
 
-with _dag("dataarts_release_create_retry", retries=1):
+with manual_dag("dataarts_release_create_retry", retries=1):
     _create()
 
-with _dag("dataarts_release_list_create"):
+with manual_dag("dataarts_release_list_create"):
     _listed = DataArtsListPendingItemsOperator(
         task_id="list",
         item_name=conf("item_name"),
@@ -81,7 +60,7 @@ for _name, _wait, _deferrable in (
     ("poke", True, False),
     ("deferrable", True, True),
 ):
-    with _dag(f"dataarts_release_deploy_{_name}"):
+    with manual_dag(f"dataarts_release_deploy_{_name}"):
         DataArtsDeployReleasePackageOperator(
             task_id="d",
             package_ids=conf("package_ids"),
@@ -96,7 +75,7 @@ for _name, _wait, _deferrable in (
 # ---------------------------------------------------------------- sensor
 for _mode in ("poke", "reschedule", "deferrable"):
     for _variant in ("", "_short", "_soft"):
-        with _dag(f"dataarts_release_sensor_{_mode}{_variant}"):
+        with manual_dag(f"dataarts_release_sensor_{_mode}{_variant}"):
             DataArtsReleasePackageSensor(
                 task_id="s",
                 package_id=conf("package_id"),
@@ -109,7 +88,7 @@ for _mode in ("poke", "reschedule", "deferrable"):
             )
 
 # ---------------------------------------------------------------- the whole pipeline
-with _dag("dataarts_release_pipeline"):
+with manual_dag("dataarts_release_pipeline"):
     _package = _create(task_id="package", if_nothing_pending="fail")
     _deploy = DataArtsDeployReleasePackageOperator(task_id="deploy", package_ids=_package.output)
     _wait = DataArtsReleasePackageSensor(

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import importlib.util
-from datetime import datetime, timezone
 from pathlib import Path
+
+from helpers.dags import START, conf
 
 try:  # Airflow 3
     from airflow.sdk import DAG, task
@@ -22,14 +23,9 @@ except ImportError:  # Airflow 2.11
 from airflow_dataarts_provider.operators.pending_items import DataArtsListPendingItemsOperator
 from airflow_dataarts_provider.sensors.pending_items import DataArtsPendingItemsSensor
 
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 RESCHEDULE_TIMEOUT_S = 6.0  # a reschedule cycle of dag.test() takes over 1 s on 3.1
 RESCHEDULE_POKE_S = 0.4
-
-
-def _conf(key: str) -> str:
-    return "{{ dag_run.conf.get('" + key + "') }}"
 
 
 with DAG(
@@ -40,9 +36,7 @@ with DAG(
     render_template_as_native_obj=True,
     default_args={"retries": 0},
 ):
-    DataArtsListPendingItemsOperator(
-        task_id="list", item_name=_conf("item_name"), max_items=_conf("max_items")
-    )
+    DataArtsListPendingItemsOperator(task_id="list", item_name=conf("item_name"), max_items=conf("max_items"))
 
 
 with DAG(
@@ -82,7 +76,7 @@ with DAG(
 ):
     DataArtsPendingItemsSensor(
         task_id="s",
-        task_names=_conf("names"),
+        task_names=conf("names"),
         mode="reschedule",
         poke_interval=RESCHEDULE_POKE_S,
         timeout=RESCHEDULE_TIMEOUT_S,

@@ -4,37 +4,16 @@ timeouts, idempotence) gets one DAG per combination."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
-try:  # Airflow 3
-    from airflow.sdk import DAG
-except ImportError:  # Airflow 2.11
-    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+from helpers.dags import conf, manual_dag
 
 from airflow_dataarts_provider.operators.script import (
     DataArtsRunScriptOperator,
     DataArtsScriptCheckOperator,
 )
 
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 POLL_S = 0.2
 TIMEOUT_S = 20.0  # runs that must finish
 SHORT_TIMEOUT_S = 1.5  # runs that must time out
-
-
-def conf(key: str) -> str:
-    return "{{ dag_run.conf.get('" + key + "') }}"
-
-
-def _dag(dag_id: str, retries: int = 0) -> DAG:
-    return DAG(
-        dag_id=dag_id,
-        schedule=None,
-        start_date=START,
-        catchup=False,
-        render_template_as_native_obj=True,
-        default_args={"retries": retries, "retry_delay": timedelta(seconds=0)},
-    )
 
 
 def _kwargs(**kwargs: object) -> dict[str, object]:
@@ -49,29 +28,29 @@ def _kwargs(**kwargs: object) -> dict[str, object]:
 
 
 for _mode, _deferrable in (("worker", False), ("deferrable", True)):
-    with _dag(f"dataarts_script_run_{_mode}"):
+    with manual_dag(f"dataarts_script_run_{_mode}"):
         DataArtsRunScriptOperator(task_id="run", **_kwargs(deferrable=_deferrable))  # type: ignore[arg-type]
-    with _dag(f"dataarts_script_run_{_mode}_dicts"):
+    with manual_dag(f"dataarts_script_run_{_mode}_dicts"):
         DataArtsRunScriptOperator(
             task_id="run",
             **_kwargs(deferrable=_deferrable, result_format="dicts", max_rows=2),  # type: ignore[arg-type]
         )
-    with _dag(f"dataarts_script_run_{_mode}_short"):
+    with manual_dag(f"dataarts_script_run_{_mode}_short"):
         DataArtsRunScriptOperator(
             task_id="run",
             **_kwargs(deferrable=_deferrable, timeout=SHORT_TIMEOUT_S),  # type: ignore[arg-type]
         )
-    with _dag(f"dataarts_script_run_{_mode}_retry", retries=1):
+    with manual_dag(f"dataarts_script_run_{_mode}_retry", retries=1):
         DataArtsRunScriptOperator(
             task_id="run",
             **_kwargs(deferrable=_deferrable, max_consecutive_failures=0),  # type: ignore[arg-type]
         )
-    with _dag(f"dataarts_script_check_{_mode}"):
+    with manual_dag(f"dataarts_script_check_{_mode}"):
         DataArtsScriptCheckOperator(task_id="check", **_kwargs(deferrable=_deferrable))  # type: ignore[arg-type]
 
 for _idempotent in (False, True):
-    with _dag(f"dataarts_script_run_idempotent_{str(_idempotent).lower()}", retries=1):
+    with manual_dag(f"dataarts_script_run_idempotent_{str(_idempotent).lower()}", retries=1):
         DataArtsRunScriptOperator(task_id="run", **_kwargs(idempotent=_idempotent))  # type: ignore[arg-type]
 
-with _dag("dataarts_script_run_none"):
+with manual_dag("dataarts_script_run_none"):
     DataArtsRunScriptOperator(task_id="run", **_kwargs(result_format="none"))  # type: ignore[arg-type]

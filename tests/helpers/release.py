@@ -93,10 +93,6 @@ def release_requests(emu: Emulator) -> int:
     return sum(by_endpoint(emu, e) for e in RELEASE_ENDPOINTS)
 
 
-def state(obj: Any) -> str:
-    return str(getattr(obj.state, "value", obj.state))
-
-
 class Later:
     """Run ``action`` in a thread once ``ready()`` holds and ``delay`` more seconds passed."""
 

@@ -1,4 +1,5 @@
-"""Run operators outside a DAG run: ``execute`` on this thread (Airflow 2.11 refuses it from another) while
+"""What the run-operator tests share: the connection extras of a fast DAG run, a DAG run's or task's
+state as text, and an operator's ``execute`` on this thread (Airflow 2.11 refuses it from another) while
 a second thread kills the task the way Airflow does, from elsewhere, once the remote run started."""
 
 from __future__ import annotations
@@ -7,6 +8,20 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+#: Connection extras of the run-operator DAG runs: short back-offs, no client-side rate limit.
+RUN_FAST: dict[str, Any] = {
+    "backoff_initial": 0.01,
+    "backoff_max": 0.05,
+    "max_retry_wait": 5,
+    "max_requests_per_second": 0,
+    "max_attempts": 2,
+}
+
+
+def state(obj: Any) -> str:
+    """A DagRun's or TaskInstance's state as text (an enum on Airflow 3, text on 2.11)."""
+    return str(getattr(obj.state, "value", obj.state))
 
 
 class _TI:

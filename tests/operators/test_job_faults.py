@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import task_output
 from helpers.hooks import make_hook, set_connection
+from helpers.runs import RUN_FAST, state
 
 from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsPermissionError,
@@ -21,13 +22,7 @@ from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, ENDPOINT_J
 pytestmark = pytest.mark.workflows
 
 JOB = "daily_sales_job"
-FAST = {
-    "backoff_initial": 0.01,
-    "backoff_max": 0.05,
-    "max_retry_wait": 5,
-    "max_requests_per_second": 0,
-    "max_attempts": 3,
-}
+FAST = {**RUN_FAST, "max_attempts": 3}
 RA = {"status": 429, "headers": {"Retry-After": "0"}}
 
 
@@ -38,15 +33,11 @@ def emu(dataarts_emulator_factory: Any) -> Emulator:
     return emulator
 
 
-def _state(obj: Any) -> str:
-    return str(getattr(obj.state, "value", obj.state))
-
-
 @pytest.mark.parametrize("entry", [503, 502, "drop", "malformed", "truncated", "html", RA])
 def test_transient_faults_on_the_instance_reads_are_retried(run_dag: Any, emu: Emulator, entry: Any) -> None:
     emu.script_faults(ENDPOINT_JOB_INSTANCE, [entry])
     dr = run_dag("dataarts_job_run_worker", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "success"
+    assert state(dr) == "success"
     assert emu.counters()["job_instances_started"] == {JOB: 1}
 
 
@@ -67,7 +58,7 @@ def test_persistent_faults_fail_the_task_naming_the_error(
 ) -> None:
     emu.script_faults(ENDPOINT_JOB_INSTANCE, [entry] * 20)
     dr = run_dag("dataarts_job_run_worker", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "failed"
+    assert state(dr) == "failed"
     text = task_output(capfd, caplog)
     assert code in text and "request id" in text
     assert emu.counters()["job_instances_started"] == {JOB: 1}  # never a second start

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, TASK_STATE_STORE, task_output
-from helpers.runs import execute_then_kill
+from helpers.runs import RUN_FAST, execute_then_kill, state
 
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, ENDPOINT_OBS_OBJECT, Emulator
 from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
@@ -21,23 +21,12 @@ from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 pytestmark = pytest.mark.workflows
 
 JOB = "daily_sales_job"
-FAST = {
-    "backoff_initial": 0.01,
-    "backoff_max": 0.05,
-    "max_retry_wait": 5,
-    "max_requests_per_second": 0,
-    "max_attempts": 2,
-}
 
 
 @pytest.fixture
 def emu(dataarts_emulator_factory: Any) -> Emulator:
     emulator: Emulator = dataarts_emulator_factory(rate_limit_per_user=None)
     return emulator
-
-
-def _state(obj: Any) -> str:
-    return str(getattr(obj.state, "value", obj.state))
 
 
 def _ti(dr: Any, task_id: str = "run") -> Any:
@@ -53,10 +42,10 @@ def _counts(emu: Emulator) -> tuple[int, int]:
 def test_success_returns_the_instance_with_its_nodes(run_dag: Any, emu: Emulator, mode: str) -> None:
     emu.set_job(JOB, wait_s=0.2, run_s=0.3, nodes=["extract", "load"])
     dr = run_dag(
-        f"dataarts_job_run_{mode}", emu, {"job_name": JOB, "job_params": {"bizdate": "20261201"}}, **FAST
+        f"dataarts_job_run_{mode}", emu, {"job_name": JOB, "job_params": {"bizdate": "20261201"}}, **RUN_FAST
     )
     ti = _ti(dr)
-    assert _state(dr) == "success", _state(ti)
+    assert state(dr) == "success", state(ti)
     result = ti.xcom_pull(task_ids="run")
     (remote,) = emu.job_instances(JOB)
     assert result["instance_id"] == str(remote["instanceId"]) and result["status"] == "success"
@@ -78,8 +67,8 @@ def test_failure_names_the_failed_node_and_its_log(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     emu.set_job(JOB, run_s=0.2, outcome="fail", nodes=["extract", "transform"], failing_node="transform")
-    dr = run_dag(f"dataarts_job_run_{mode}", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "failed"
+    dr = run_dag(f"dataarts_job_run_{mode}", emu, {"job_name": JOB}, **RUN_FAST)
+    assert state(dr) == "failed"
     text = task_output(capfd, caplog)
     (remote,) = emu.job_instances(JOB)
     assert f"instance {remote['instanceId']} ended with status 'fail'" in text
@@ -100,8 +89,8 @@ def test_an_unreadable_log_is_a_warning_and_the_job_failure_stays_the_error(
 ) -> None:
     emu.set_job(JOB, run_s=0.2, outcome="fail", nodes=["extract", "transform"], failing_node="transform")
     emu.script_faults(ENDPOINT_OBS_OBJECT, [403] * 5)
-    dr = run_dag("dataarts_job_run_worker", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "failed"
+    dr = run_dag("dataarts_job_run_worker", emu, {"job_name": JOB}, **RUN_FAST)
+    assert state(dr) == "failed"
     text = task_output(capfd, caplog)
     assert "Could not read the log of node 'transform'" in text and "HTTP 403" in text
     assert "ended with status 'fail'; failed nodes: transform" in text
@@ -116,8 +105,8 @@ def test_a_timeout_stops_the_instance(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     emu.set_job(JOB, run_s=60)
-    dr = run_dag(f"dataarts_job_run_{mode}_short", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "failed"
+    dr = run_dag(f"dataarts_job_run_{mode}_short", emu, {"job_name": JOB}, **RUN_FAST)
+    assert state(dr) == "failed"
     (remote,) = emu.job_instances(JOB)
     assert remote["status"] == "manual-stop"
     assert "Timed out waiting for job" in task_output(capfd, caplog)
@@ -133,12 +122,12 @@ def test_execution_timeout_is_a_deadline_too_and_stops_the_instance(
     emu.set_job(JOB, run_s=60)
     started = time.monotonic()
     try:
-        dr = run_dag(f"dataarts_job_run_{mode}_exec_timeout", emu, {"job_name": JOB}, **FAST)
+        dr = run_dag(f"dataarts_job_run_{mode}_exec_timeout", emu, {"job_name": JOB}, **RUN_FAST)
     except BaseException as exc:  # Airflow 2.11's dag.test() lets the AirflowTaskTimeout out
         if not (AIRFLOW_2 and type(exc).__name__ == "AirflowTaskTimeout"):
             raise
     else:
-        assert _state(dr) == "failed"
+        assert state(dr) == "failed"
     assert time.monotonic() - started < 30
     (remote,) = emu.job_instances(JOB)
     assert remote["status"] == "manual-stop"
@@ -151,17 +140,17 @@ def test_a_retry_re_attaches_to_the_running_instance(run_dag: Any, emu: Emulator
     instance runs on. The retry re-attaches: one instance in all."""
     emu.set_job(JOB, run_s=1.0)
     emu.script_faults(ENDPOINT_JOB_INSTANCE, [503, 503])  # two attempts of the first check
-    dr = run_dag(f"dataarts_job_run_{mode}_retry", emu, {"job_name": JOB}, **FAST)
+    dr = run_dag(f"dataarts_job_run_{mode}_retry", emu, {"job_name": JOB}, **RUN_FAST)
     ti = _ti(dr)
-    assert _state(dr) == "success", _state(ti)
+    assert state(dr) == "success", state(ti)
     assert ti.try_number == 2
     assert _counts(emu) == (1, 0)
 
 
 def test_no_wait_returns_at_once(run_dag: Any, emu: Emulator) -> None:
     emu.set_job(JOB, run_s=30)
-    dr = run_dag("dataarts_job_run_nowait", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "success"
+    dr = run_dag("dataarts_job_run_nowait", emu, {"job_name": JOB}, **RUN_FAST)
+    assert state(dr) == "success"
     assert _ti(dr).xcom_pull(task_ids="run")["status"] == "started"
     assert _counts(emu) == (1, 0)
 
@@ -171,7 +160,7 @@ def test_on_kill_stops_the_instance_the_worker_waits_for(
 ) -> None:
     from conftest import connection_json
 
-    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
     emu.set_job(JOB, run_s=60)
     op = DataArtsRunJobOperator(task_id="k", job_name=JOB, poll_interval=0.1, timeout=30)
 
@@ -207,7 +196,7 @@ def test_a_triggerer_restart_mid_wait_resumes_from_the_serialised_trigger(
 
     from conftest import connection_json
 
-    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
     emu.set_job(JOB, run_s=1.0)
     from helpers.hooks import make_hook
 
@@ -236,7 +225,7 @@ def test_the_trigger_stops_the_instance_at_its_deadline_and_on_kill(
     from conftest import connection_json
     from helpers.hooks import make_hook
 
-    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
     emu.set_job(JOB, run_s=60)
     hook = make_hook("dataarts_default")
     timed = hook.run_job(JOB)
@@ -257,10 +246,12 @@ def test_the_sensor_waits_for_an_instance_started_elsewhere(
     from helpers.hooks import make_hook
 
     emu.set_job(JOB, run_s=0.5)
-    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
     instance_id = make_hook("dataarts_default").run_job(JOB)
-    dr = run_dag(f"dataarts_job_sensor_{mode}", emu, {"job_name": JOB, "instance_id": instance_id}, **FAST)
-    assert _state(dr) == "success"
+    dr = run_dag(
+        f"dataarts_job_sensor_{mode}", emu, {"job_name": JOB, "instance_id": instance_id}, **RUN_FAST
+    )
+    assert state(dr) == "success"
     result = _ti(dr, "s").xcom_pull(task_ids="s")
     assert result["status"] == "success" and str(result["instance_id"]) == instance_id
     assert _counts(emu) == (1, 0)  # the sensor started nothing
@@ -281,10 +272,10 @@ def test_held_failed_and_unknown_statuses(
     from helpers.hooks import make_hook
 
     emu.set_job(JOB, run_s=0.3, status_script=[status] * (3 if status == "pause" else 1))
-    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
     instance_id = make_hook("dataarts_default").run_job(JOB)
-    dr = run_dag("dataarts_job_sensor_poke", emu, {"job_name": JOB, "instance_id": instance_id}, **FAST)
-    assert _state(dr) == ("success" if status == "pause" else "failed")
+    dr = run_dag("dataarts_job_sensor_poke", emu, {"job_name": JOB, "instance_id": instance_id}, **RUN_FAST)
+    assert state(dr) == ("success" if status == "pause" else "failed")
     text = task_output(capfd, caplog)
     if status == "finished":
         assert "has status 'finished', which this provider does not know (known: waiting, running," in text
@@ -309,9 +300,9 @@ def test_retry_from_failure_reruns_the_failed_instance_from_its_error_node(
         failing_node="transform",
         outcome_script=["fail", "success"],
     )
-    dr = run_dag(f"dataarts_job_run_{mode}_repair", emu, {"job_name": JOB}, **FAST)
+    dr = run_dag(f"dataarts_job_run_{mode}_repair", emu, {"job_name": JOB}, **RUN_FAST)
     ti = _ti(dr)
-    assert _state(dr) == "success" and ti.try_number == 2
+    assert state(dr) == "success" and ti.try_number == 2
     c = emu.counters()
     assert (c["job_instances_started"], c["job_instances_rerun"]) == ({JOB: 1}, {JOB: 1})
     assert c["job_node_runs"][JOB] == {"extract": 1, "transform": 2, "load": 2}
@@ -327,6 +318,6 @@ def test_reattach_false_never_adopts_without_a_state_store(run_dag: Any, emu: Em
     task state store (3.3 keeps the id in its store, which reattach does not switch off)."""
     emu.set_job(JOB, run_s=1.0)
     emu.script_faults(ENDPOINT_JOB_INSTANCE, [503, 503])
-    dr = run_dag("dataarts_job_run_worker_no_reattach", emu, {"job_name": JOB}, **FAST)
-    assert _state(dr) == "success" and _ti(dr).try_number == 2
+    dr = run_dag("dataarts_job_run_worker_no_reattach", emu, {"job_name": JOB}, **RUN_FAST)
+    assert state(dr) == "success" and _ti(dr).try_number == 2
     assert _counts(emu) == ((1, 0) if TASK_STATE_STORE else (2, 0))

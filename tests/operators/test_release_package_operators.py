@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from conftest import task_output
 from helpers.hooks import by_endpoint
-from helpers.release import APPROVER, dag_runner, set_conn, start, state
+from helpers.release import APPROVER, dag_runner, set_conn, start
+from helpers.runs import state
 
 from airflow_dataarts_provider.emulator import (
     ENDPOINT_PACKAGE_CREATE,

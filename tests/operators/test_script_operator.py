@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import TASK_STATE_STORE, connection_json, task_output
-from helpers.runs import execute_then_kill
+from helpers.runs import RUN_FAST, execute_then_kill, state
 
 from airflow_dataarts_provider.emulator import ENDPOINT_SCRIPT_EXECUTE, ENDPOINT_SCRIPT_RESULT, Emulator
 from airflow_dataarts_provider.operators.script import DataArtsRunScriptOperator
@@ -24,23 +24,12 @@ from airflow_dataarts_provider.triggers.script import DataArtsScriptInstanceTrig
 pytestmark = pytest.mark.workflows
 
 SCRIPT = "dws_sales_check"
-FAST = {
-    "backoff_initial": 0.01,
-    "backoff_max": 0.05,
-    "max_retry_wait": 5,
-    "max_requests_per_second": 0,
-    "max_attempts": 2,
-}
 
 
 @pytest.fixture
 def emu(dataarts_emulator_factory: Any) -> Emulator:
     emulator: Emulator = dataarts_emulator_factory(rate_limit_per_user=None)
     return emulator
-
-
-def _state(obj: Any) -> str:
-    return str(getattr(obj.state, "value", obj.state))
 
 
 def _counts(emu: Emulator) -> tuple[int, int]:
@@ -62,8 +51,8 @@ def test_rows_come_back_as_xcom_in_both_formats_and_the_cap_is_said(
 ) -> None:
     emu.set_script(SCRIPT, rows=3)
     conf = {"script_name": SCRIPT, "script_params": {"bizdate": "20261201"}}
-    dr = run_dag(f"dataarts_script_run_{mode}", emu, conf, **FAST)
-    assert _state(dr) == "success"
+    dr = run_dag(f"dataarts_script_run_{mode}", emu, conf, **RUN_FAST)
+    assert state(dr) == "success"
     out = _output(dr)
     (remote,) = emu.script_instances(SCRIPT)
     assert out["instance_id"] == remote["instance_id"] and out["status"] == "FINISHED"
@@ -74,7 +63,7 @@ def test_rows_come_back_as_xcom_in_both_formats_and_the_cap_is_said(
     assert (rows["rows_returned"], rows["rows_kept"], rows["row_count"]) == (4, 4, 4)
     assert dr.get_task_instance("run").xcom_pull(task_ids="run", key="instance_id") == out["instance_id"]
 
-    dr = run_dag(f"dataarts_script_run_{mode}_dicts", emu, conf, **FAST)
+    dr = run_dag(f"dataarts_script_run_{mode}_dicts", emu, conf, **RUN_FAST)
     (rows,) = _output(dr)["results"]
     assert rows["rows"] == [{"ok": 1, "day": "20261201"}, {"ok": 0, "day": 1}]
     assert (rows["rows_returned"], rows["rows_kept"]) == (4, 2)
@@ -86,11 +75,11 @@ def test_a_cut_by_the_service_is_said_and_none_returns_no_rows(
     run_dag: Any, emu: Emulator, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     emu.set_script(SCRIPT, rows=9, row_cap=5)
-    dr = run_dag("dataarts_script_run_worker", emu, {"script_name": SCRIPT}, **FAST)
+    dr = run_dag("dataarts_script_run_worker", emu, {"script_name": SCRIPT}, **RUN_FAST)
     (rows,) = _output(dr)["results"]
     assert len(rows["rows"]) == 5 and rows["row_count"] == 10
     assert "the service counts 10 rows but returned 5 (its own cap)" in task_output(capfd, caplog)
-    dr = run_dag("dataarts_script_run_none", emu, {"script_name": SCRIPT}, **FAST)
+    dr = run_dag("dataarts_script_run_none", emu, {"script_name": SCRIPT}, **RUN_FAST)
     assert set(_output(dr)) == {"script_name", "instance_id", "status", "message"}
 
 
@@ -103,8 +92,8 @@ def test_a_failed_script_fails_the_task_with_its_message(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     emu.set_script(SCRIPT, outcome="FAILED", message='ERROR: relation "dw.sales" does not exist')
-    dr = run_dag(f"dataarts_script_run_{mode}", emu, {"script_name": SCRIPT}, **FAST)
-    assert _state(dr) == "failed"
+    dr = run_dag(f"dataarts_script_run_{mode}", emu, {"script_name": SCRIPT}, **RUN_FAST)
+    assert state(dr) == "failed"
     (remote,) = emu.script_instances(SCRIPT)
     text = task_output(capfd, caplog)
     assert f'instance {remote["instance_id"]} FAILED: ERROR: relation "dw.sales" does not exist' in text
@@ -120,18 +109,18 @@ def test_a_check_passes_on_a_true_row_and_fails_naming_the_false_values(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     conf = {"script_name": SCRIPT, "script_params": {"bizdate": "20261201"}}
-    dr = run_dag(f"dataarts_script_check_{mode}", emu, conf, **FAST)
-    assert _state(dr) == "success"
+    dr = run_dag(f"dataarts_script_check_{mode}", emu, conf, **RUN_FAST)
+    assert state(dr) == "success"
     assert _output(dr, "check") == {"ok": 1, "day": "20261201"}
     emu.set_script(SCRIPT, result_rows=[["0", "${bizdate}"]])  # numbers as text, as some engines answer
-    dr = run_dag(f"dataarts_script_check_{mode}", emu, conf, **FAST)
-    assert _state(dr) == "failed"
+    dr = run_dag(f"dataarts_script_check_{mode}", emu, conf, **RUN_FAST)
+    assert state(dr) == "failed"
     text = task_output(capfd, caplog)
     assert "Check failed: script 'dws_sales_check' instance" in text
     assert "false in ok; first row {'ok': '0', 'day': '20261201'}" in text
     emu.set_script(SCRIPT, result_rows=[], rows=0)
-    dr = run_dag(f"dataarts_script_check_{mode}", emu, conf, **FAST)
-    assert _state(dr) == "failed"
+    dr = run_dag(f"dataarts_script_check_{mode}", emu, conf, **RUN_FAST)
+    assert state(dr) == "failed"
     assert "returned no rows" in task_output(capfd, caplog)
     assert _counts(emu) == (3, 0)
 
@@ -145,8 +134,8 @@ def test_a_timeout_stops_the_instance(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     emu.set_script(SCRIPT, run_s=60)
-    dr = run_dag(f"dataarts_script_run_{mode}_short", emu, {"script_name": SCRIPT}, **FAST)
-    assert _state(dr) == "failed"
+    dr = run_dag(f"dataarts_script_run_{mode}_short", emu, {"script_name": SCRIPT}, **RUN_FAST)
+    assert state(dr) == "failed"
     assert "Timed out waiting for script 'dws_sales_check'" in task_output(capfd, caplog)
     (remote,) = emu.script_instances(SCRIPT)
     assert remote["status"] == "FAILED"  # the emulator's reading of the undocumented stopped status
@@ -156,7 +145,7 @@ def test_a_timeout_stops_the_instance(
 def test_on_kill_stops_the_instance_the_worker_waits_for(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
     emu.set_script(SCRIPT, run_s=60)
     op = DataArtsRunScriptOperator(task_id="k", script_name=SCRIPT, poll_interval=0.1, timeout=30)
 
@@ -172,9 +161,9 @@ def test_a_retry_re_attaches_on_3_3_and_starts_anew_elsewhere(run_dag: Any, emu:
     script instances: the retry runs the script again (documented)."""
     emu.set_script(SCRIPT, run_s=1.0)
     emu.script_faults(ENDPOINT_SCRIPT_RESULT, [503, 503])  # two attempts of the first check
-    dr = run_dag(f"dataarts_script_run_{mode}_retry", emu, {"script_name": SCRIPT}, **FAST)
+    dr = run_dag(f"dataarts_script_run_{mode}_retry", emu, {"script_name": SCRIPT}, **RUN_FAST)
     ti = dr.get_task_instance("run")
-    assert _state(dr) == "success" and ti.try_number == 2
+    assert state(dr) == "success" and ti.try_number == 2
     assert _counts(emu) == ((1, 0) if TASK_STATE_STORE else (2, 0))
 
 
@@ -188,12 +177,12 @@ def test_a_lost_execute_answer_starts_no_second_instance_unless_idempotent(
 ) -> None:
     emu.script_faults(ENDPOINT_SCRIPT_EXECUTE, ["status_after:500"])  # processed, then a 500
     dag_id = f"dataarts_script_run_idempotent_{str(idempotent).lower()}"
-    dr = run_dag(dag_id, emu, {"script_name": SCRIPT}, **FAST)
+    dr = run_dag(dag_id, emu, {"script_name": SCRIPT}, **RUN_FAST)
     ti = dr.get_task_instance("run")
     if idempotent:
-        assert _state(dr) == "success" and _counts(emu) == (2, 0)
+        assert state(dr) == "success" and _counts(emu) == (2, 0)
     else:
-        assert _state(dr) == "failed" and ti.try_number == 1  # retries=1, yet not retried
+        assert state(dr) == "failed" and ti.try_number == 1  # retries=1, yet not retried
         assert _counts(emu) == (1, 0)
         text = task_output(capfd, caplog)
         assert "not sent again; check the script's run history" in text
@@ -205,7 +194,7 @@ def test_the_trigger_survives_a_restart_and_stops_the_instance_at_its_deadline_a
 ) -> None:
     from helpers.hooks import make_hook
 
-    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **FAST))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
     hook = make_hook("dataarts_default")
     emu.set_script(SCRIPT, run_s=1.0, rows=5)
     instance_id = hook.run_script(SCRIPT)

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from conftest import task_output, upstream_reschedule_timeout_bug
 from helpers.hooks import by_endpoint
-from helpers.release import APPROVER, WRONG_SK, Later, dag_runner, set_conn, start, state
+from helpers.release import APPROVER, WRONG_SK, Later, dag_runner, set_conn, start
+from helpers.runs import state
 
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGE_DETAIL
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook

@@ -225,3 +225,32 @@ def failure_message(result: Mapping[str, Any]) -> str | None:
         return str(result["message"])
     found = [str(r["message"]) for r in result.get("results", []) if r.get("message")]
     return "; ".join(found[:5]) or None
+
+
+#: Text a check reads as false (any case), as SQL engines and the SDK often answer values as text.
+FALSE_TEXT = frozenset({"", "0", "0.0", "false", "f", "no", "n", "off", "null", "none"})
+
+
+def is_true(value: object) -> bool:
+    """A check's reading of one value: null, 0, False and :data:`FALSE_TEXT` are false; other text is
+    true unless it is a number equal to 0."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in FALSE_TEXT:
+            return False
+        try:
+            return float(text) != 0
+        except ValueError:
+            return True
+    return bool(value)
+
+
+def first_row_check(sets: list[dict[str, Any]]) -> tuple[dict[Any, Any] | None, list[str]]:
+    """``(first row as column -> value, the columns whose value is false)`` of the first result set, as
+    ``SQLCheckOperator`` reads a query (None: no row). Columns without a schema are numbered."""
+    if not sets or not sets[0]["rows"]:
+        return None, []
+    first = sets[0]["rows"][0]
+    names = sets[0]["columns"] or range(len(first))
+    row = dict(zip(names, first, strict=False))
+    return row, [str(name) for name, value in row.items() if not is_true(value)]

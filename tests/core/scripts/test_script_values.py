@@ -99,3 +99,35 @@ def test_the_cap_keeps_counts_and_the_condition_reads_each_status() -> None:
     assert failed.message == "script 's' instance i-1 FAILED: exit 2" and "results" not in failed.value
     unknown = ScriptInstanceCondition("s", "i-1").evaluate({**result, "status": "CANCELLED"})
     assert unknown.state == "failed" and "LAUNCHING, RUNNING, FINISHED, FAILED" in unknown.message
+
+
+@pytest.mark.parametrize(
+    ("value", "true"),
+    [
+        (1, True),
+        (0, False),
+        (None, False),
+        (False, False),
+        (2.5, True),
+        ("1", True),
+        ("0", False),
+        ("0.0", False),
+        (" FALSE ", False),
+        ("off", False),
+        ("", False),
+        ("yes", True),
+        ("-3", True),
+        ("0e0", False),
+        ("abc", True),
+    ],
+)
+def test_a_check_reads_values_as_sql_answers_them(value: object, true: bool) -> None:
+    assert scripts.is_true(value) is true
+
+
+def test_the_first_row_check_names_the_false_columns() -> None:
+    assert scripts.first_row_check([]) == (None, [])
+    assert scripts.first_row_check([{"columns": ["a"], "rows": []}]) == (None, [])
+    row, failing = scripts.first_row_check([{"columns": ["ok", "late"], "rows": [[1, "0"], [0, 0]]}])
+    assert (row, failing) == ({"ok": 1, "late": "0"}, ["late"])
+    assert scripts.first_row_check([{"columns": [], "rows": [[0, 1]]}]) == ({0: 0, 1: 1}, ["0"])
