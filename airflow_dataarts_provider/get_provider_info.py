@@ -15,14 +15,15 @@ _PACKAGE = "airflow_dataarts_provider"
 #: The modules of each kind, by their name inside its folder.
 MODULES: dict[str, tuple[str, ...]] = {
     "hooks": ("dataarts",),
-    "operators": ("job", "pending_items", "release_package", "remote_run", "script"),
+    "operators": ("job", "patch_data", "pending_items", "release_package", "remote_run", "script"),
     "sensors": ("job", "pending_items", "release_package"),
-    "triggers": ("events", "job", "pending_items", "release_package", "script"),
+    "triggers": ("events", "job", "patch_data", "pending_items", "release_package", "script"),
 }
 LINKS = (
     "DataArtsReleaseManagementLink",
     "DataArtsReleasePackageLink",
     "DataArtsJobInstanceLink",
+    "DataArtsPatchDataLink",
     "DataArtsScriptLink",
 )
 
@@ -36,7 +37,7 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": PACKAGE_NAME,
         "name": HOOK_NAME,
         "description": "Huawei Cloud DataArts Studio (DataArts Factory): list pending items, gate DAGs"
-        " on their packaging and release, drive the release, and run jobs and scripts.",
+        " on their packaging and release, drive the release, run jobs (rerun, backfill) and scripts.",
         "integrations": [
             {
                 "integration-name": HOOK_NAME,

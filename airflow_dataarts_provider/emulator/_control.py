@@ -14,13 +14,14 @@ from ._common import FAULT_ENDPOINTS, Position, now_ms
 from ._config import AkSkCredential, EmulatorConfig, IamUser
 from ._faults import Mutation, check_seconds, parse_fault
 from ._job_runs import RERUN_MODES, Job
+from ._patch_data_control import PatchDataControl
 from ._pending_items import generate_items, item_from_mapping
 from ._release_packages import ReleaseSettings
 from ._scripts_control import ScriptsControl
 from ._state import FIRST_JOB_ID, State
 
 
-class EmulatorAPI(ScriptsControl):
+class EmulatorAPI(ScriptsControl, PatchDataControl):
     """State operations of :class:`~.server.Emulator` (which adds the HTTP server)."""
 
     config: EmulatorConfig
@@ -196,15 +197,18 @@ class EmulatorAPI(ScriptsControl):
         rerun_mode: str | None = None,
         outcome_script: Sequence[str] | None = None,
         log_lines: int | None = None,
+        **patch_data: Any,
     ) -> dict[str, Any]:
         """How the job's next runs behave: ``wait_s`` waiting then ``run_s`` running, then ``outcome``
         (``success`` or ``fail``: ``failing_node`` fails); ``status_script``: statuses reported instead
         of the real ones, one per instance read; ``rerun_mode``: ``same_id``, ``new_row``,
         ``ignore_body`` or ``refuse_body`` (what a rerun does, see :mod:`._job_runs`);
         ``outcome_script``: the outcomes of the next runs, one per start or rerun; ``log_lines``: lines
-        in each node's log (the OBS look-alike)."""
+        in each node's log (the OBS look-alike); ``patch_data``: how its PatchData runs behave
+        (:meth:`~._patch_data_control.PatchDataControl.set_patch_data`)."""
         with self.state.lock:
             job = self._job(name)
+            self.set_patch_data(job, **patch_data)
             if outcome is not None and outcome not in ("success", "fail"):
                 raise ValueError("outcome must be 'success' or 'fail'")
             if nodes is not None and (isinstance(nodes, str) or not nodes):

@@ -22,6 +22,7 @@ RerunMode = Literal["same_id", "new_row", "ignore_body", "refuse_body"]
 RERUN_MODES = ("same_id", "new_row", "ignore_body", "refuse_body")
 TERMINAL = ("success", "fail", "manual-stop")
 INSTANCE_TYPE_MANUAL = 2
+INSTANCE_TYPE_PATCH_DATA = 5
 
 
 @dataclass
@@ -44,6 +45,11 @@ class Job:
     outcome_script: list[JobOutcome] = field(default_factory=list)
     #: Lines in each node's log (served by the OBS look-alike, :mod:`._obs`).
     log_lines: int = 2000
+    #: The schedule's period (PatchData plans one instance per period; 0: no schedule, DLF.30111).
+    period_s: float = 3600.0
+    #: What a PatchData run's row shows after an instance failed, and after a stop (:mod:`._patch_data`).
+    patch_failed_row: str = "SUCCESS"
+    patch_cancel_status: str = "CANCEL"
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -59,6 +65,9 @@ class Job:
             "rerun_mode": self.rerun_mode,
             "outcome_script": list(self.outcome_script),
             "log_lines": self.log_lines,
+            "period_s": self.period_s,
+            "patch_failed_row": self.patch_failed_row,
+            "patch_cancel_status": self.patch_cancel_status,
         }
 
 
@@ -78,12 +87,37 @@ class Instance:
     nodes: tuple[str, ...] = ()
     plan_at: float = 0.0  # the plan time (kept by a rerun, also by one that makes a new row)
     first_run: int = 0  # index of the first node this run runs (the earlier ones kept their success)
+    #: The PatchData run that planned it (:mod:`._patch_data`): it is listed only while the run keeps it.
+    patch_run: Any = None
 
     @classmethod
-    def start(cls, instance_id: int, job: Job, now: float, params: list[dict[str, str]]) -> Instance:
-        created = cls(instance_id, job, now, params, plan_at=now)
+    def start(
+        cls,
+        instance_id: int,
+        job: Job,
+        now: float,
+        params: list[dict[str, str]],
+        *,
+        plan_at: float | None = None,
+        patch_run: Any = None,
+    ) -> Instance:
+        """An instance starting at ``now`` (a PatchData instance: at its batch's time, type 5)."""
+        kind = INSTANCE_TYPE_MANUAL if patch_run is None else INSTANCE_TYPE_PATCH_DATA
+        created = cls(
+            instance_id,
+            job,
+            now,
+            params,
+            kind,
+            plan_at=now if plan_at is None else plan_at,
+            patch_run=patch_run,
+        )
         created._run(now)
         return created
+
+    def visible(self, now: float) -> bool:
+        """Listed and readable: started, and not cancelled by its PatchData run before it started."""
+        return self.started_at <= now and (self.patch_run is None or self.patch_run.keeps(self, now))
 
     def rerun_as(self, new_id: int, now: float, first_run: int) -> Instance:
         """A rerun of this instance as a new row (same plan time and parameters, a new id)."""

@@ -40,7 +40,7 @@ def _job(st: State, workspace: str, name: str) -> Job:
 
 def _instance(st: State, job: Job, instance_id: str) -> Instance:
     found = st.instances.get(int(instance_id)) if DIGITS_RE.match(instance_id) else None
-    if found is None or found.job is not job:
+    if found is None or found.job is not job or not found.visible(st.release_clock()):
         raise ApiError(ERR_JOB_INSTANCE_UNKNOWN, f"The job instance {instance_id} does not exist.")
     return found
 
@@ -98,12 +98,15 @@ def instance_detail(st: State, project: str, workspace: str, job_name: str, inst
 def _selected(st: State, workspace: str, name: str, params: dict[str, str], precise: bool) -> list[Instance]:
     low, high = int_param(params, "minPlanTime", None), int_param(params, "maxPlanTime", None)
     status = params.get("status") or None
+    kind = int_param(params, "instanceType", None)
     now = st.release_clock()
     rows = [
         i
         for i in st.instances.values()
         if i.job.workspace_id == workspace
         and (i.job.name == name if precise else name in i.job.name)
+        and i.visible(now)
+        and (kind is None or i.instance_type == kind)
         and (low is None or int(i.plan_at * 1000) >= low)
         and (high is None or int(i.plan_at * 1000) <= high)
         and (status is None or i.status(now) == status)
@@ -134,7 +137,11 @@ def instances_v1(st: State, project: str, workspace: str, pairs: list[tuple[str,
 
 def instances_v2(st: State, workspace: str, job_name: str, pairs: list[tuple[str, str]]) -> Response:
     params = dict(reversed(pairs))
-    renamed = {"minPlanTime": params.get("min_plan_time", ""), "maxPlanTime": params.get("max_plan_time", "")}
+    renamed = {
+        "minPlanTime": params.get("min_plan_time", ""),
+        "maxPlanTime": params.get("max_plan_time", ""),
+        "instanceType": params.get("instance_type", ""),
+    }
     with st.lock:
         _job(st, workspace, job_name)
         rows = _selected(st, workspace, job_name, {**params, **renamed}, True)

@@ -16,6 +16,7 @@ from ._common import iso, random_secret, random_upper
 from ._config import AkSkCredential, EmulatorConfig, IamUser
 from ._faults import Fault, Mutation
 from ._job_runs import Instance, Job
+from ._patch_data import PatchRun
 from ._pending_items import BASE_TIMESTAMP_MS, SUBMITTERS, PendingItem, generate_items, item_from_mapping
 from ._release_packages import ReleasePackage, ReleaseSettings
 from ._scripts import Script, ScriptInstance
@@ -87,6 +88,7 @@ class State:
             self.jobs[name] = Job(name, FIRST_JOB_ID + number, self.workspaces[0])
         self.instances: dict[int, Instance] = {}
         self.next_instance_id = FIRST_INSTANCE_ID
+        self.patch_runs: dict[str, PatchRun] = {}
         self.scripts: dict[str, Script] = {
             name: Script(name, self.workspaces[0], type=kind) for name, kind in cfg.scripts
         }
@@ -229,6 +231,8 @@ def empty_counters() -> dict[str, Any]:
         "job_instances_stopped": {},
         "job_instances_rerun": {},
         "job_node_runs": {},  # job -> {node: runs}: which nodes a start or a rerun ran
+        "patch_data_created": {},  # job -> PatchData runs created
+        "patch_data_stopped": {},
         "script_instances_started": {},
         "script_instances_stopped": {},
     }

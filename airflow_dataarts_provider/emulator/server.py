@@ -11,7 +11,8 @@ workspace, parameters. Where each part lives:
 - :mod:`._faults`: scripted faults and listing mutations;
 - one pair per API family, records and state machine (no I/O) beside the handlers:
   :mod:`._pending_items` / :mod:`._pending_items_api`, :mod:`._release_packages` /
-  :mod:`._release_packages_api`, :mod:`._job_runs` / :mod:`._job_runs_api`, :mod:`._scripts` /
+  :mod:`._release_packages_api`, :mod:`._job_runs` / :mod:`._job_runs_api`, :mod:`._patch_data` /
+  :mod:`._patch_data_api` (its control part: :mod:`._patch_data_control`), :mod:`._scripts` /
   :mod:`._scripts_api` (its control part: :mod:`._scripts_control`);
 - :mod:`._iam`: IAM tokens and the metadata service; :mod:`._obs`: the OBS look-alike serving node logs;
 - :mod:`._control` (in-process, :class:`EmulatorAPI`) and :mod:`._control_http` (``/_emulator/...``): the
@@ -39,6 +40,7 @@ from . import (
     _identity,
     _job_runs_api,
     _obs,
+    _patch_data_api,
     _pending_items_api,
     _release_packages_api,
     _scripts_api,
@@ -61,6 +63,9 @@ from ._common import (
     ENDPOINT_PACKAGES_DEPLOY,
     ENDPOINT_PACKAGES_LIST,
     ENDPOINT_PACKAGES_UNPACK,
+    ENDPOINT_PATCH_CREATE,
+    ENDPOINT_PATCH_QUERY,
+    ENDPOINT_PATCH_STOP,
     ENDPOINT_PENDING_ITEMS,
     ENDPOINT_SCRIPT_EXECUTE,
     ENDPOINT_SCRIPT_RESULT,
@@ -106,6 +111,9 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/stop/?$"), ENDPOINT_JOB_STOP),
     ("POST", re.compile(_V1_JOBS + r"/([^/]+)/instances/([^/]+)/restart/?$"), ENDPOINT_JOB_RESTART),
     ("GET", re.compile(_FACTORY + r"/scripts/?$"), ENDPOINT_SCRIPTS_V2),
+    ("POST", re.compile(_FACTORY + r"/supplement-data/?$"), ENDPOINT_PATCH_CREATE),
+    ("GET", re.compile(_FACTORY + r"/supplement-data/?$"), ENDPOINT_PATCH_QUERY),
+    ("POST", re.compile(_FACTORY + r"/supplement-data/([^/]+)/stop/?$"), ENDPOINT_PATCH_STOP),
     ("GET", re.compile(r"^/" + _obs.BUCKET + r"/.+$"), ENDPOINT_OBS_OBJECT),
     ("HEAD", re.compile(r"^/" + _obs.BUCKET + r"/.+$"), ENDPOINT_OBS_OBJECT),
     ("POST", re.compile(_V1_SCRIPTS + r"/([^/]+)/execute/?$"), ENDPOINT_SCRIPT_EXECUTE),
@@ -163,6 +171,9 @@ DATAARTS_HANDLERS: dict[str, DataArtsHandler] = {
         st, req, s.workspace, s.segment(2), s.segment(3)
     ),
     ENDPOINT_SCRIPTS_V2: lambda st, req, s: _scripts_api.list_v2(st, s.workspace, s.pairs),
+    ENDPOINT_PATCH_CREATE: lambda st, req, s: _patch_data_api.create(st, req, s.workspace, s.user),
+    ENDPOINT_PATCH_QUERY: lambda st, req, s: _patch_data_api.query(st, s.workspace, s.pairs),
+    ENDPOINT_PATCH_STOP: lambda st, req, s: _patch_data_api.stop(st, s.workspace, s.segment(2)),
     ENDPOINT_SCRIPT_EXECUTE: lambda st, req, s: _scripts_api.execute(st, req, s.workspace, s.segment(2)),
     ENDPOINT_SCRIPT_RESULT: lambda st, req, s: _scripts_api.result(
         st, s.workspace, s.segment(2), s.segment(3)

@@ -2,9 +2,9 @@
 
 Airflow glue only, one module per part: :mod:`.base` (the connection, its secrets, logging, the drivers)
 and one mixin per API family, as in the core (:mod:`.pending_items`, :mod:`.release_packages`,
-:mod:`.job_runs`, :mod:`.scripts`; each loads its family's flows on first use). The protocol
-(signing, auth, paging, retries, errors) lives in :mod:`airflow_dataarts_provider.core`, the I/O in
-:mod:`airflow_dataarts_provider.transport`."""
+:mod:`.job_runs`, :mod:`.patch_data`, :mod:`.scripts`; each loads its family's flows on first use). The
+protocol (signing, auth, paging, retries, errors) lives in :mod:`airflow_dataarts_provider.core`, the I/O
+in :mod:`airflow_dataarts_provider.transport`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from airflow_dataarts_provider.core.protocol.redaction import redact
 from airflow_dataarts_provider.core.protocol.regions import pattern_note
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
 from airflow_dataarts_provider.hooks.job_runs import JobRunsHookMixin
+from airflow_dataarts_provider.hooks.patch_data import PatchDataHookMixin
 from airflow_dataarts_provider.hooks.pending_items import PendingItemsHookMixin
 from airflow_dataarts_provider.hooks.release_packages import ReleasePackagesHookMixin
 from airflow_dataarts_provider.hooks.scripts import ScriptsHookMixin
@@ -26,7 +27,7 @@ __all__ = ["DataArtsHook", "Listing", "TaskType", "UpdateType"]
 
 
 class DataArtsHook(  # type: ignore[misc]
-    PendingItemsHookMixin, ReleasePackagesHookMixin, JobRunsHookMixin, ScriptsHookMixin
+    PendingItemsHookMixin, ReleasePackagesHookMixin, JobRunsHookMixin, PatchDataHookMixin, ScriptsHookMixin
 ):
     """Talks to DataArts Factory with the credentials of an Airflow connection.
 

@@ -50,6 +50,11 @@ def job_instance_url(
     )
 
 
+def patch_data_url(region: str, project_id: str, workspace: str | None, name: str) -> str:
+    """The console's PatchData monitoring page, on one run (its instances are listed there)."""
+    return _console(region, project_id, workspace, "patchData", "monitor", patchDataName=name)
+
+
 def script_url(
     region: str, project_id: str, workspace: str | None, script_name: str, instance_id: str
 ) -> str:
@@ -97,6 +102,20 @@ def push_job_instance_link(context: Any, hook: Any, job_name: str, instance_id: 
     config = hook.get_config()
     url = job_instance_url(config.region, config.project_id, config.workspace, job_name, instance_id)
     DataArtsJobInstanceLink().push(context, url)
+    return url
+
+
+class DataArtsPatchDataLink(_XComLink):
+    """ "DataArts PatchData run": the backfill a task created or re-attached to."""
+
+    name = "DataArts PatchData run"
+
+
+def push_patch_data_link(context: Any, hook: Any, name: str) -> str:
+    """Push the run's console link; returns its URL."""
+    config = hook.get_config()
+    url = patch_data_url(config.region, config.project_id, config.workspace, name)
+    DataArtsPatchDataLink().push(context, url)
     return url
 
 

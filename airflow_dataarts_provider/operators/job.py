@@ -1,5 +1,7 @@
-"""Operator running a DataArts Factory job: start one instance, wait for it (in the worker or deferred),
-stop it when the task is killed or times out, and re-attach to it after a retry or a crashed worker."""
+"""Operators running a DataArts Factory job: :class:`DataArtsRunJobOperator` starts one instance (or reruns
+a failed one from its error node), :class:`DataArtsPatchDataOperator` backfills a date range with one
+PatchData run. Both wait (in the worker or deferred), stop the run when the task is killed or times out,
+and re-attach to it after a retry or a crashed worker."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
-from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.protocol.request import name_segment
 from airflow_dataarts_provider.links.dataarts import DataArtsJobInstanceLink, push_job_instance_link
+from airflow_dataarts_provider.operators.node_logs import log_failed_nodes
+from airflow_dataarts_provider.operators.patch_data import DataArtsPatchDataOperator
 from airflow_dataarts_provider.operators.remote_run import DataArtsRemoteRunOperator
 from airflow_dataarts_provider.version_compat import AirflowFailException
 from airflow_dataarts_provider.waiting import Wait
@@ -20,10 +24,10 @@ if TYPE_CHECKING:  # the hook (and the protocol core) load on first use, not at 
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
     from airflow_dataarts_provider.triggers.base import DataArtsRunTrigger
 
+__all__ = ["STATE_KEY", "DataArtsPatchDataOperator", "DataArtsRunJobOperator"]
+
 #: Where Airflow 3.3's task state store keeps the started instance across tries and crashed workers.
 STATE_KEY = "dataarts_job_instance_id"
-#: Failed nodes whose logs are written to the task log, at most.
-MAX_LOGGED_NODES = 5
 
 
 class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
@@ -171,34 +175,7 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
 
     def report_failure(self, hook: DataArtsHook, instance_id: str) -> None:
         """The end of each failed node's log (at most :data:`MAX_LOGGED_NODES`), read from OBS."""
-        if self.log_tail_bytes <= 0:
-            return
-        try:
-            shaped = hook.get_job_instance(self.job_name, instance_id, workspace=self.workspace)
-        except DataArtsError as exc:
-            self.log.warning(
-                "Could not read job %r instance %s to show its logs: %s", self.job_name, instance_id, exc
-            )
-            return
-        for node in jobs.failed_nodes(shaped)[:MAX_LOGGED_NODES]:
-            name, path = node.get("name"), node.get("log_path")
-            if not path:
-                continue
-            try:
-                tail = hook.read_obs_log_tail(str(path), self.log_tail_bytes)
-            except DataArtsError as exc:
-                self.log.warning("Could not read the log of node %r (%s): %s", name, path, exc)
-                continue
-            shown = "all" if tail.start == 0 else f"the last {tail.size - tail.start} of {tail.size} bytes"
-            self.log.info(
-                "----- DataArts node %r (%s): %s of %s -----\n%s\n----- end of node %r's log -----",
-                name,
-                node.get("status"),
-                shown,
-                path,
-                tail.text.rstrip("\n"),
-                name,
-            )
+        log_failed_nodes(self, hook, self.job_name, [instance_id], self.log_tail_bytes)
 
     def make_trigger(self, instance_id: str, wait: Wait) -> DataArtsRunTrigger:
         from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger

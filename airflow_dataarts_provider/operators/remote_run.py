@@ -118,10 +118,11 @@ class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
         """The task was killed (or timed out) in the worker: stop the remote instance."""
         self._stop(self._hook(), "the task was killed")
 
-    def complete_run(self, event: Any, context: Any) -> Any:
-        """The value of a deferred wait's event (a failed run or a timeout fails the task)."""
+    def complete_run(self, event: Any, context: Any, key: str = "instance_id") -> Any:
+        """The value of a deferred wait's event (a failed run or a timeout fails the task); ``key``: the
+        XCom holding the run's id."""
         failed = isinstance(event, dict) and (event.get("error") or {}).get("reason") == "failed"
-        instance_id = context["ti"].xcom_pull(task_ids=self.task_id, key="instance_id") if failed else None
+        instance_id = context["ti"].xcom_pull(task_ids=self.task_id, key=key) if failed else None
         if instance_id:
             self.report_failure(self._hook(), str(instance_id))
         return run_event_result(event, self.log, self.subject())

@@ -1,6 +1,7 @@
-"""DAGs of the job-run acceptance tests (tests/operators/test_job_operator.py, test_job_faults.py): the
-job, its parameters and the instance id come from ``dag_run.conf``; what cannot be templated (deferrable,
-waiting, retries, timeouts) gets one DAG per combination."""
+"""DAGs of the job-run acceptance tests (tests/operators/test_job_operator.py, test_job_faults.py,
+test_patch_data_operator.py): the job, its parameters, the instance id and a PatchData range come from
+``dag_run.conf``; what cannot be templated (deferrable, waiting, retries, timeouts) gets one DAG per
+combination."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 
 from helpers.dags import conf, manual_dag
 
-from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
+from airflow_dataarts_provider.operators.job import DataArtsPatchDataOperator, DataArtsRunJobOperator
 from airflow_dataarts_provider.sensors.job import DataArtsJobInstanceSensor
 
 JOB_POLL_S = 0.2
@@ -59,3 +60,24 @@ for _mode in ("poke", "reschedule", "deferrable"):
             timeout=JOB_TIMEOUT_S,
             max_consecutive_failures=1,
         )
+
+
+def _patch(**kwargs: object) -> DataArtsPatchDataOperator:
+    params: dict[str, object] = {
+        "job_name": conf("job_name"),
+        "start": conf("start"),
+        "end": conf("end"),
+        "parallel": 2,
+        "poll_interval": JOB_POLL_S,
+        "timeout": JOB_TIMEOUT_S,
+        "max_consecutive_failures": 1,
+        **kwargs,
+    }
+    return DataArtsPatchDataOperator(task_id="patch", **params)  # type: ignore[arg-type]
+
+
+for _mode, _deferrable in (("worker", False), ("deferrable", True)):
+    with manual_dag(f"dataarts_patch_data_{_mode}"):
+        _patch(deferrable=_deferrable)
+    with manual_dag(f"dataarts_patch_data_{_mode}_retry", retries=1):
+        _patch(deferrable=_deferrable, max_consecutive_failures=0)

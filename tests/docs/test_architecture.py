@@ -9,7 +9,7 @@ import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORE = ROOT / "airflow_dataarts_provider" / "core"
-FAMILIES = ("pending_items", "release_packages", "job_runs", "scripts")
+FAMILIES = ("pending_items", "release_packages", "job_runs", "patch_data", "scripts")
 FAMILY_SHAPE = ("values", "calls", "flows", "conditions")
 
 
@@ -49,7 +49,7 @@ def test_the_protocol_package_knows_no_api_family() -> None:
                 isinstance(node, ast.ImportFrom)
                 and node.module
                 and re.match(
-                    r"airflow_dataarts_provider\.core\.(pending_items|release_packages|job_runs|scripts)",
+                    r"airflow_dataarts_provider\.core\.(pending_items|release_packages|job_runs|patch_data|scripts)",
                     node.module,
                 )
             ):

@@ -25,10 +25,21 @@ def state(obj: Any) -> str:
 
 
 class _TI:
-    try_number = 1
+    dag_id = "tests"
+    task_id = "patch"
+    map_index = -1
+    max_tries = 0
+
+    def __init__(self, try_number: int = 1) -> None:
+        self.try_number = try_number
 
     def xcom_push(self, key: str, value: Any) -> None:
         pass
+
+
+def patch_context(try_number: int = 1) -> dict[str, Any]:
+    """The context of an operator's ``execute`` outside a DAG run: one task instance of one DAG run."""
+    return {"ti": _TI(try_number), "run_id": "manual__crash_test"}
 
 
 def execute_then_kill(op: Any, started: Callable[[], bool]) -> Exception | None:
@@ -44,7 +55,7 @@ def execute_then_kill(op: Any, started: Callable[[], bool]) -> Exception | None:
 
     threading.Thread(target=killer, daemon=True).start()
     try:
-        op.execute({"ti": _TI()})
+        op.execute(patch_context())
     except Exception as exc:
         return exc
     return None

@@ -76,7 +76,8 @@ def test_failure_names_the_failed_node_and_its_log(
     assert f"transform (fail, log {path})" in text
     # the end of the failed node's log, read from OBS (the emulator checks the OBS signature)
     assert (
-        "----- DataArts node 'transform' (fail): the last 65536 of " in text
+        f"----- DataArts node 'transform' (fail) of instance {remote['instanceId']}: the last 65536 of "
+        in text
         and f"bytes of {path} -----" in text
     )
     assert "ERROR transform: DLI.0001 table dw.sales does not exist" in text

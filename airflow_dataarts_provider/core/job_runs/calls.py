@@ -46,8 +46,10 @@ def job_instances(
     min_plan_time: object = None,
     max_plan_time: object = None,
     status: str | None = None,
+    instance_type: int | None = None,
 ) -> ListingCall:
-    """``GET /v1/{pid}/jobs/instances/detail`` for one job (exact name), paged by the listing walk."""
+    """``GET /v1/{pid}/jobs/instances/detail`` for one job (exact name), paged by the listing walk;
+    ``instance_type``: 5 for the instances of PatchData runs (:data:`~.values.INSTANCE_TYPES`)."""
     query = [("jobName", unquote(name_segment("job_name", job_name))), ("preciseQuery", "true")]
     if min_plan_time is not None:
         query.append(("minPlanTime", jobs.plan_time_ms("min_plan_time", min_plan_time)))
@@ -57,6 +59,12 @@ def job_instances(
         if jobs.phase(status) is None:
             raise DataArtsConfigError("status", f"{status!r} is unknown", jobs.known_statuses())
         query.append(("status", status))
+    if instance_type is not None:
+        if instance_type not in jobs.INSTANCE_TYPES:
+            raise DataArtsConfigError(
+                "instance_type", f"{instance_type!r} is unknown", ", ".join(map(str, jobs.INSTANCE_TYPES))
+            )
+        query.append(("instanceType", str(instance_type)))
     path = api_path("v1", config.project_id, "jobs", "instances", "detail")
     call = ApiCall("GET", path, jobs.parse_job_instances_page, tuple(query), service="dlf")
     return ListingCall("job-instances", call, "instance_id")

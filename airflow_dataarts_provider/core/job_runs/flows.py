@@ -33,10 +33,16 @@ def instances_flow(
     min_plan_time: object = None,
     max_plan_time: object = None,
     status: str | None = None,
+    instance_type: int | None = None,
 ) -> Flow[list[dict[str, Any]]]:
     """Every instance of the job in the plan-time range (a complete, consistent listing)."""
     listing = calls.job_instances(
-        ctx.config, job_name, min_plan_time=min_plan_time, max_plan_time=max_plan_time, status=status
+        ctx.config,
+        job_name,
+        min_plan_time=min_plan_time,
+        max_plan_time=max_plan_time,
+        status=status,
+        instance_type=instance_type,
     )
     result = yield from list_flow(ctx, listing, emit=False)
     return result.items

@@ -47,6 +47,9 @@ STATUS_PHASES: dict[str, Phase] = {
 
 
 PARAM_TYPES = ("variable", "constants")
+#: ``instance_type``: 0 general, 2 manual, 5 PatchData, 6 subjob, 7 schedule once.
+INSTANCE_TYPES = (0, 2, 5, 6, 7)
+INSTANCE_TYPE_PATCH_DATA = 5
 RETRY_LOCATIONS = ("error_node", "first_node", "specified_node")
 #: What the job operator reads of each failed node's log by default (``log_tail_bytes``).
 DEFAULT_TAIL_BYTES = 64 * 1024

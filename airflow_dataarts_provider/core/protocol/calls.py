@@ -12,6 +12,7 @@ from airflow_dataarts_provider.core.protocol.config import ClientConfig
 from airflow_dataarts_provider.core.protocol.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.protocol.http import HttpResponse
 from airflow_dataarts_provider.core.protocol.pages import Page
+from airflow_dataarts_provider.core.protocol.pagination_terms import OffsetSemantics
 from airflow_dataarts_provider.core.protocol.request import api_path
 from airflow_dataarts_provider.core.protocol.values import check_int
 
@@ -43,20 +44,25 @@ class ApiCall(Generic[R]):
 @dataclass(frozen=True)
 class ListingCall:
     """A ``limit``/``offset`` listing: :meth:`page` is the call for one page (query parameters for a GET,
-    body fields for a POST); ``kind`` names the listing (learned offset semantics are kept per kind)."""
+    body fields for a POST); ``kind`` names the listing (learned offset semantics are kept per kind).
+    ``names``: what the API calls the two parameters (``("size", "page")`` for PatchData runs);
+    ``semantics``: the offset's documented meaning, when the API documents it (else it is learned)."""
 
     kind: str
     call: ApiCall[Page]
     id_key: str
+    names: tuple[str, str] = ("limit", "offset")
+    semantics: OffsetSemantics | None = None
 
     def page(self, limit: int, offset: int) -> ApiCall[Page]:
         limit = check_int("limit", limit, 1, PAGE_SIZE_MAX)
         offset = check_int("offset", offset, 0, None)
+        size_name, offset_name = self.names
         if self.call.method == "GET":
             return replace(
-                self.call, query=(*self.call.query, ("limit", str(limit)), ("offset", str(offset)))
+                self.call, query=(*self.call.query, (size_name, str(limit)), (offset_name, str(offset)))
             )
-        return replace(self.call, body={**self.call.body, "limit": limit, "offset": offset})
+        return replace(self.call, body={**self.call.body, size_name: limit, offset_name: offset})
 
 
 def factory_path(config: ClientConfig, *segments: str) -> str:

@@ -35,7 +35,8 @@ def new_walk(
     return ListingWalk(
         page_size=page_size,
         offset_mode=config.offset_mode.value,
-        known_mode=STATE.offset_semantics.get((config.endpoint, config.project_id, listing.kind)),
+        known_mode=listing.semantics
+        or STATE.offset_semantics.get((config.endpoint, config.project_id, listing.kind)),
         max_items=max_items,
         id_key=listing.id_key,
     )
