@@ -154,3 +154,44 @@ def test_a_crashed_worker_s_retry_re_attaches_one_run_in_all(
     result = op.execute(patch_context(try_number=2))
     assert result["status"] == "SUCCESS" and len(result["instances"]) == 4
     assert _counts(emu) == (1, 0)
+
+
+def test_the_trigger_stops_the_run_at_its_deadline_and_on_kill(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from helpers.hooks import make_hook
+
+    from airflow_dataarts_provider.triggers.patch_data import DataArtsPatchDataTrigger
+
+    monkeypatch.setenv("AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), **RUN_FAST))
+    emu.set_job(JOB, run_s=60)
+    hook = make_hook("dataarts_default")
+    for name in ("af_timed", "af_killed"):
+        hook.create_patch_data_run(JOB, RANGE["start"], RANGE["end"], name=name)
+
+    def trigger(name: str, seconds: float) -> DataArtsPatchDataTrigger:
+        return DataArtsPatchDataTrigger(
+            job_name=JOB,
+            name=name,
+            stop_on_timeout=True,
+            dataarts_conn_id="dataarts_default",
+            poke_interval=0.1,
+            deadline=time.time() + seconds,
+        )
+
+    async def first_event(waiting: DataArtsPatchDataTrigger) -> dict[str, Any]:
+        async for event in waiting.run():
+            return dict(event.payload)
+        raise AssertionError("no event")
+
+    event = asyncio.run(first_event(trigger("af_timed", 0.5)))
+    assert event["status"] == "timeout" and event["stopped"] is True
+    assert "PatchData run 'af_timed' of job 'daily_sales_job' stopped" in event["message"]
+    asyncio.run(trigger("af_killed", 30).on_kill())
+    assert {r["name"]: r["status"] for r in emu.patch_data_runs()} == {
+        "af_timed": "CANCEL",
+        "af_killed": "CANCEL",
+    }
+    assert _counts(emu) == (2, 2)
