@@ -66,6 +66,7 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
     template_fields: Sequence[str] = ("dataarts_conn_id", "workspace", "job_name", "job_params")
     operator_extra_links = (DataArtsJobInstanceLink(),)
     ui_color = "#e0ecff"
+    lineage_kind = "job_instance"
 
     def __init__(
         self,
@@ -97,7 +98,9 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         url = push_job_instance_link(context, hook, self.job_name, instance_id)
         context["ti"].xcom_push(key="job_instance_url", value=url)
         self.log.info("Job %r instance %s: %s", self.job_name, instance_id, url)
+        self.remember_run(hook, instance_id, url)
         if finished is not None:
+            self._outcome = finished
             return finished
         if not self.wait_for_completion:
             return {"instance_id": instance_id, "job_name": self.job_name, "status": "started"}
@@ -169,6 +172,9 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         if store is not None:
             store.set(STATE_KEY, rerun.instance_id)
         return rerun.instance_id
+
+    def target(self) -> str:
+        return self.job_name
 
     def subject(self) -> str:
         return f"job {self.job_name!r}"

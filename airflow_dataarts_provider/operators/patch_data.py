@@ -68,6 +68,8 @@ class DataArtsPatchDataOperator(DataArtsRemoteRunOperator):
     )
     operator_extra_links = (DataArtsPatchDataLink(),)
     ui_color = "#e0ecff"
+    lineage_kind = "patch_data"
+    run_key = "patch_data_name"
 
     def __init__(
         self,
@@ -108,7 +110,9 @@ class DataArtsPatchDataOperator(DataArtsRemoteRunOperator):
         url = push_patch_data_link(context, hook, name)
         context["ti"].xcom_push(key="job_instance_url", value=url)
         self.log.info("PatchData run %r: %s", name, url)
+        self.remember_run(hook, name, url)
         if done is not None:
+            self._outcome = done
             return done
         if not self.wait_for_completion:
             return {"name": name, "job_name": self.job_name, "status": "started"}
@@ -148,6 +152,9 @@ class DataArtsPatchDataOperator(DataArtsRemoteRunOperator):
     def _condition(self, name: str) -> PatchDataCondition:
         return PatchDataCondition(self.job_name, name, self.stop_when_fail)
 
+    def target(self) -> str:
+        return self.job_name
+
     def subject(self) -> str:
         return f"PatchData of job {self.job_name!r}"
 
@@ -183,7 +190,7 @@ class DataArtsPatchDataOperator(DataArtsRemoteRunOperator):
         hook.stop_patch_data_run(instance_id, workspace=self.workspace)
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
-        return self.complete_run(event, context, key="patch_data_name")
+        return self.complete_run(event, context)
 
 
 def _patch_range(start: Any, end: Any, context: Any) -> tuple[Any, Any]:

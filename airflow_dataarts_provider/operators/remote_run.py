@@ -5,7 +5,7 @@ called, build their trigger and send the stop."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_dataarts_provider import connection_form
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
@@ -32,7 +32,12 @@ if TYPE_CHECKING:
 
 class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
     """The shared part of the run operators (not used on its own); ``_instance_id`` is set once the run
-    started. Parameters: see :class:`~airflow_dataarts_provider.operators.job.DataArtsRunJobOperator`."""
+    started. Parameters: see :class:`~airflow_dataarts_provider.operators.job.DataArtsRunJobOperator`.
+    With OpenLineage installed, the run is reported as run facets (:mod:`airflow_dataarts_provider.lineage`):
+    ``lineage_kind`` and ``run_key`` (the XCom key of the run's id) say what it is."""
+
+    lineage_kind: ClassVar[str]
+    run_key: ClassVar[str] = "instance_id"
 
     def __init__(
         self,
@@ -57,9 +62,17 @@ class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
         self.workspace = workspace
         self.dataarts_conn_id = dataarts_conn_id
         self._instance_id: str | None = None
+        #: What OpenLineage reports (:mod:`airflow_dataarts_provider.lineage`), kept in memory: its
+        #: listener may run in a forked process, where asking Airflow for XComs or connections can hang.
+        self._run_facts: dict[str, Any] | None = None
+        self._outcome: Any = None
 
     def subject(self) -> str:
         """What is run: ``job 'x'``, ``script 'y'``."""
+        raise NotImplementedError
+
+    def target(self) -> str:
+        """The job or script run (its name, as the service knows it)."""
         raise NotImplementedError
 
     def make_trigger(self, instance_id: str, wait: Wait) -> DataArtsRunTrigger:
@@ -73,11 +86,22 @@ class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
 
         return DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
 
+    def remember_run(self, hook: DataArtsHook, run_id: str, url: str | None = None) -> None:
+        """Keep what OpenLineage reports of the run the task started or re-attached to."""
+        config = hook.get_config()
+        self._run_facts = {
+            "run_id": str(run_id),
+            "url": url,
+            "workspace": config.workspace,
+            "project_id": config.project_id,
+            "region": config.region,
+        }
+
     def wait_for_run(self, hook: DataArtsHook, condition: Condition, instance_id: str) -> Any:
         """Wait until the run ends (its value is returned); deferred when the task is deferrable."""
         wait = task_wait(self, self.timeout)
         try:
-            return wait_in_worker(
+            self._outcome = wait_in_worker(
                 self,
                 hook,
                 condition,
@@ -86,6 +110,7 @@ class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
                 on_deadline=lambda step: self._on_deadline(hook, f"deadline reached; {step.message}"),
                 raise_step=lambda step, log: self._raise_for(hook, step, log),
             )
+            return self._outcome
         except AirflowTaskTimeout:  # execution_timeout in the worker
             self._stop(hook, "the task's execution_timeout passed")
             raise
@@ -118,11 +143,26 @@ class DataArtsRemoteRunOperator(BaseOperator):  # type: ignore[misc]
         """The task was killed (or timed out) in the worker: stop the remote instance."""
         self._stop(self._hook(), "the task was killed")
 
-    def complete_run(self, event: Any, context: Any, key: str = "instance_id") -> Any:
-        """The value of a deferred wait's event (a failed run or a timeout fails the task); ``key``: the
-        XCom holding the run's id."""
-        failed = isinstance(event, dict) and (event.get("error") or {}).get("reason") == "failed"
-        instance_id = context["ti"].xcom_pull(task_ids=self.task_id, key=key) if failed else None
-        if instance_id:
-            self.report_failure(self._hook(), str(instance_id))
-        return run_event_result(event, self.log, self.subject())
+    def complete_run(self, event: Any, context: Any) -> Any:
+        """The value of a deferred wait's event (a failed run or a timeout fails the task)."""
+        ti = context["ti"]
+        run_id = ti.xcom_pull(task_ids=self.task_id, key=self.run_key)
+        if run_id:
+            hook = self._hook()
+            self.remember_run(hook, str(run_id), ti.xcom_pull(task_ids=self.task_id, key="job_instance_url"))
+            if isinstance(event, dict) and (event.get("error") or {}).get("reason") == "failed":
+                self.report_failure(hook, str(run_id))
+        self._outcome = run_event_result(event, self.log, self.subject())
+        return self._outcome
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage (optional): the run behind the task (:mod:`airflow_dataarts_provider.lineage`)."""
+        from airflow_dataarts_provider.lineage import run_lineage
+
+        return run_lineage(self, task_instance, failed=False)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        """OpenLineage (optional): the run behind the failed task."""
+        from airflow_dataarts_provider.lineage import run_lineage
+
+        return run_lineage(self, task_instance, failed=True)

@@ -58,6 +58,7 @@ class DataArtsRunScriptOperator(DataArtsRemoteRunOperator):
     template_fields: Sequence[str] = ("dataarts_conn_id", "workspace", "script_name", "script_params")
     operator_extra_links = (DataArtsScriptLink(),)
     ui_color = "#e6f4ea"
+    lineage_kind = "script_instance"
 
     def __init__(
         self,
@@ -97,6 +98,7 @@ class DataArtsRunScriptOperator(DataArtsRemoteRunOperator):
         self._instance_id = instance_id
         context["ti"].xcom_push(key="instance_id", value=instance_id)
         push_script_link(context, hook, self.script_name, instance_id)
+        self.remember_run(hook, instance_id)
         if finished is not None:
             return self.output_of(finished)
         if not self.wait_for_completion:
@@ -144,6 +146,9 @@ class DataArtsRunScriptOperator(DataArtsRemoteRunOperator):
             store.set(STATE_KEY, instance_id)
         self.log.info("Started %s: instance %s", self.subject(), instance_id)
         return instance_id, None
+
+    def target(self) -> str:
+        return self.script_name
 
     def subject(self) -> str:
         return f"script {self.script_name!r}"

@@ -182,3 +182,73 @@ def test_script_quality_gate_checks_then_hands_the_rows_downstream(
     states = _task_states(airflow_env, "script_quality_gate", latest=True)
     assert states["quality_check"] == "failed" and states["daily_sales"] == "upstream_failed", states
     assert emu.counters()["script_instances_started"] == {"订单质量检查": 2, "dws_daily_sales": 1}
+
+
+def _lineage_events(path: Path) -> list[dict[str, Any]]:
+    """The OpenLineage events the file transport wrote (one JSON document per line)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_job_backfill_backfills_the_day_then_repairs_the_report_from_its_failed_node(
+    airflow_env: dict[str, str], dataarts_emulator_factory: Any, tmp_path: Path
+) -> None:
+    """The day's PatchData run (24 hourly instances), then a report whose first run fails at ``load``: the
+    retry reruns it from ``load`` (``extract`` ran once). OpenLineage is on (a file transport): its
+    listener reports each DataArts run as run facets."""
+    emu = dataarts_emulator_factory(seed_items=0)
+    emu.set_job("daily_sales_job", run_s=0.1, period_s=3600)
+    emu.add_job(
+        "ads_finance_report",
+        run_s=0.2,
+        nodes=["extract", "load"],
+        failing_node="load",
+        outcome_script=["fail"],
+    )
+    events = tmp_path / "openlineage.jsonl"
+    env = {
+        **airflow_env,
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(events), "append": True}
+        ),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "tests",
+    }
+    result = _dags_test(env, emu, "job_backfill", "2026-12-01T00:00:00+00:00")
+    out = plain_text(result.stdout + result.stderr)
+    assert _task_states(airflow_env, "job_backfill") == {
+        "backfill_day": "success",
+        "rebuild_report": "success",
+    }, out[-4000:]
+    (run,) = emu.patch_data_runs()
+    assert run["status"] == "SUCCESS" and len(run["instance_ids"]) == 24
+    assert run["start_date"] == int(datetime(2026, 11, 30, tzinfo=timezone.utc).timestamp() * 1000)
+    assert run["end_date"] == int(datetime(2026, 11, 30, 23, 59, 59, tzinfo=timezone.utc).timestamp() * 1000)
+    counters = emu.counters()
+    assert counters["patch_data_created"] == {"daily_sales_job": 1}
+    assert counters["job_instances_started"] == {"ads_finance_report": 1}
+    assert counters["job_instances_rerun"] == {"ads_finance_report": 1}
+    assert counters["job_node_runs"]["ads_finance_report"] == {"extract": 1, "load": 2}
+    assert "----- DataArts node 'load' (fail) of instance" in out  # try 1's failed node's log
+    assert "rerun from its error node as the same instance" in out
+
+    facets = {}
+    for event in _lineage_events(events):
+        if event["eventType"] in ("COMPLETE", "FAIL") and "dataarts_run" in event["run"]["facets"]:
+            task = event["job"]["name"].rpartition(".")[2]
+            facets[(task, event["eventType"])] = event["run"]["facets"]
+    backfill = facets[("backfill_day", "COMPLETE")]
+    assert (
+        backfill["dataarts_run"]["runKind"] == "patch_data"
+        and backfill["dataarts_run"]["status"] == "SUCCESS"
+    )
+    assert backfill["dataarts_run"]["instanceIds"] == [str(i) for i in sorted(run["instance_ids"])]
+    assert backfill["externalQuery"]["externalQueryId"].startswith("af_job_backfill_backfill_day_")
+    assert backfill["dataarts_run"]["consoleUrl"].endswith("#/dlf/monitor/patchData")
+    (instance,) = emu.job_instances("ads_finance_report")
+    for kind, status in (("FAIL", "failed"), ("COMPLETE", "success")):
+        report = facets[("rebuild_report", kind)]["dataarts_run"]
+        assert report["runKind"] == "job_instance" and report["status"] == status
+        assert (
+            report["instanceIds"] == [str(instance["instanceId"])] and report["name"] == "ads_finance_report"
+        )
