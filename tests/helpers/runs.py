@@ -1,6 +1,7 @@
 """What the run-operator tests share: the connection extras of a fast DAG run, a DAG run's or task's
-state as text, and an operator's ``execute`` on this thread (Airflow 2.11 refuses it from another) while
-a second thread kills the task the way Airflow does, from elsewhere, once the remote run started."""
+state as text, an operator's ``execute`` on this thread (Airflow 2.11 refuses it from another) while
+a second thread kills the task the way Airflow does, from elsewhere, once the remote run started, and a
+fast trigger with its first event."""
 
 from __future__ import annotations
 
@@ -59,3 +60,18 @@ def execute_then_kill(op: Any, started: Callable[[], bool]) -> Exception | None:
     except Exception as exc:
         return exc
     return None
+
+
+def fast_trigger(trigger_class: Any, seconds: float, **kwargs: Any) -> Any:
+    """A run trigger on connection ``dataarts_default``, checking every 0.1 s, ``seconds`` from its
+    deadline."""
+    return trigger_class(
+        dataarts_conn_id="dataarts_default", poke_interval=0.1, deadline=time.time() + seconds, **kwargs
+    )
+
+
+async def first_event(trigger: Any) -> dict[str, Any]:
+    """The payload of the trigger's (only) event."""
+    async for event in trigger.run():
+        return dict(event.payload)
+    raise AssertionError("no event")

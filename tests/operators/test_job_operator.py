@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, TASK_STATE_STORE, task_output
-from helpers.runs import RUN_FAST, execute_then_kill, state
+from helpers.runs import RUN_FAST, execute_then_kill, fast_trigger, first_event, state
 
 from airflow_dataarts_provider.emulator import ENDPOINT_JOB_INSTANCE, ENDPOINT_OBS_OBJECT, Emulator
 from airflow_dataarts_provider.operators.job import DataArtsRunJobOperator
@@ -172,21 +172,11 @@ def test_on_kill_stops_the_instance_the_worker_waits_for(
     assert _counts(emu) == (1, 1)
 
 
-def _trigger(emu: Emulator, instance_id: str, deadline: float, **kwargs: Any) -> DataArtsJobInstanceTrigger:
-    return DataArtsJobInstanceTrigger(
-        job_name=JOB,
-        instance_id=instance_id,
-        dataarts_conn_id="dataarts_default",
-        poke_interval=0.1,
-        deadline=deadline,
-        **kwargs,
+def _trigger(instance_id: str, seconds: float, **kwargs: Any) -> DataArtsJobInstanceTrigger:
+    trigger: DataArtsJobInstanceTrigger = fast_trigger(
+        DataArtsJobInstanceTrigger, seconds, job_name=JOB, instance_id=instance_id, **kwargs
     )
-
-
-async def _first_event(trigger: DataArtsJobInstanceTrigger) -> dict[str, Any]:
-    async for event in trigger.run():
-        return dict(event.payload)
-    raise AssertionError("no event")
+    return trigger
 
 
 def test_a_triggerer_restart_mid_wait_resumes_from_the_serialised_trigger(
@@ -202,10 +192,10 @@ def test_a_triggerer_restart_mid_wait_resumes_from_the_serialised_trigger(
     from helpers.hooks import make_hook
 
     instance_id = make_hook("dataarts_default").run_job(JOB)
-    first = _trigger(emu, instance_id, time.time() + 20, stop_on_timeout=True)
+    first = _trigger(instance_id, 20, stop_on_timeout=True)
 
     async def interrupted() -> None:
-        task = asyncio.ensure_future(_first_event(first))
+        task = asyncio.ensure_future(first_event(first))
         await asyncio.sleep(0.3)
         task.cancel()  # the triggerer stops: the trigger is redistributed, not killed
         with pytest.raises(asyncio.CancelledError):
@@ -215,7 +205,7 @@ def test_a_triggerer_restart_mid_wait_resumes_from_the_serialised_trigger(
     classpath, kwargs = first.serialize()
     module, _, name = classpath.rpartition(".")
     again = getattr(importlib.import_module(module), name)(**json.loads(json.dumps(kwargs)))
-    event = asyncio.run(_first_event(again))
+    event = asyncio.run(first_event(again))
     assert event["status"] == "success" and event["result"]["instance_id"] == instance_id
     assert _counts(emu) == (1, 0)
 
@@ -230,10 +220,10 @@ def test_the_trigger_stops_the_instance_at_its_deadline_and_on_kill(
     emu.set_job(JOB, run_s=60)
     hook = make_hook("dataarts_default")
     timed = hook.run_job(JOB)
-    event = asyncio.run(_first_event(_trigger(emu, timed, time.time() + 0.5, stop_on_timeout=True)))
+    event = asyncio.run(first_event(_trigger(timed, 0.5, stop_on_timeout=True)))
     assert event["status"] == "timeout" and event["stopped"] is True
     killed = hook.run_job(JOB)
-    asyncio.run(_trigger(emu, killed, time.time() + 30).on_kill())
+    asyncio.run(_trigger(killed, 30).on_kill())
     statuses = {str(r["instanceId"]): r["status"] for r in emu.job_instances(JOB)}
     assert statuses == {timed: "manual-stop", killed: "manual-stop"}
     assert _counts(emu) == (2, 2)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import connection_json, task_output
-from helpers.runs import RUN_FAST, execute_then_kill, state
+from helpers.runs import RUN_FAST, execute_then_kill, fast_trigger, first_event, state
 
 from airflow_dataarts_provider.emulator import ENDPOINT_PATCH_QUERY, Emulator
 from airflow_dataarts_provider.operators.job import DataArtsPatchDataOperator
@@ -172,19 +172,10 @@ def test_the_trigger_stops_the_run_at_its_deadline_and_on_kill(
         hook.create_patch_data_run(JOB, RANGE["start"], RANGE["end"], name=name)
 
     def trigger(name: str, seconds: float) -> DataArtsPatchDataTrigger:
-        return DataArtsPatchDataTrigger(
-            job_name=JOB,
-            name=name,
-            stop_on_timeout=True,
-            dataarts_conn_id="dataarts_default",
-            poke_interval=0.1,
-            deadline=time.time() + seconds,
+        made: DataArtsPatchDataTrigger = fast_trigger(
+            DataArtsPatchDataTrigger, seconds, job_name=JOB, name=name, stop_on_timeout=True
         )
-
-    async def first_event(waiting: DataArtsPatchDataTrigger) -> dict[str, Any]:
-        async for event in waiting.run():
-            return dict(event.payload)
-        raise AssertionError("no event")
+        return made
 
     event = asyncio.run(first_event(trigger("af_timed", 0.5)))
     assert event["status"] == "timeout" and event["stopped"] is True

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-import time
 from typing import Any
 
 import pytest
 from conftest import TASK_STATE_STORE, connection_json, task_output
-from helpers.runs import RUN_FAST, execute_then_kill, state
+from helpers.runs import RUN_FAST, execute_then_kill, fast_trigger, first_event, state
 
 from airflow_dataarts_provider.emulator import ENDPOINT_SCRIPT_EXECUTE, ENDPOINT_SCRIPT_RESULT, Emulator
 from airflow_dataarts_provider.operators.script import DataArtsRunScriptOperator
@@ -199,22 +198,13 @@ def test_the_trigger_survives_a_restart_and_stops_the_instance_at_its_deadline_a
     emu.set_script(SCRIPT, run_s=1.0, rows=5)
     instance_id = hook.run_script(SCRIPT)
 
-    def trigger(deadline: float, **kwargs: Any) -> DataArtsScriptInstanceTrigger:
-        return DataArtsScriptInstanceTrigger(
-            script_name=SCRIPT,
-            instance_id=instance_id,
-            dataarts_conn_id="dataarts_default",
-            poke_interval=0.1,
-            deadline=deadline,
-            **kwargs,
+    def trigger(seconds: float, **kwargs: Any) -> DataArtsScriptInstanceTrigger:
+        made: DataArtsScriptInstanceTrigger = fast_trigger(
+            DataArtsScriptInstanceTrigger, seconds, script_name=SCRIPT, instance_id=instance_id, **kwargs
         )
+        return made
 
-    async def first_event(t: DataArtsScriptInstanceTrigger) -> dict[str, Any]:
-        async for event in t.run():
-            return dict(event.payload)
-        raise AssertionError("no event")
-
-    classpath, kwargs = trigger(time.time() + 20, max_rows=2, stop_on_timeout=True).serialize()
+    classpath, kwargs = trigger(20, max_rows=2, stop_on_timeout=True).serialize()
     module, _, name = classpath.rpartition(".")
     again = getattr(importlib.import_module(module), name)(**json.loads(json.dumps(kwargs)))
     event = asyncio.run(first_event(again))
@@ -223,10 +213,10 @@ def test_the_trigger_survives_a_restart_and_stops_the_instance_at_its_deadline_a
     assert (len(rows["rows"]), rows["rows_returned"]) == (2, 6)
     emu.set_script(SCRIPT, run_s=60)
     instance_id = hook.run_script(SCRIPT)
-    event = asyncio.run(first_event(trigger(time.time() + 0.5, stop_on_timeout=True)))
+    event = asyncio.run(first_event(trigger(0.5, stop_on_timeout=True)))
     assert event["status"] == "timeout" and event["stopped"] is True
     assert event["message"].endswith(f"; script {SCRIPT!r} instance {instance_id} stopped")
     instance_id = hook.run_script(SCRIPT)  # a user's kill of the deferred task: the trigger's on_kill
-    asyncio.run(trigger(time.time() + 30).on_kill())
+    asyncio.run(trigger(30).on_kill())
     assert emu.script_instances(SCRIPT)[-1]["status"] == "FAILED"
     assert _counts(emu) == (3, 2)
