@@ -77,8 +77,13 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     },
     "max_requests_per_second": {
         "label": "Max requests per second",
-        "description": "Client-side rate limit per identity (the documented per-user limit is 10).",
+        "description": "Client-side rate limit per identity on the V2 APIs (their per-user limit is 10).",
         "schema": {"type": ["number", "null"], "default": 10},
+    },
+    "dlf_max_requests_per_second": {
+        "label": "Max requests per second (jobs, scripts)",
+        "description": "The same for the V1 job and script APIs (their per-user limit is 30).",
+        "schema": {"type": ["number", "null"], "default": 30},
     },
     "max_attempts": {
         "label": "Max attempts",

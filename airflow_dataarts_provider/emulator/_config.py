@@ -57,9 +57,11 @@ DEFAULT_IAM_USER = IamUser(DEFAULT_USER_NAME, DEFAULT_PASSWORD)
 class EmulatorConfig:
     """Everything the emulator can be started with. All fields have working defaults.
 
-    ``rate_limit_per_user``: requests per second per user on the DataArts API (``None`` or ``0``
-    disables). ``offset_mode``: ``"page"`` (offset is a page index) or ``"record"`` (a record
-    offset). ``item_name_match``: how the ``item_name`` filter matches (``contains`` by default).
+    ``rate_limit_per_user``: requests per second per user on the V2 DataArts API (``None`` or ``0``
+    disables); ``dlf_rate_limit_per_user``: the same on the V1 job and script API (the documented
+    limits: 10 and 30; each family counted apart). ``offset_mode``: ``"page"`` (offset is a page
+    index) or ``"record"`` (a record offset). ``item_name_match``: how the ``item_name`` filter
+    matches (``contains`` by default).
     ``items``: initial items (mappings with at least ``item_name``); ``seed_items``/``seed``: number
     of generated items added after them. ``query_plus_as_space``: decode a literal ``+`` in the
     query as a space (form encoding) instead of a plus. ``aksk_lockout_failures``: lock an AK for
@@ -80,6 +82,7 @@ class EmulatorConfig:
     offset_mode: OffsetMode = "page"
     item_name_match: NameMatch = "contains"
     rate_limit_per_user: float | None = 10.0
+    dlf_rate_limit_per_user: float | None = 30.0
     token_lifetime_s: float = 86_400.0
     temporary_credential_lifetime_s: float = 3_600.0
     metadata_sessions: MetadataTokenMode = "required"

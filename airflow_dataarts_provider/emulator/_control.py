@@ -346,12 +346,15 @@ class EmulatorAPI(ScriptsControl, PatchDataControl):
             self.state.mutations.clear()
             self.state.latency = 0.0
 
-    def set_rate_limit(self, per_user: float | None) -> None:
-        """Requests per second per user (``None``/``0`` disables)."""
+    def set_rate_limit(self, per_user: float | None, *, family: str = "dataarts") -> None:
+        """Requests per second per user on an API family, ``dataarts`` (V2) or ``dlf`` (V1 jobs and
+        scripts); ``None``/``0`` disables."""
         with self.state.lock:
             if per_user is not None and per_user < 0:
                 raise ValueError("rate limit must be >= 0")
-            self.state.rate_limit = per_user or None
+            if family not in ("dataarts", "dlf"):
+                raise ValueError("family must be 'dataarts' or 'dlf'")
+            setattr(self.state, "dlf_rate_limit" if family == "dlf" else "rate_limit", per_user or None)
             self.state.rate_windows.clear()
 
     # ------------------------------------------------------------------ observation

@@ -63,9 +63,9 @@ def _faults(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, 
 
 
 def _rate_limit(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:
-    per_user = body.get("per_user")
-    emu.set_rate_limit(None if per_user is None else float(per_user))
-    return 200, {"per_user": emu.state.rate_limit}
+    per_user, family = body.get("per_user"), str(body.get("family", "dataarts"))
+    emu.set_rate_limit(None if per_user is None else float(per_user), family=family)
+    return 200, {"per_user": emu.state.rate_limit, "dlf_per_user": emu.state.dlf_rate_limit}
 
 
 def _release_settings(emu: EmulatorAPI, body: Body, query: Query, key: str) -> tuple[int, Any]:

@@ -127,22 +127,28 @@ def note_aksk_failure(st: State, ak: str) -> None:
             st.aksk_failures[ak] = 0
 
 
-def throttled(st: State, user: str) -> float | None:
-    """Seconds until the user may retry, or ``None`` when the request is allowed."""
+def rate_limit(st: State, family: str) -> float | None:
+    """The per-user limit of an API family: ``dlf`` (V1 jobs and scripts) or ``dataarts`` (V2)."""
+    return st.dlf_rate_limit if family == "dlf" else st.rate_limit
+
+
+def throttled(st: State, user: str, family: str = "dataarts") -> float | None:
+    """Seconds until the user may retry on the API ``family``, or ``None`` when the request is allowed
+    (each family has its own limit and window, as the gateway counts them)."""
     with st.lock:
-        limit = st.rate_limit
+        limit = rate_limit(st, family)
         if not limit:
             return None
         window_s = max(1.0, 1.0 / limit)
         capacity = max(1, int(limit * window_s))
         now = time.monotonic()
-        window = st.rate_windows.setdefault(user, deque())
+        window = st.rate_windows.setdefault((family, user), deque())
         while window and now - window[0] >= window_s:
             window.popleft()
         if len(window) >= capacity:
             return window_s - (now - window[0])
         window.append(now)
-        peaks = st.counters["peak_1s_window"]
+        peaks = st.counters["peak_1s_window_dlf" if family == "dlf" else "peak_1s_window"]
         peaks[user] = max(peaks.get(user, 0), len(window))
         return None
 

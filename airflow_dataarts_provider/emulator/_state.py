@@ -65,7 +65,8 @@ class State:
         if cfg.seed_items:
             self.items.extend(generate_items(cfg.seed_items, cfg.seed, self.workspaces[0]))
         self.rate_limit: float | None = cfg.rate_limit_per_user or None
-        self.rate_windows: dict[str, deque[float]] = {}
+        self.dlf_rate_limit: float | None = cfg.dlf_rate_limit_per_user or None
+        self.rate_windows: dict[tuple[str, str], deque[float]] = {}
         self.latency = cfg.latency_s
         self.faults: dict[str, deque[Fault]] = {}
         self.mutations: list[Mutation] = []
@@ -213,7 +214,8 @@ def empty_counters() -> dict[str, Any]:
         # user -> {epoch second: requests answered in it}; user -> the most requests the rate limit
         # saw in one sliding 1 s window (only while a limit is on)
         "by_user_second": {},
-        "peak_1s_window": {},
+        "peak_1s_window": {},  # V2; "peak_1s_window_dlf": the same on the V1 API
+        "peak_1s_window_dlf": {},
         "by_status": {},
         "by_endpoint_status": {},
         "tokens_issued": 0,

@@ -32,7 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--offset-mode", choices=("page", "record"), default="page")
     p.add_argument("--item-name-match", choices=("contains", "exact", "prefix"), default="contains")
     p.add_argument(
-        "--rate-limit", type=float, default=10.0, help="requests/s per user; 0 disables (default 10)"
+        "--rate-limit", type=float, default=10.0, help="requests/s per user, V2 APIs; 0 disables (default 10)"
+    )
+    p.add_argument(
+        "--dlf-rate-limit",
+        type=float,
+        default=30.0,
+        help="the same on the V1 job and script APIs (default 30)",
     )
     p.add_argument("--token-lifetime", type=float, default=86_400.0, help="IAM token lifetime in seconds")
     p.add_argument(
@@ -70,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         offset_mode=args.offset_mode,
         item_name_match=args.item_name_match,
         rate_limit_per_user=args.rate_limit or None,
+        dlf_rate_limit_per_user=args.dlf_rate_limit or None,
         token_lifetime_s=args.token_lifetime,
         temporary_credential_lifetime_s=args.credential_lifetime,
         latency_s=args.latency,

@@ -40,6 +40,7 @@ from ._common import (
     DATAARTS_ENDPOINTS,
     ENDPOINT_CONTROL,
     REDACTED_HEADERS,
+    V1_ENDPOINTS,
     ApiError,
     Request,
     Response,
@@ -140,6 +141,7 @@ class Emulator(EmulatorAPI):
             },
             "offset_mode": self.config.offset_mode,
             "rate_limit_per_user": self.state.rate_limit,
+            "dlf_rate_limit_per_user": self.state.dlf_rate_limit,
         }
 
     # ================================================================== dispatch
@@ -206,11 +208,12 @@ class Emulator(EmulatorAPI):
         if isinstance(auth, Response):
             return auth
         user, token_project = auth
-        retry = _identity.throttled(st, user)
+        family = "dlf" if endpoint in V1_ENDPOINTS else "dataarts"
+        retry = _identity.throttled(st, user, family)
         if retry is not None:
             with st.lock:
                 st.counters["throttled"] += 1
-                limit = st.rate_limit
+                limit = _identity.rate_limit(st, family)
             resp = throttle_body(req, limit)
             resp.headers["Retry-After"] = str(max(1, math.ceil(retry)))
             return resp.named(user)

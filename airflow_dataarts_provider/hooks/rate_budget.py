@@ -33,7 +33,8 @@ def budget_backend(config: ClientConfig) -> str | None:
     """The Redis URL of the shared budget for ``config``, or None for this process's bucket. Raises
     :class:`DataArtsConfigError` (before any request) for a Redis URL without redis-py installed."""
     setting = config.rate_limit_backend
-    if setting == "local" or config.max_requests_per_second is None:
+    limited = config.max_requests_per_second, config.dlf_max_requests_per_second
+    if setting == "local" or limited == (None, None):
         return None
     if setting == "auto":
         url = celery_redis_broker()

@@ -201,7 +201,9 @@ def test_control_surface_over_http(dataarts_emulator: Emulator) -> None:
     assert call("POST", "faults", {"mutation": {"after_requests": 1, "insert": 2}}).status_code == 200
     assert signed_get(dataarts_emulator).json()["total"] == 39
     assert signed_get(dataarts_emulator).json()["total"] == 41
-    assert call("POST", "rate-limit", {"per_user": 1}).json() == {"per_user": 1.0}
+    assert call("POST", "rate-limit", {"per_user": 1}).json() == {"per_user": 1.0, "dlf_per_user": 30.0}
+    limits = call("POST", "rate-limit", {"per_user": 3, "family": "dlf"}).json()
+    assert limits == {"per_user": 1.0, "dlf_per_user": 3.0}
     statuses = [signed_get(dataarts_emulator).status_code for _ in range(2)]
     assert statuses == [200, 429]
     call("POST", "rate-limit", {"per_user": None})

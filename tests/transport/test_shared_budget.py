@@ -228,7 +228,7 @@ def test_an_unreachable_backend_falls_back_to_the_local_bucket_and_is_tried_agai
             time.sleep(0.35)
             list_once()
             assert any("answers again" in r.getMessage() for r in caplog.records)
-            key = CallContext.create(config).budget_key
+            key = CallContext.create(config).lanes["dataarts"].key
             assert redis.Redis.from_url(url).hget(key, "tat") is not None  # booked in Redis again
         finally:
             server.stop()

@@ -42,7 +42,9 @@ Connection mapping (:meth:`ClientConfig.from_connection`):
   ``max_retry_wait``            total seconds spent waiting between retries, (0, 3600], default 120
   ``backoff_initial``           seconds, (0, 300], default 1.0
   ``backoff_max``               seconds, [backoff_initial, 600], default 30
-  ``max_requests_per_second``   (0, 100], default 10 (the per-user limit); ``0`` or ``null`` disables
+  ``max_requests_per_second``   (0, 100], default 10 (the V2 APIs' per-user limit); ``0`` or ``null`` disables
+  ``dlf_max_requests_per_second`` the same for the V1 job and script APIs (DLF), default 30 (their
+                                per-user limit); each API family has its own budget
   ``rate_limit_backend``        where that budget lives: ``auto`` (default: the Celery broker's Redis when
                                 the executor is CeleryExecutor, else this process), ``local`` (this
                                 process), or a Redis URL shared by every process (docs/performance.md)
@@ -65,7 +67,7 @@ from urllib.parse import urlsplit
 from airflow_dataarts_provider.core.protocol.enums import AuthType, OffsetMode
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.protocol.http import DEFAULT_MAX_RESPONSE_BYTES
-from airflow_dataarts_provider.core.protocol.ratelimit import DEFAULT_RATE
+from airflow_dataarts_provider.core.protocol.ratelimit import DEFAULT_DLF_RATE, DEFAULT_RATE
 from airflow_dataarts_provider.core.protocol.regions import endpoints_for
 from airflow_dataarts_provider.core.protocol.retry import DEFAULT_POLICY
 from airflow_dataarts_provider.core.protocol.times import DEFAULT_TIME_FORMAT, validate_time_format
@@ -125,6 +127,7 @@ KNOWN_EXTRAS: frozenset[str] = frozenset(
         "backoff_initial",
         "backoff_max",
         "max_requests_per_second",
+        "dlf_max_requests_per_second",
         "rate_limit_backend",
     }
 )
@@ -163,6 +166,7 @@ class ClientConfig:
     backoff_initial: float = DEFAULT_POLICY.backoff_initial
     backoff_max: float = DEFAULT_POLICY.backoff_max
     max_requests_per_second: float | None = DEFAULT_RATE
+    dlf_max_requests_per_second: float | None = DEFAULT_DLF_RATE
     #: ``auto``, ``local`` or a Redis URL (may hold a password: not in repr).
     rate_limit_backend: str = field(default="auto", repr=False)
     unknown_extras: tuple[str, ...] = ()
@@ -348,18 +352,19 @@ def _tuning(extras: _Extras) -> dict[str, Any]:
         ),
         "backoff_initial": backoff_initial,
         "backoff_max": backoff_max,
-        "max_requests_per_second": _rate(extras),
+        "max_requests_per_second": _rate(extras, "max_requests_per_second", DEFAULT_RATE),
+        "dlf_max_requests_per_second": _rate(extras, "dlf_max_requests_per_second", DEFAULT_DLF_RATE),
         "rate_limit_backend": parse_rate_limit_backend(get("rate_limit_backend") or "auto"),
     }
 
 
-def _rate(extras: _Extras) -> float | None:
-    """Absent or empty: the default (10/s). Explicit null, 0 or "0": the limiter is off."""
-    value = extras.get("max_requests_per_second")
-    if "max_requests_per_second" in extras.raw and extras.raw["max_requests_per_second"] is None:
+def _rate(extras: _Extras, name: str, default: float) -> float | None:
+    """Absent or empty: ``default``. Explicit null, 0 or "0": the limiter is off."""
+    value = extras.get(name)
+    if name in extras.raw and extras.raw[name] is None:
         return None
     if value is None:
-        return DEFAULT_RATE
+        return default
     if not isinstance(value, bool) and str(value).strip() in ("0", "0.0"):
         return None
-    return parse_number("max_requests_per_second", value, minimum=0, maximum=100)
+    return parse_number(name, value, minimum=0, maximum=100)

@@ -110,9 +110,8 @@ class CallContext:
     #: Set when a request of this call was refused for its credentials (401/403): no other request of the
     #: call (a concurrent lane of a listing) is sent after that, each would be one more refused signature.
     refused: DataArtsAPIError | None = field(default=None, init=False, repr=False)
-    limiter: TokenBucket = field(init=False)
-    budget_key: str = field(init=False)
-    budget_rate: float | None = field(init=False)
+    #: The rate budget of each API family (``dataarts``: V2, ``dlf``: V1) for this identity.
+    lanes: dict[str, RateLane] = field(init=False)
 
     def __post_init__(self) -> None:
         c = self.config
@@ -124,21 +123,37 @@ class CallContext:
         )
         self.secrets = set(c.secrets())
         identity = c.ak or c.username or str(c.auth_type)
-        rate = c.max_requests_per_second
-        # 5% under the limit: the gateway counts in a sliding 1 s window, and a request delayed in
-        # flight (a new connection, a busy network) would otherwise make the 11th of 10/s land inside it.
-        self.limiter = STATE.limiters.get(
-            (c.endpoint, identity), None if rate is None else rate * RATE_MARGIN
-        )
-        self.budget_key = budget_key(c.endpoint, identity)
-        self.budget_rate = None if rate is None else rate * SHARED_RATE_MARGIN
-        if rate is None:
-            self.budget_backend = None  # the limiter is off: nothing to share
+        self.lanes = {
+            "dataarts": RateLane.of("dataarts", c.endpoint, identity, c.max_requests_per_second),
+            "dlf": RateLane.of("dlf", c.dlf_endpoint, identity, c.dlf_max_requests_per_second),
+        }
+        if all(lane.rate is None for lane in self.lanes.values()):
+            self.budget_backend = None  # the limiters are off: nothing to share
 
     @classmethod
     def create(cls, config: ClientConfig, workspace: str | None = None, **options: object) -> CallContext:
         """The context of one call in ``workspace`` (else the connection's), validated before any request."""
         return cls(config, resolve_workspace(config, workspace), **options)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RateLane:
+    """One API family's rate budget for one identity: this process's bucket, and the key and rate of the
+    budget shared through Redis. The families are limited apart, as the gateway counts them."""
+
+    limiter: TokenBucket
+    key: str
+    rate: float | None
+
+    @classmethod
+    def of(cls, family: str, endpoint: str, identity: str, rate: float | None) -> RateLane:
+        # 5% under the limit: the gateway counts in a sliding 1 s window, and a request delayed in
+        # flight (a new connection, a busy network) would otherwise make the 11th of 10/s land inside it.
+        limiter = STATE.limiters.get(
+            (family, endpoint, identity), None if rate is None else rate * RATE_MARGIN
+        )
+        shared = None if rate is None else rate * SHARED_RATE_MARGIN
+        return cls(limiter, budget_key(endpoint, identity, family), shared)
 
 
 @dataclass(frozen=True)
@@ -189,7 +204,8 @@ def _attempts(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
     while True:
         attempt += 1
         credentials = None if isinstance(call, AnonymousCall) else (yield from credentials_flow(ctx))
-        wait = yield from _reserve(ctx)
+        lane = None if isinstance(call, AnonymousCall) else ctx.lanes[call.service]
+        wait = 0.0 if lane is None else (yield from _reserve(ctx, lane))
         if wait > 0:
             yield from sleep_within(ctx, wait, "for a rate-limit slot")
         if isinstance(call, AnonymousCall):
@@ -211,7 +227,9 @@ def _attempts(ctx: CallContext, call: ApiCall[R] | AnonymousCall[R]) -> Flow[R]:
                 return _read(call, request, response)
             error = _api_error(request, response)
             if error.status == 429:
-                yield from _throttled(ctx, 2.0 if error.retry_after is None else error.retry_after)
+                seconds = 2.0 if error.retry_after is None else error.retry_after
+                if lane is not None:
+                    yield from _throttled(ctx, lane, seconds)
             raise error
         except DataArtsAuthenticationError:
             if refreshed or credentials is None or ctx.config.auth_type is AuthType.AKSK:
@@ -267,25 +285,26 @@ def _api_error(request: HttpRequest, response: HttpResponse) -> DataArtsAPIError
     )
 
 
-def _reserve(ctx: CallContext) -> Flow[float]:
-    """Seconds to wait for this attempt's slot: from the shared budget when there is one and it
-    answers, else from this process's bucket."""
+def _reserve(ctx: CallContext, lane: RateLane) -> Flow[float]:
+    """Seconds to wait for this attempt's slot in its API family's budget: the shared one when there is
+    one and it answers, else this process's bucket. (IAM, the metadata service and OBS are other
+    services: their requests take no DataArts slot.)"""
     if ctx.budget_backend is not None:
-        wait = yield Budget(ctx.budget_backend, BudgetCall(ctx.budget_key, ctx.budget_rate))
+        wait = yield Budget(ctx.budget_backend, BudgetCall(lane.key, lane.rate))
         if wait is not None:
             return float(wait)
-    return ctx.limiter.reserve(ctx.monotonic())
+    return lane.limiter.reserve(ctx.monotonic())
 
 
-def _throttled(ctx: CallContext, seconds: float) -> Flow[None]:
+def _throttled(ctx: CallContext, lane: RateLane, seconds: float) -> Flow[None]:
     """The server answered 429: push this process's bucket and the shared budget back, by at most the
     call's ``max_retry_wait`` (the server's ``Retry-After`` is already capped at
     :data:`~.errors.RETRY_AFTER_CAP`): one answer cannot pause every call of a process, or of a
     deployment, longer than a call may wait in all."""
     seconds = min(seconds, ctx.policy.max_total_wait)
-    ctx.limiter.penalize(ctx.monotonic(), seconds)
+    lane.limiter.penalize(ctx.monotonic(), seconds)
     if ctx.budget_backend is not None and seconds > 0:
-        yield Budget(ctx.budget_backend, BudgetCall(ctx.budget_key, ctx.budget_rate, penalty=seconds))
+        yield Budget(ctx.budget_backend, BudgetCall(lane.key, lane.rate, penalty=seconds))
 
 
 def credentials_flow(ctx: CallContext) -> Flow[auth.Credentials]:

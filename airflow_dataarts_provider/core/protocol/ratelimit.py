@@ -25,8 +25,10 @@ from dataclasses import dataclass
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 
-#: The documented per-user limit of DataArts Factory APIs (requests per second).
+#: The documented per-user limits (requests per second): the V2 factory APIs (pending items, release
+#: packages, PatchData, instances by name) 10/s; the V1 DLF job and script APIs 30/s.
 DEFAULT_RATE = 10.0
+DEFAULT_DLF_RATE = 30.0
 
 
 def _validate(rate: float | None, burst: int) -> float | None:
@@ -151,10 +153,11 @@ return wait
 BACKEND_RETRY_S = 30.0
 
 
-def budget_key(endpoint: str, identity: str) -> str:
-    """The Redis key of the budget of ``identity`` (an AK or a user name) at ``endpoint``: a digest,
-    so the key says nothing about the account to whoever can list the keys."""
-    digest = hashlib.sha256(f"{endpoint}\n{identity}".encode()).hexdigest()[:32]
+def budget_key(endpoint: str, identity: str, family: str = "dataarts") -> str:
+    """The Redis key of the budget of ``identity`` (an AK or a user name) for an API ``family`` at
+    ``endpoint``: a digest, so the key says nothing about the account to whoever can list the keys."""
+    text = f"{endpoint}\n{identity}" if family == "dataarts" else f"{endpoint}\n{identity}\n{family}"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return f"airflow-dataarts-provider:rate:{digest}"
 
 
