@@ -22,7 +22,8 @@ JOB = "daily_sales_job"
 
 def _documented(monkeypatch: pytest.MonkeyPatch, emu: Emulator, **extras: Any) -> None:
     """A connection with the documented limits (the defaults) unless ``extras`` say otherwise."""
-    set_connection(monkeypatch, emu, max_requests_per_second=None, dlf_max_requests_per_second=None, **extras)
+    limits: dict[str, Any] = {"max_requests_per_second": None, "dlf_max_requests_per_second": None}
+    set_connection(monkeypatch, emu, **{**limits, **extras})
 
 
 def test_each_family_keeps_its_documented_limit_and_none_is_throttled(
@@ -97,3 +98,24 @@ def test_a_bad_limit_names_its_field() -> None:
 
 def _extra(extras: dict[str, Any]) -> dict[str, Any]:
     return {"region": "cn-north-4", "project_id": "0123456789abcdef0123456789abcdef", **extras}
+
+
+def test_the_shared_budget_keeps_the_families_apart(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch, redis_server: Any
+) -> None:
+    import redis
+
+    emu: Emulator = dataarts_emulator_factory(seed_items=3)
+    _documented(monkeypatch, emu, rate_limit_backend=redis_server.url)
+    hook = make_hook()
+    hook.get_patch_data_run("af_none")  # V2
+    keys = redis.Redis.from_url(redis_server.url).keys("airflow-dataarts-provider:rate:*")
+    assert len(keys) == 1
+    hook.run_job(JOB)  # V1: a budget of its own
+    keys = redis.Redis.from_url(redis_server.url).keys("airflow-dataarts-provider:rate:*")
+    lanes = CallContext.create(hook.get_config()).lanes
+    assert sorted(keys) == sorted(lane.key.encode() for lane in lanes.values())
+    _documented(monkeypatch, emu, dlf_max_requests_per_second=0, rate_limit_backend=redis_server.url)
+    redis.Redis.from_url(redis_server.url).flushall()
+    make_hook().run_job(JOB)  # V1 without a limit books nothing (V2's budget is on)
+    assert redis.Redis.from_url(redis_server.url).keys("airflow-dataarts-provider:rate:*") == []

@@ -288,8 +288,8 @@ def _api_error(request: HttpRequest, response: HttpResponse) -> DataArtsAPIError
 def _reserve(ctx: CallContext, lane: RateLane) -> Flow[float]:
     """Seconds to wait for this attempt's slot in its API family's budget: the shared one when there is
     one and it answers, else this process's bucket. (IAM, the metadata service and OBS are other
-    services: their requests take no DataArts slot.)"""
-    if ctx.budget_backend is not None:
+    services: their requests take no DataArts slot.) A family without a limit books nothing."""
+    if ctx.budget_backend is not None and lane.rate is not None:
         wait = yield Budget(ctx.budget_backend, BudgetCall(lane.key, lane.rate))
         if wait is not None:
             return float(wait)
@@ -303,7 +303,7 @@ def _throttled(ctx: CallContext, lane: RateLane, seconds: float) -> Flow[None]:
     deployment, longer than a call may wait in all."""
     seconds = min(seconds, ctx.policy.max_total_wait)
     lane.limiter.penalize(ctx.monotonic(), seconds)
-    if ctx.budget_backend is not None and seconds > 0:
+    if ctx.budget_backend is not None and lane.rate is not None and seconds > 0:
         yield Budget(ctx.budget_backend, BudgetCall(lane.key, lane.rate, penalty=seconds))
 
 
