@@ -269,3 +269,22 @@ def test_a_failing_token_put_is_not_taken_for_a_token_less_service(
     with pytest.raises(DataArtsError):
         make_hook().list_pending_items()
     assert not [m for m in _metadata_log(emu) if m[0] == "GET"]  # never a bare GET
+
+
+def test_a_refused_login_is_not_tried_again_by_a_call_that_comes_just_after(
+    dataarts_emulator_factory, monkeypatch
+):
+    """A call that starts after a refused login ended (it did not wait for it) does not send the same
+    password again for REFUSED_LOGIN_HOLD_S; a corrected password is tried at once."""
+    from airflow_dataarts_provider.core.protocol.errors import DataArtsAuthenticationError
+    from airflow_dataarts_provider.emulator import DEFAULT_PASSWORD
+
+    emu = start_emulator(dataarts_emulator_factory, 3)
+    set_connection(monkeypatch, emu, "token", password="Wrong@Passw0rd-123")
+    for _ in range(3):
+        with pytest.raises(DataArtsAuthenticationError):
+            make_hook().list_pending_items()
+    assert iam_requests(emu) == 1
+    set_connection(monkeypatch, emu, "token", password=DEFAULT_PASSWORD)
+    assert len(make_hook().list_pending_items()) == 3
+    assert iam_requests(emu) == 2

@@ -50,6 +50,9 @@ R = TypeVar("R")
 
 RATE_MARGIN = 0.95  # share of max_requests_per_second the client actually uses
 
+#: Seconds a refused IAM login (or agency fetch) is not tried again by this process's later calls.
+REFUSED_LOGIN_HOLD_S = 30.0
+
 
 #: The same for the budget shared through Redis: a booking and its request lie further apart there (a
 #: round trip to Redis, then a busy host's scheduling). At 85% of a limit L per second, L + 1 requests
@@ -321,8 +324,12 @@ def credentials_flow(ctx: CallContext) -> Flow[auth.Credentials]:
         cached = cache.get(key, ctx.clock())
         if cached is not None:
             return cached
-        if waited and (refused := cache.recent_failure(key, ctx.monotonic(), fetch_timeout)):
-            raise refused  # the fetch we waited for was refused: don't try the same login again
+        # A login the IAM just refused is not tried again: not by the flows that waited for that fetch,
+        # nor, for REFUSED_LOGIN_HOLD_S, by one that arrives just after it (IAM locks users out after
+        # failed logins; the password is part of the key, so a corrected one is tried at once).
+        hold = fetch_timeout if waited else REFUSED_LOGIN_HOLD_S
+        if refused := cache.recent_failure(key, ctx.monotonic(), hold):
+            raise refused
         if cache.begin_fetch(key, ctx.monotonic(), stale_after=fetch_timeout) or waited > fetch_timeout:
             break
         yield Sleep(CREDENTIAL_WAIT_STEP)  # another flow of this process is fetching: use its result
