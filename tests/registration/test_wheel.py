@@ -118,6 +118,22 @@ def test_wheel_installs_into_clean_venv_and_airflow_discovers_it(wheel_venv: Pat
         env=_clean_env(),
     ).stdout
     assert str(venv) in where
+    # One version: `airflow providers list` shows the package metadata's, which comes from __version__.
+    listed = subprocess.run(
+        [str(venv / "bin" / "airflow"), "providers", "list", "--output", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    providers = json.loads(listed.stdout.strip().splitlines()[-1])
+    (entry,) = [p for p in providers if p["package_name"] == "airflow-dataarts-provider"]
+    source = (REPO / "airflow_dataarts_provider" / "__init__.py").read_text()
+    assert f'__version__ = "{entry["version"]}"' in source
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert "\nversion = " not in pyproject and 'dynamic = ["version"]' in pyproject  # no second copy
 
 
 GATED_JOBS = ["dwd_orders_daily", "dws_sales_summary", "ads_finance_report"]  # release_gate's defaults
