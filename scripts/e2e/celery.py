@@ -264,7 +264,10 @@ def finish_fleet(d: Deployment, fleet_run: str, kill: dict[str, Any], released_a
         ended.append(float(end) - float(started))
         moved += len(trigger_jobs(DEADLINE_DAG, deadline_run, task_id)) > 1
     slack = 5.0  # a check in flight when the deadline came
-    wrong = [x for x in deadlines if abs(x - DEADLINE_S) > 1.5] + [x for x in late if not 0 <= x <= slack]
+    # The sensor counts from the start_date its task runner was given; the row's start_date is stamped
+    # by the supervisor a moment apart: 1.8-2.0 s apart once, on a 2-core machine running a test cell
+    # beside 330 sensors (within 1.5 s otherwise). Both are Airflow's; 3 s bounds their gap.
+    wrong = [x for x in deadlines if abs(x - DEADLINE_S) > 3.0] + [x for x in late if not 0 <= x <= slack]
     if problems or wrong or len(deadlines) != DEADLINES:
         raise E2EError(
             f"deadline sensors: each deadline {DEADLINE_S:.0f}s after its start (found {deadlines}), seen "
