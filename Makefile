@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 # Two commands are the contract: `make demo` and `make test`. Everything else is a helper.
 # Both create (or reuse) a virtualenv with a pinned Airflow and this provider installed.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The one definition of the ``huaweicloud_dataarts`` connection form.
 
 Airflow reads a connection form from two places depending on the version: provider info

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Provider metadata for Airflow's provider discovery (entry point ``apache_airflow_provider``).
 
 Kept light: no Airflow import, so discovery and DAG parsing stay fast.

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """OpenLineage for the run operators (jobs, PatchData runs, scripts): the DataArts run behind a task, as
 the run facets ``dataarts_run`` (:class:`~.openlineage_facets.DataArtsRunFacet`) and ``externalQuery``
 (the standard facet for a run in another system). Optional: without

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The OpenLineage run facet of a DataArts run. Imported only when the OpenLineage client is installed
 (with ``apache-airflow-providers-openlineage``), by :mod:`airflow_dataarts_provider.lineage`."""
 

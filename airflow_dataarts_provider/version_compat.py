@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Imports that differ between Airflow lines (2.11, 3.0, 3.1, 3.2, 3.3), in one place.
 
 ``airflow.sdk`` exports differ by line (3.0 has no ``BaseHook`` there, 3.1 no ``conf``), so the Airflow

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The one waiting machinery of the Airflow side: every sensor, the job and deploy operators and their
 triggers wait the same way.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """B1 client cost: list N items (default 10,000) with ``DataArtsHook.list_pending_items`` vs the official
 SDK's ``list_factory_pending_items`` paged with ``limit=100``, and vs the *floor*: a bare
 ``requests.Session`` loop that signs each request (the same SDK-HMAC-SHA256 signer), sends it and

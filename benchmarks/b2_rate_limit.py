@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """B2 under the documented limit: the emulator adds 30 ms per request and throttles at 10 requests/s per
 user (like the service); the hook keeps its default client limit (10/s) and concurrency (4).
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """B3 when the limit allows more: no server limit, 30 ms per request; after the first page the hook fetches
 up to ``max_concurrency`` pages at once. Baseline: sequential paging (``max_concurrency=1``) in the same
 run. Goal: wall <= 0.3x sequential, same items.

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """B4 sensor fleet: N deferred ``DataArtsPendingItemsTrigger`` (N = 1, 100, 1,000, 5,000) in one event
 loop, each watching a different task of one workspace (1,000 pending items, +30 ms per request), for three
 poll intervals (``poke_interval`` 1 s, deadline 2 s away: checks at 0, 1 and 2 s, then a timeout event).

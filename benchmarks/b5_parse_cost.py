@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """B5 DAG-parse cost: what importing the provider's operator and sensor modules adds over a bare
 ``airflow.sdk`` import (Airflow 2: ``airflow.models.baseoperator`` and ``airflow.sensors.base``), and what
 importing ``get_provider_info`` costs over a bare interpreter. Fresh subprocesses, bytecode compiled

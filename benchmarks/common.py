@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers of the benchmarks: environment, emulator process, connections, statistics, reporting."""
 
 from __future__ import annotations

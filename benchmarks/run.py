@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Run the benchmarks: ``make bench`` (all), ``make bench BENCH_ARGS="--only B2 --only B3"``, ``--smoke``
 (small sizes, one repetition), ``--reps N``, ``--json FILE`` (results as JSON). See benchmarks/README.md."""
 

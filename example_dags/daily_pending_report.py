@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Daily pending-items report: what was submitted in the data interval and is still not released.
 
 Lists the items submitted between ``data_interval_start`` and ``data_interval_end``, summarises them by

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Job backfill: backfill a scheduled DataArts job over each day with one PatchData run, then run a report
 job that is repaired from its failed node instead of started again.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Release events (Airflow 3): run a DAG whenever DataArts releases a package containing a given job.
 
 No sensor waits and nobody triggers the run: an asset watcher in the triggerer checks the workspace's

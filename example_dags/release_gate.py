@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Release gate: run production steps only once the named DataArts jobs are released.
 
 1. list the workspace's pending jobs (what is waiting to be packaged and released);

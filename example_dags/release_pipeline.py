@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Release pipeline: package the named jobs' pending items, deploy the package, wait, then run the first
 released job and the production step.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Script quality gate: run a DataArts data-quality check script, then a parameterised SQL script, and use
 its rows downstream.
 

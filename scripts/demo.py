@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """`make demo`: the release gate working end to end against the bundled DataArts emulator.
 
 1. starts `dataarts-emulator` (a child process on an ephemeral loopback port) with seeded pending items,

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Test-session setup shared by every test directory.
 
 Airflow reads its configuration on first import, so a throwaway AIRFLOW_HOME, the DAGs folder and the

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The pure core: ``protocol/`` (the machinery every API family shares: configuration, calls as plain data,
 signing, the one attempt loop, retries, rate limits, errors, paging, waiting decisions, the process state)
 and one subpackage per API family (``pending_items/``, ``release_packages/``, ``job_runs/``), each holding

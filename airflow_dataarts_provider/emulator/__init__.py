@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """A local fake of Huawei Cloud DataArts Factory + IAM + ECS metadata, speaking the real HTTP API.
 
 Standard library only; shares no code with the client side of ``airflow_dataarts_provider`` and

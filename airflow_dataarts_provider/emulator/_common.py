@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """What every part of the emulator shares: the endpoint names, the error catalogue, the request and
 response values, JSON answers and request-body validation.
 

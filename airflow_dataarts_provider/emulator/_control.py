@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The emulator's in-process control surface: seed and inspect items and packages, manage accounts
 and tokens, script faults, read counters and the request log. Thread-safe; JSON-compatible values.
 The HTTP control surface (:mod:`._control_http`) maps onto these methods."""

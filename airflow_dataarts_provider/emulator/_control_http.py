@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The HTTP control surface, ``/_emulator/...``: a table from (method, operation) to a handler over the
 in-process control surface (:class:`~._control.EmulatorAPI`). A handler gets the emulator, the JSON body
 and the query, and returns ``(status, JSON value)``; ``ValueError``/``TypeError``/``KeyError`` become 400.

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Faults: scripted answers per endpoint (statuses, drops, broken bodies, sleeps) and scheduled
 listing mutations. Parsing and applying them; the queues live in the state."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The HTTP plumbing: a threading server whose handler turns each request into a :class:`~._common.Request`,
 asks the emulator for the :class:`~._common.Response` and writes it (or drops the connection)."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """IAM (``POST /v3/auth/tokens``) and the ECS metadata service (session tokens, security keys)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Identity: who a request is (IAM token, or AK/SK signature with lockout and temporary keys), the
 per-user rate limit, and the project/workspace scope of an authenticated request."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Jobs and their instances (the V1 DLF job API): the record types and the state machine. No I/O, no
 locking; the clock is passed in.
 

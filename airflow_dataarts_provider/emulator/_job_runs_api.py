@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The job-run API: V1 (``/v1/{project_id}/jobs/...``: run-immediate, instance detail, instance listing,
 stop, restart) and the V2 listing by job name (``/v2/{project_id}/factory/jobs/{job}/instances/detail``).
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """An OBS look-alike serving the node logs the job instances name (``obs://dlf-log-emulator/<job>/<instance>/
 <run>/<node>.log``), path style: ``GET``/``HEAD /dlf-log-emulator/<key>``. Its own OBS signature check
 (``Authorization: OBS <AK>:<Base64(HMAC-SHA1(SK, string to sign))>``, the AK/SK pairs and temporary

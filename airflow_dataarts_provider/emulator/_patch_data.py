@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """PatchData (supplement data) runs: the record type and its state machine. No I/O, no locking; the clock
 is passed in.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The PatchData API (V2 factory ``supplement-data``): create a run, query runs, stop a run.
 
 Errors: unknown job 400 ``DLF.0100`` and unknown run ``DLF.0113`` (documented); a job without a schedule

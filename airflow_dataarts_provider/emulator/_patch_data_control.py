@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The control surface of the PatchData family (a part of :class:`~._control.EmulatorAPI`): how a job's
 PatchData runs behave, and the runs as the API shows them."""
 

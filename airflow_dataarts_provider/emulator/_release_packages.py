@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Release packages: the record type and the state machine (no I/O, no locking, clock passed in).
 
 States (``deploy_status``): 1 pending approval -> 5 releasing -> 2 success | 3 failed.

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The emulator's routing: which endpoint a request is (:data:`ROUTES`, :func:`route`) and which handler of
 its API family answers it (:data:`DATAARTS_HANDLERS` for signed DataArts requests, with their
 :class:`Scope`; :data:`OTHER_HANDLERS` for endpoints that authenticate themselves). To add an endpoint: a

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The script API: V1 (``/v1/{project_id}/scripts/...``: execute, instance result, stop, show) and the V2
 listing (``/v2/{project_id}/factory/scripts``).
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The control surface of the scripts family (a part of :class:`~._control.EmulatorAPI`): add a script,
 script how its next runs behave, read its instances."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Server-side verification of ``SDK-HMAC-SHA256`` request signatures.
 
 Written from the algorithm description only (reference sheet, section 3); it deliberately shares

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The emulator's state: accounts, tokens, items, packages, fault queues, counters and the request
 log, under one lock. Handlers read and change it; nothing here speaks HTTP."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """``dataarts-emulator``: run the emulator as a process.
 
     dataarts-emulator --port 8080 --items 250 --seed 7 --offset-mode record --ready-file /tmp/emu.json

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The Airflow connection (``AIRFLOW_CONN_*`` JSON fields) of an emulator, from its ``info()`` or the
 CLI's ready file: the one helper the tests, the demo, the e2e run and the benchmarks use.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Pytest fixtures: a fresh emulator on an ephemeral loopback port per test.
 
 Register with ``pytest_plugins = ["airflow_dataarts_provider.emulator.pytest_plugin"]`` in the root

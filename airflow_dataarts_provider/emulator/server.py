@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The emulator: the HTTP server's lifecycle and the DataArts request pipeline.
 
 Order of checks on the DataArts API: route, scripted fault, authentication, rate limit, project,

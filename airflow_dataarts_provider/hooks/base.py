@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The hook's foundation (Airflow glue only): reading and validating the connection (sync, or async in the
 triggerer), registering its secrets with the masker first, logging, and running a flow on the sync
 (requests) or async (httpx) driver. The API families' methods are in their own modules

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Hook for Huawei Cloud DataArts Studio (DataArts Factory): :class:`DataArtsHook`.
 
 Airflow glue only, one module per part: :mod:`.base` (the connection, its secrets, logging, the drivers)

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The job-run methods of :class:`~.dataarts.DataArtsHook` (start at most once, read, list, stop, rerun)."""
 
 from __future__ import annotations

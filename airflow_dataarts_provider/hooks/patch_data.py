@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The PatchData methods of :class:`~.dataarts.DataArtsHook` (create at most once, find by name, list,
 stop, the instances a run produced)."""
 

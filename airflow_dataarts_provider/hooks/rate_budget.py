@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Where a connection's rate budget lives (Airflow glue: reads Airflow's configuration).
 
 ``rate_limit_backend`` of the connection: ``local`` keeps the budget in this process; a Redis URL shares

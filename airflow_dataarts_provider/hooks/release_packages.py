@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release-package methods of :class:`~.dataarts.DataArtsHook` (package, list, read, deploy, watch,
 cancel)."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The script methods of :class:`~.dataarts.DataArtsHook` (run at most once, read a result, stop, show,
 list)."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Console links to DataArts Studio.
 
 Each link's URL is pushed to XCom by the task as soon as it starts (under the key Airflow 3 stores

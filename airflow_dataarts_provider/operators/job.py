@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Operators running a DataArts Factory job: :class:`DataArtsRunJobOperator` starts one instance (or reruns
 a failed one from its error node), :class:`DataArtsPatchDataOperator` backfills a date range with one
 PatchData run. Both wait (in the worker or deferred), stop the run when the task is killed or times out,

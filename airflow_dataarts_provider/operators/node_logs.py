@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The end of failed nodes' logs in the task log (the job and PatchData operators): each node's log is
 an OBS object, read with the connection's credentials
 (:meth:`~airflow_dataarts_provider.hooks.job_runs.JobRunsHookMixin.read_obs_log_tail`)."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Operator backfilling a DataArts Factory job over a date range with one PatchData (supplement data) run:
 create it at most once (its name is derived from the task), wait for it (in the worker or deferred), stop
 it when the task is killed or times out, re-attach to it after a retry or a crashed worker. Also

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Operator returning DataArts Factory pending items as XCom."""
 
 from __future__ import annotations

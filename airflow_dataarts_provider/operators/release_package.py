@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Operators for the release workflow: package pending items, deploy release packages."""
 
 from __future__ import annotations

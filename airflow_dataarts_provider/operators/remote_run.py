@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """What every operator that starts something remote (a job or script instance) and waits for it shares:
 the wait (in the worker or deferred, to one absolute deadline), and stopping the run at the deadline, on
 the task's ``execution_timeout`` and when the task is killed. Subclasses start the run, say what it is

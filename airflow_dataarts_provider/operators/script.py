@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Operators running a DataArts Factory script (SQL, Shell, Python): run it once, wait for it (in the worker
 or deferred), hand its rows to the DAG, stop it when the task is killed or times out; and a check that
 gates a DAG on the script's first row, in the manner of Airflow's ``SQLCheckOperator``."""

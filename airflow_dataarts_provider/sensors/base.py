@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The one sensor machinery shared by every DataArts sensor: poke, reschedule and deferrable modes over a
 :class:`~airflow_dataarts_provider.core.protocol.waiting.Condition`. Subclasses say what they wait for; how
 waiting works (checks, deadlines, deferring, events) is in :mod:`airflow_dataarts_provider.waiting`."""

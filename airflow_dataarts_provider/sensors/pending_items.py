@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Sensor gating a DAG on DataArts Factory pending items being packaged or released."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Sensor waiting for a DataArts release package's deployment to succeed."""
 
 from __future__ import annotations

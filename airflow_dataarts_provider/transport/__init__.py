@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Thin transports: they perform the effects the protocol flows yield, and nothing else."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Asynchronous transport (httpx.AsyncClient) and the async flow driver, for triggers."""
 
 from __future__ import annotations

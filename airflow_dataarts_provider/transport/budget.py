@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The shared rate budget's I/O: :class:`~airflow_dataarts_provider.core.protocol.effects.Budget` effects run
 :data:`~airflow_dataarts_provider.core.protocol.ratelimit.SHARED_BUDGET_SCRIPT` on a Redis server, with
 redis-py

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """A scripted driver: runs any flow against canned answers, with no sockets and no sleeping.
 
 For tests of the protocol (this provider's, or a user's own flows built on it), like botocore's

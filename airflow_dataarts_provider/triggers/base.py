@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The one waiting loop shared by every DataArts trigger: check a condition until it holds, fails, or the
 absolute deadline passes. Subclasses only say which condition and how they serialise."""
 

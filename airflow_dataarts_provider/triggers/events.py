@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Event-driven scheduling on DataArts releases (Airflow 3 asset watchers): schedule a DAG whenever a
 release package is released successfully. Give an ``Asset`` an ``AssetWatcher`` with this trigger and
 schedule the DAG on the asset; the example DAG ``release_events`` and ``docs/release-events.md`` show

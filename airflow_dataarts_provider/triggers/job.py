@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Trigger that waits, in the triggerer, until a DataArts job instance finishes."""
 
 from __future__ import annotations

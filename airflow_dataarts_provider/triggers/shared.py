@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Shared snapshots for trigger fleets: triggers in one triggerer process that watch pending items of the
 same connection and workspace share one listing per poll window, whatever their number; the listing is
 indexed once (:class:`~airflow_dataarts_provider.core.pending_items.gate.ListingIndex`), so each trigger's

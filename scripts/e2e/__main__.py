@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """`make e2e`: a real deployment of the provider, end to end (see docs/e2e.md).
 
 Stages (each prints its wall time):

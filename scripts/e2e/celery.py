@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """`make e2e E2E_EXECUTOR=celery`: the provider at scale on a distributed Airflow (docs/e2e.md).
 
 Stages (each prints its wall time):

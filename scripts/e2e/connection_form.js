@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+// SPDX-License-Identifier: Apache-2.0
 // Driven by scripts/e2e.py (make e2e): the Airflow 3.3 UI's connection form for our connection type.
 // 1. open Admin > Connections, "Add Connection", choose "Huawei Cloud DataArts Studio";
 // 2. check our labels are rendered and save a screenshot (E2E_SCREENSHOT);

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """A running deployment and what the stages do with it through the REST API: unpause, trigger, wait for a
 task's state."""
 

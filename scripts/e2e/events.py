@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Stage 6c of `make e2e`: event-driven scheduling on DataArts releases (the `release_events` example).
 
 The asset watcher's trigger must run in the triggerer; a package released with `dws_sales_summary`

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Helpers of `make e2e E2E_EXECUTOR=celery` (scripts/e2e/celery.py): the metadata database's view of
 runs, task instances and triggers, and what the logs say (trigger events, Celery workloads, secrets)."""
 

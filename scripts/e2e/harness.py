@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Paths, processes and small helpers of every e2e deployment: the work folders, stages with wall times,
 subprocesses, process groups and their listening sockets."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """`make e2e` with the LocalExecutor: the stages of docs/e2e.md (release_gate deferred in the triggerer, job
 runs, release events, the connection form in Chromium)."""
 

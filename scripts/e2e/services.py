@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The services a deployment runs on: Debian prerequisites, the venv and node environments, its own
 PostgreSQL cluster, the emulator, Airflow's environment and health, the loopback check."""
 

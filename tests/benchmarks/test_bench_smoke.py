@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Smoke runs of benchmarks/ (small sizes) so they never rot. Counts only: never a time."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DAGs of the operator/sensor/link acceptance tests (tests/operators, tests/sensors, tests/links).
 
 Every task is parameterised from ``dag_run.conf`` through templates rendered as native objects, so one

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DAGs of the job-run acceptance tests (tests/operators/test_job_operator.py, test_job_faults.py,
 test_patch_data_operator.py): the job, its parameters, the instance id and a PatchData range come from
 ``dag_run.conf``; what cannot be templated (deferrable, waiting, retries, timeouts) gets one DAG per

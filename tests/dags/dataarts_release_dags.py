@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DAGs of the release-workflow acceptance tests (tests/operators/test_release_package_operators.py,
 tests/sensors/test_release_package_sensor.py).
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DAGs of the reliability and security suites (tests/reliability).
 
 * ``dataarts_rel_list``: the list operator alone (fault matrix, secret canaries).

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DAGs of the script acceptance tests (tests/operators/test_script_operator.py): the script and its
 parameters come from ``dag_run.conf``; what cannot be templated (deferrable, formats, caps, retries,
 timeouts, idempotence) gets one DAG per combination."""

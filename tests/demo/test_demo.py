@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """`make demo`: the gate opens once the emulator releases the jobs; exits 0; no process left."""
 
 from __future__ import annotations

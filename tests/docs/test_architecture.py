@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The README's architecture section names every module of the pure core: a module added, moved or
 renamed without the README fails here (the section is the newcomer's map of the package)."""
 

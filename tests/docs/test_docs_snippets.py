@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Every fenced code block of ``docs/*.md`` and ``README.md`` is exercised here.
 
 How each block is handled (a block nothing below matches FAILS, so new snippets cannot go untested):

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The emulator over real loopback HTTP, driven by the official SDK and by plain requests."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release-package workflow of the emulator over real signed HTTP, checked with the official SDK."""
 
 from __future__ import annotations

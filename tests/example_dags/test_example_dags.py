@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The example DAGs parse on this Airflow line and run end to end with `airflow dags test` against the
 emulator (release_gate also runs in tests/demo through `make demo`)."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """What the test suites share, in one place (tests/ is on ``sys.path``: ``from helpers.hooks import ...``).
 
 - ``hooks``: connections to an emulator, hooks with a visible logger, request counters, waiting for a

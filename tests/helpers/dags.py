@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The preamble of the test DAGs (tests/dags): the ``DAG`` class of this Airflow line, the start date, a
 template reading ``dag_run.conf``, and a manual DAG whose templates render as native objects."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Connections, hooks, counters and waiting shared by every suite.
 
 Every test talks real loopback HTTP to the emulator; connections come from ``AIRFLOW_CONN_<ID>``

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """A Redis server for tests: fakeredis's TCP server (an implementation independent of redis-py and of
 this provider) on a loopback port, in a thread. The ``redis_server`` fixture (tests/conftest.py) starts one
 per test."""

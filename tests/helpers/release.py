@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Release packages made through a hook, a settable release clock, DAG runs of the test DAGs.
 
 Everything talks real loopback HTTP to the emulator; connections come from ``AIRFLOW_CONN_<ID>``

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The reliability and security suites' connection profile, caches and canned answers.
 
 Everything here talks real loopback HTTP to the emulator; fast property-based tests drive the pure

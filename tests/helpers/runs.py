@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """What the run-operator tests share: the connection extras of a fast DAG run, a DAG run's or task's
 state as text, an operator's ``execute`` on this thread (Airflow 2.11 refuses it from another) while
 a second thread kills the task the way Airflow does, from elsewhere, once the remote run started, and a

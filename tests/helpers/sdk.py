@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The official SDK's client and signer pointed at an emulator (an oracle independent of this package)."""
 
 from __future__ import annotations

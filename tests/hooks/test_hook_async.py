@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance: the async twins (alist_pending_items, aiter_pending_items) behave like the sync methods."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance: invalid connections and filters are refused before any request; test_connection()."""
 
 from __future__ import annotations

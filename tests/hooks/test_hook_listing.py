@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance: listing through the hook in every auth mode, offset semantics, filters and the log line."""
 
 from __future__ import annotations

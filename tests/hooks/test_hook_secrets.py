@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance: no secret (SK, security token, IAM password, IAM token) leaks into logs, reprs, errors."""
 
 from __future__ import annotations

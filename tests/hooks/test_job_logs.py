@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Failed nodes' logs read from OBS: the hook's read_obs_log_tail against the emulator's OBS look-alike,
 which checks the OBS signature with its own code; the official esdk-obs-python signer is accepted by the
 same check (an oracle of both sides)."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The job-run hook methods against the emulator's V1 job API (real loopback HTTP, signed requests), and
 the official huaweicloudsdkdlf client against the same emulator (an independent oracle of the API)."""
 

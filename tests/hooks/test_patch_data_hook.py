@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The PatchData hook methods against the emulator's V2 ``supplement-data`` API (real loopback HTTP,
 signed requests), and the official huaweicloudsdkdataartsstudio client against the same routes (an
 independent oracle of the API)."""

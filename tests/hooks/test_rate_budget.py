@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Which rate budget a hook uses (``rate_limit_backend``): the Celery broker's Redis under CeleryExecutor
 (``auto``), a Redis URL, or this process; against a real Redis protocol server
 (tests/helpers/redis_server.py)."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Each API family has its own rate budget, as the gateway counts them: the V2 factory APIs 10 requests/s
 per user, the V1 job and script APIs 30/s (connection extras ``max_requests_per_second`` and
 ``dlf_max_requests_per_second``), in the client and in the emulator. Real loopback HTTP; the emulator

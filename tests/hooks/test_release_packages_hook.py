@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance tests of the hook's release-package methods over real loopback HTTP against the emulator:
 create (at most once, also when the answer to the POST is lost), list with filters, detail, deploy,
 cancel, and input validation before any request."""

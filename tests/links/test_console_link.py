@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance tests of the "DataArts release management" console link: pushed to XCom by real DAG runs
 (a successful operator run and a failed sensor run) and read back by ``get_link``."""
 

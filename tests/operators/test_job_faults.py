@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The job-run calls under the emulator's faults: transient ones are retried (the run still succeeds,
 one instance), persistent ones fail the task with the error code and request id, and a start is never
 repeated blindly. Real DAG runs (worker mode) and hook calls."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DataArtsRunJobOperator and DataArtsJobInstanceSensor in real DAG runs (``dag.test()``) against the
 emulator: success, failure with node details, timeout (the instance is stopped), kill, a retry that
 re-attaches, a triggerer restart mid-wait. Every scenario checks how many instances the emulator

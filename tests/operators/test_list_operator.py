@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance tests of DataArtsListPendingItemsOperator: real DAG runs (``dag.test()``) against the
 emulator over loopback HTTP. The DAG ``dataarts_acc_list`` (tests/dags) takes every filter from
 ``dag_run.conf``."""

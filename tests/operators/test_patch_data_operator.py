@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DataArtsPatchDataOperator in real DAG runs (``dag.test()``) against the emulator: a backfill over a
 range (in the worker and deferred), a failed instance (its node's log in the task log), a retry mid-run
 and a crashed worker (one PatchData run in all), a retry after a failed run (the next run of the series),

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance tests of DataArtsCreateReleasePackageOperator and DataArtsDeployReleasePackageOperator: real
 DAG runs (``dag.test()``, DAGs in tests/dags/dataarts_release_dags.py) against the emulator over loopback
 HTTP."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DataArtsRunScriptOperator and DataArtsScriptCheckOperator in real DAG runs (``dag.test()``, DAGs in
 tests/dags/dataarts_script_dags.py) against the emulator: rows as XCom in both formats, the row cap said in
 the log, a FAILED script, a passing and a failing check, a timeout and a kill (the instance stopped), a

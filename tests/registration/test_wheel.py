@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The built wheel (not only the editable install) is complete, discovered by a clean Airflow, and runs
 the example DAG ``release_gate`` it ships against the emulator: nothing from the checkout but the wheel
 is installed (the emulator runs in the test process)."""
@@ -46,6 +48,7 @@ def test_wheel_contains_every_subpackage_py_typed_and_license(wheel: Path) -> No
     for package in PACKAGES:
         assert f"{package}/__init__.py" in names, package
     assert any(n.endswith("licenses/LICENSE") for n in names)
+    assert any(n.endswith("licenses/NOTICE") for n in names)
     metadata = (
         zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     )

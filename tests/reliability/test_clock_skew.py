@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Clock skew: a local clock 20 minutes off makes every AK/SK signature date out of range (the emulator,
 like APIGW, accepts 15 minutes). The error must be classified, sent once (never retried), and say that
 the clock is the problem."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Fault matrix: every fault the emulator injects x every operation that talks to DataArts.
 
 Operations: the hook's ``list_pending_items`` (sync driver), the list operator in a real DAG run

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Hostile answers (issue 23): every promise of docs/reliability.md under a server that redirects, sends
 huge, endless or trickling bodies, absurd ``Retry-After`` values, deeply nested JSON or echoes our secrets,
 and under a careless operator's input. Real loopback HTTP to the emulator's fault modes; each test names

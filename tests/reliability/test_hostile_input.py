@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Hostile input: bad connection values, hook arguments, filters and operator arguments are refused with
 a message naming the field *before any request* (the emulator's counters prove zero requests, IAM and
 metadata included); legitimate odd values (Chinese names, reserved URL characters, huge names) are sent

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Response fuzzing (hypothesis): whatever the server answers, the client never hangs, never raises
 anything but a ``DataArtsError`` subclass, and never returns a silently partial listing.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Restarts: waiting survives a triggerer restart and a sensor reschedule with its original deadline.
 
 * Triggerer restart: run the trigger, cancel it mid-wait, rebuild it from ``serialize()`` (through JSON

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Secret canaries: realistic canary values for the SK, the IAM password, the security token and the IAM
 token go through the example DAGs, the reliability DAGs and deliberately failing variants (wrong SK with
 a security token, whose 401 quotes the server's canonical request; wrong IAM password; server errors).

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance tests of DataArtsPendingItemsSensor in each mode (poke, reschedule, deferrable): real DAG
 runs (``dag.test()``; the deferrable sensor's trigger runs inline) against the emulator over loopback
 HTTP, with emulator changes made by timers while the run waits. DAGs: ``dataarts_acc_sensor_<mode>``,

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance tests of DataArtsReleasePackageSensor in poke, reschedule and deferrable modes (real DAG runs,
 ``dag.test()``; the deferrable sensor's trigger runs inline) against the emulator over loopback HTTP;
 emulator changes (approval) are made by a timer thread while the run waits. DAGs:

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The async transport prepares its TLS context off the event loop, once per setting and process."""
 
 from __future__ import annotations

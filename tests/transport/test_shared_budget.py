@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The rate budget shared through Redis, against an independent Redis implementation (fakeredis's TCP
 server, real redis-py over loopback) and the emulator's per-user limit.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The sync transport resolves environment proxy and CA settings once per origin, like requests would."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DataArtsReleaseEventTrigger (Airflow 3 asset watchers), driven with asyncio against the emulator over
 loopback HTTP: one event per release, task-name filtering, checks shared between watchers, errors that
 never end the watch, and the state that survives a restart (Airflow 3.3's asset state store).

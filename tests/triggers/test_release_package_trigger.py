@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Acceptance tests of DataArtsReleasePackageTrigger, driven directly with asyncio against the emulator
 over loopback HTTP, and of the release sensor's ``execute_complete``."""
 

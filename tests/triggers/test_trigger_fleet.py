@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Trigger fleets share one workspace listing per poll interval; connections never share."""
 
 from __future__ import annotations

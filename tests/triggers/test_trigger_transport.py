@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """One HTTP client per trigger run, not one per check (issue 24), and a client still used by a call in
 flight (a listing shared with other triggers) is closed only after that call. Real loopback HTTP."""
 

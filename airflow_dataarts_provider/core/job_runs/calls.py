@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The job-run calls (the V1 DLF job API): start, read an instance, list instances, stop, rerun."""
 
 from __future__ import annotations

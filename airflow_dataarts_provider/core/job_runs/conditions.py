@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The job-instance sensor condition: one instance (or the newest in a plan-time window) until it ends."""
 
 from __future__ import annotations

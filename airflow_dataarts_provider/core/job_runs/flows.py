@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Job runs as flows (the V1 DLF job API): start an instance at most once, read one, find the active one
 to re-attach to, stop, rerun from a node (at most once, whichever instance the service reruns). Each
 request is one :func:`~.engine.perform` of a call from :mod:`.calls`."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """A failed node's log, read from OBS: the last ``max_bytes`` of the object its ``logPath`` names, with the
 connection's AK/SK (permanent, temporary or the agency's). A ``HEAD`` gives the size, then a ranged
 ``GET`` reads the tail; a server that ignores the range (200, the whole object) is cut here."""

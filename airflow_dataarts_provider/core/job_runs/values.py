@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DataArts Factory job runs (the V1 DLF job API): values, statuses and the response parsers. Pure.
 
 Field spellings differ between the official SDK and the documentation (``instanceId`` / ``instancesId``,

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The PatchData calls (V2 factory ``supplement-data``): create a run, list runs (by name), stop a run."""
 
 from __future__ import annotations

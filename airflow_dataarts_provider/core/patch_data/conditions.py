@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The PatchData condition: a run until it ends; its value is the run and the instances it produced."""
 
 from __future__ import annotations

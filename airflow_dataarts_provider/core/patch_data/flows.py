@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """PatchData runs as flows: create a run at most once (found again by its name after a lost answer),
 find a run by its exact name, find the newest run of a task's series of names, stop a run, and list the
 instances a run produced. Each request is one :func:`~airflow_dataarts_provider.core.protocol.engine.perform`

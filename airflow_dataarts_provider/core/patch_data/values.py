@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """PatchData (supplement data) runs, the V2 factory API: values, statuses, the run's name and the parsers.
 Pure: no I/O. Field names follow the official SDK's models (``huaweicloudsdkdataartsstudio`` v1).
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The pending-items call (``GET /v2/{project_id}/factory/pending-items``) and its page parser."""
 
 from __future__ import annotations

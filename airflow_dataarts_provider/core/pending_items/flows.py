@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Pending-items flows: the release gate's listing (the cheapest plan: the whole workspace, or one filtered
 listing per name) and the connection test's probe."""
 

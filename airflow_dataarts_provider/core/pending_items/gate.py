@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release gate: which pending items a sensor watches and when it is satisfied. Pure logic.
 
 A gate names tasks (jobs or scripts) by exact name and/or id, optionally restricted to a task type, and

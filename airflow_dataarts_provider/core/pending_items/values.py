@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Values of the pending-items API: task and update types, and the listing's filters validated into query
 pairs before any request (``build_filter_query``)."""
 

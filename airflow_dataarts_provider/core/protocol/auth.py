@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Credential values, pure IAM / metadata-service helpers and a process-wide credential cache.
 
 Nothing here performs I/O: ``build_*`` functions return :class:`HttpRequest` values for a transport to send,

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """An API call as plain data: :class:`ApiCall` says what to send (method, path, query, JSON body), whether
 repeating it is harmless, and which parser reads the answer; :class:`ListingCall` adds paging. Each API
 family builds its own calls (``<family>/calls.py``); nothing here signs, sends or sleeps."""

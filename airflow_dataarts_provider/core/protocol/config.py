@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Validated client configuration built from an Airflow-connection-like input (without importing Airflow).
 
 Connection mapping (:meth:`ClientConfig.from_connection`):

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Effects: how the pure protocol flows ask their driver for I/O.
 
 A *flow* is a generator that yields effects and receives their results:

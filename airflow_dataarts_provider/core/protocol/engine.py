@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The request engine: one attempt loop (:func:`perform`) and authentication, as flows.
 
 A flow is a generator of effects (:mod:`.effects`); the sync and the async drivers in

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Enumerations and limits of the protocol machinery: the page-size maximum, authentication types, offset
 modes. (Imported at DAG-parse time: keep it free of imports.)"""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Reading an error answer (pure: no I/O, no clock read): the error code and message from any documented
 body shape, the request id, ``Retry-After`` (capped), and for a 401 the server's canonical request beside
 ours and a clock-skew note. :func:`parse_api_error` returns the matching

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The provider's exception family.
 
 Every error the provider raises derives from :class:`DataArtsError`. API errors carry the HTTP status,

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Transport-neutral HTTP values exchanged between the protocol core and the transports, and the bounds
 every answer is read within (:class:`AnswerBounds`: size while streaming, one deadline for the whole
 exchange), which both drivers apply the same way."""

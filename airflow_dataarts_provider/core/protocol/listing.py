@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The generic listing walk as flows: pages fetched in concurrent lanes, fed to the paging state machine
 (:mod:`.pagination`), emitted or collected as one consistent snapshot. ``max_concurrency`` lanes at once;
 the rate limiter still spaces the requests. The offset semantics learned per (endpoint, project, listing

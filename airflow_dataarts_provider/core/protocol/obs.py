@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Object Storage Service (OBS) requests, pure: where a DataArts node log lives (``obs://bucket/key``),
 the object's URL, and the OBS header signature (``Authorization: OBS <AK>:<signature>``) as the OBS API
 reference and the official ``esdk-obs-python`` client compute it:

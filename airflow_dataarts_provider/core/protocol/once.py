@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Non-idempotent calls at most once. :func:`at_most_once` (start a job, create a release package) sends the
 call, and after a failure that may have reached the service it looks for what the call did instead of
 sending it again blindly; the API families give it their look (``<family>/flows.py``). :func:`send_once`

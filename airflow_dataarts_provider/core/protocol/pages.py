@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Parsing of successful JSON responses into validated values (pure, sans-I/O): JSON objects, ``{"data":
 [...], "total": n}`` listing pages, empty answers. Anything unexpected raises
 :class:`~.errors.DataArtsResponseError`, whose message says what was wrong and carries the request id."""

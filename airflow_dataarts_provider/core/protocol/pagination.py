@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """A pure (sans-I/O) state machine that walks a ``limit``/``offset`` listing such as pending items.
 
 The listing driver (:func:`airflow_dataarts_provider.core.protocol.listing.walk_flow`) feeds it::

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The vocabulary of the listing walk (:mod:`.pagination`): the request it asks for, the names of the
 offset semantics, its limits and the check of its arguments. No state: every state change of a walk
 lives in :class:`~.pagination.ListingWalk`."""

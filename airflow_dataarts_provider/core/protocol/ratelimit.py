@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Client-side rate limiting (pure: the caller passes the time and does the waiting).
 
 :class:`TokenBucket` is a token bucket in its "virtual scheduling" form (GCRA): ``rate`` requests per

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Keeping secrets out of text (pure): :func:`redact` removes every known secret by value, whatever
 surrounds it; :func:`scrub` does it to an error in place; :func:`mask_secrets` masks the token headers
 of a canonical request by name (for tokens this process does not know, such as a server's quote)."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The one region table: default endpoints of DataArts V2 (``dayu``), DataArts V1 / DLF (``dayu-dlf``)
 and IAM per Huawei Cloud region.
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Build (and, for AK/SK, sign) DataArts API requests as :class:`HttpRequest` values.
 
 :func:`build_request` is the generic builder; :func:`request_for` builds the request of an

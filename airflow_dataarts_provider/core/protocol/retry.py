@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The retry policy: pure decisions, no I/O and no clock of its own.
 
 :meth:`RetryPolicy.next_wait` answers, after a failed attempt, "wait this long, then try again" or "give

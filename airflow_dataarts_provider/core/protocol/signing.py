@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Huawei Cloud ``SDK-HMAC-SHA256`` request signing, byte-compatible with the official SDK.
 
 Mirrors ``huaweicloudsdkcore.signer.signer.Signer`` (3.1.x) exactly:

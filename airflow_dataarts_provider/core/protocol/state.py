@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The client's process-wide state, with one owner: :data:`STATE`.
 
 Everything a process remembers between calls lives here, and nowhere else in the core:

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Times as the DataArts APIs take them (pure): parsing any time form (datetime, ISO-8601, epoch seconds or
 milliseconds) into aware UTC, and formatting it for a query (``time_format``)."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Validators of single connection values and ids (URLs, numbers, timeouts, TLS, proxies, ids, secrets):
 each names the field and the allowed values in its :class:`~.errors.DataArtsConfigError`, and never echoes a
 secret. Pure. :class:`~.config.ClientConfig` combines them."""

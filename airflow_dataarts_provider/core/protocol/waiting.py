@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """What waiting means, for every sensor, operator and trigger: a :class:`Condition` is checked (one flow),
 its :class:`CheckResult` or error goes to the one :class:`Waiter`, which says done, wait or fail (the
 failure budget); events that triggers send are validated here. The conditions themselves live in their API

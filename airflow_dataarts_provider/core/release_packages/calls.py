@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release-package calls (list, detail, create, deploy, cancel) and the listing's page parser."""
 
 from __future__ import annotations

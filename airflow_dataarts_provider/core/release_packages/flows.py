@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release workflow as flows: list packages (the page size the service accepts is learned), read one,
 find one by name, package pending items at most once, deploy at most once, cancel."""
 

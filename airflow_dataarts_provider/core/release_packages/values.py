@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release-package API (package pending items, list, detail, deploy, cancel): validation of the values
 and the response parsers. Pure: no I/O. Field names follow the official SDK's models
 (``huaweicloudsdkdataartsstudio`` v1)."""

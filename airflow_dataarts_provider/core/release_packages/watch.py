@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Which release packages were released successfully since the previous check: the state of a release
 watcher and the one flow that advances it. Pure: no I/O (the flow's requests run on either driver).
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The script calls: execute, read an instance's result, stop (V1 DLF); show one script (V1); list the
 workspace's scripts (V2 factory listing)."""
 

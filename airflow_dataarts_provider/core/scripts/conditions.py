@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The script-instance condition: one instance until it ends; its value is the bounded result."""
 
 from __future__ import annotations

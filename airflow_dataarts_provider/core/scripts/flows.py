@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Script runs as flows: execute at most once (nothing lists script instances, so a lost answer is never
 resent unless the caller allows it), read a result, stop, show, list. Each request is one
 :func:`~airflow_dataarts_provider.core.protocol.engine.perform` of a call from :mod:`.calls`."""

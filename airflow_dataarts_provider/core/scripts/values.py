@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """DataArts Factory scripts: values, statuses and the response parsers. Pure.
 
 The service's answers are parsed from the raw JSON, whatever the spelling (``../shared/reference``, the

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The fleet of `make e2e E2E_EXECUTOR=celery` (scripts/e2e/celery.py): many sensors on one connection.
 
 ``dataarts_fleet``: DATAARTS_FLEET_DEFERRED deferrable pending-items sensors (in the triggerers) and

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The job-run parsers accept both field spellings (the SDK's and the documentation's) and refuse what
 is not an instance, naming the problem and the request id."""
 

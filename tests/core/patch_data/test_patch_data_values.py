@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """PatchData values (pure): the date form the service takes, run names derived from a task, the create
 body's checks, the run parser (ms ints and the create form), and the condition's verdict over a run and
 its instances, as tables."""

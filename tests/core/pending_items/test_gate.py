@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release-gate logic: matching, satisfaction, validation and the cheaper query plan.
 
 The plan tests count requests on the emulator (real HTTP), the pure parts need no server.

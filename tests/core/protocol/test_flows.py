@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The request engine's attempt loop and the listing flows, on the public scripted driver (no sockets,
 no sleeping): what is sent, what is slept, what is raised."""
 

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The OBS header signature (core/protocol/obs.py) against the reference sheet's vectors (computed with the
 official esdk-obs-python client) and, as a property, against that client's own ``Authentication`` for any
 key, date and security token."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The client-side token bucket, with a fake clock (nothing sleeps)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """Properties of the pure hostile-answer defences (issue 23): secrets are removed by value whatever
 surrounds them or however they are encoded, and no ``Retry-After`` a server sends can make the client
 raise or wait beyond the cap."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The region table against the official SDKs' region tables (an independent source) and the EU docs."""
 
 from __future__ import annotations

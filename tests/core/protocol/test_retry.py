@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The pure retry policy: classification, waits, budgets (the attempt loop itself: test_flows.py)."""
 
 from __future__ import annotations

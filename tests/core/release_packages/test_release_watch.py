@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The release watch (what the asset-watcher trigger runs each interval) against the emulator over
 loopback HTTP: which packages count as newly released, and never twice. The emulator's release clock
 and the check times are driven by the test (a package approved hours after its deploy request, a

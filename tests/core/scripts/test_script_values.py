@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
 """The scripts family's pure parts: result parsing in every spelling, the row cap that never cuts
 silently, and the condition's reading of each status (unknown ones fail loudly)."""
 
