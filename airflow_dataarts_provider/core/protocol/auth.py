@@ -5,11 +5,10 @@
 Nothing here performs I/O: ``build_*`` functions return :class:`HttpRequest` values for a transport to send,
 ``parse_*`` functions read the :class:`HttpResponse` it got back. Secrets never appear in ``repr()``.
 
-Refresh policy (:func:`needs_refresh`): IAM tokens are refreshed at least 1 h before ``expires_at``
-(:data:`TOKEN_REFRESH_MARGIN`), temporary AK/SK (agency) 40 min before (:data:`AGENCY_REFRESH_MARGIN`,
-as the official SDK does). Static AK/SK never expire. After a 401, call
-:meth:`CredentialCache.invalidate` with the credentials that failed: never retry a 401 with the same
-credentials (five AK/SK failures lock the pair for five minutes)."""
+Refresh policy (:func:`needs_refresh`): IAM tokens 1 h before ``expires_at`` (:data:`TOKEN_REFRESH_MARGIN`),
+temporary AK/SK (agency) 40 min before (:data:`AGENCY_REFRESH_MARGIN`, as the official SDK does); static
+AK/SK never expire. After a 401, :meth:`CredentialCache.invalidate` the credentials that failed: a 401 is
+never retried with the same ones (five AK/SK failures lock the pair for five minutes)."""
 
 from __future__ import annotations
 

@@ -33,11 +33,7 @@ from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsResponseError,
 )
 from airflow_dataarts_provider.core.protocol.http import HttpRequest, HttpResponse
-from airflow_dataarts_provider.core.protocol.ratelimit import (
-    BudgetCall,
-    TokenBucket,
-    budget_key,
-)
+from airflow_dataarts_provider.core.protocol.ratelimit import BudgetCall, RateLane
 from airflow_dataarts_provider.core.protocol.redaction import scrub
 from airflow_dataarts_provider.core.protocol.request import (
     canonical_request_of,
@@ -50,17 +46,8 @@ from airflow_dataarts_provider.core.protocol.state import STATE
 R = TypeVar("R")
 
 
-RATE_MARGIN = 0.95  # share of max_requests_per_second the client actually uses
-
 #: Seconds a refused IAM login (or agency fetch) is not tried again by this process's later calls.
 REFUSED_LOGIN_HOLD_S = 30.0
-
-
-#: The same for the budget shared through Redis: a booking and its request lie further apart there (a
-#: round trip to Redis, then a busy host's scheduling). At 85% of a limit L per second, L + 1 requests
-#: span 1/0.85 = 1.18 s: no sliding 1 s window holds more than L of them while each arrives within 170 ms
-#: of its slot (docs/performance.md).
-SHARED_RATE_MARGIN = 0.85
 
 
 #: Polling step while another flow of this process fetches the same credentials.
@@ -129,8 +116,12 @@ class CallContext:
         self.secrets = set(c.secrets())
         identity = c.ak or c.username or str(c.auth_type)
         self.lanes = {
-            "dataarts": RateLane.of("dataarts", c.endpoint, identity, c.max_requests_per_second),
-            "dlf": RateLane.of("dlf", c.dlf_endpoint, identity, c.dlf_max_requests_per_second),
+            "dataarts": RateLane.of(
+                STATE.limiters, "dataarts", c.endpoint, identity, c.max_requests_per_second
+            ),
+            "dlf": RateLane.of(
+                STATE.limiters, "dlf", c.dlf_endpoint, identity, c.dlf_max_requests_per_second
+            ),
         }
         if all(lane.rate is None for lane in self.lanes.values()):
             self.budget_backend = None  # the limiters are off: nothing to share
@@ -139,26 +130,6 @@ class CallContext:
     def create(cls, config: ClientConfig, workspace: str | None = None, **options: object) -> CallContext:
         """The context of one call in ``workspace`` (else the connection's), validated before any request."""
         return cls(config, resolve_workspace(config, workspace), **options)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class RateLane:
-    """One API family's rate budget for one identity: this process's bucket, and the key and rate of the
-    budget shared through Redis. The families are limited apart, as the gateway counts them."""
-
-    limiter: TokenBucket
-    key: str
-    rate: float | None
-
-    @classmethod
-    def of(cls, family: str, endpoint: str, identity: str, rate: float | None) -> RateLane:
-        # 5% under the limit: the gateway counts in a sliding 1 s window, and a request delayed in
-        # flight (a new connection, a busy network) would otherwise make the 11th of 10/s land inside it.
-        limiter = STATE.limiters.get(
-            (family, endpoint, identity), None if rate is None else rate * RATE_MARGIN
-        )
-        shared = None if rate is None else rate * SHARED_RATE_MARGIN
-        return cls(limiter, budget_key(endpoint, identity, family), shared)
 
 
 @dataclass(frozen=True)

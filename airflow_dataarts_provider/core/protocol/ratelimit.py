@@ -32,6 +32,16 @@ from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 DEFAULT_RATE = 10.0
 DEFAULT_DLF_RATE = 30.0
 
+#: The share of a limit the client uses: 5% under it, as the gateway counts in a sliding 1 s window and a
+#: request delayed in flight (a new connection, a busy network) would otherwise make the 11th of 10/s
+#: land inside it.
+RATE_MARGIN = 0.95
+#: The same for the budget shared through Redis: a booking and its request lie further apart there (a
+#: round trip to Redis, then a busy host's scheduling). At 85% of a limit L per second, L + 1 requests
+#: span 1/0.85 = 1.18 s: no sliding 1 s window holds more than L of them while each arrives within 170 ms
+#: of its slot (docs/performance.md).
+SHARED_RATE_MARGIN = 0.85
+
 
 def _validate(rate: float | None, burst: int) -> float | None:
     if rate is not None:
@@ -153,6 +163,26 @@ return wait
 
 #: After the shared budget's backend failed, use the local bucket for this long before trying it again.
 BACKEND_RETRY_S = 30.0
+
+
+@dataclass(frozen=True)
+class RateLane:
+    """One API family's rate budget for one identity: this process's bucket (from ``limiters``, the
+    process's :class:`Limiters`), and the key and rate of the budget shared through Redis. The families
+    are limited apart, as the gateway counts them."""
+
+    limiter: TokenBucket
+    key: str
+    rate: float | None
+
+    @classmethod
+    def of(
+        cls, limiters: Limiters, family: str, endpoint: str, identity: str, rate: float | None
+    ) -> RateLane:
+        local = None if rate is None else rate * RATE_MARGIN
+        limiter = limiters.get((family, endpoint, identity), local)
+        shared = None if rate is None else rate * SHARED_RATE_MARGIN
+        return cls(limiter, budget_key(endpoint, identity, family), shared)
 
 
 def budget_key(endpoint: str, identity: str, family: str = "dataarts") -> str:
