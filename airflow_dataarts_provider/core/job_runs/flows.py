@@ -13,10 +13,10 @@ from typing import Any
 from airflow_dataarts_provider.core.job_runs import calls
 from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.protocol.effects import Flow
-from airflow_dataarts_provider.core.protocol.engine import CallContext, perform, sleep_within
+from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError, DataArtsInvalidRequestError
 from airflow_dataarts_provider.core.protocol.listing import list_flow
-from airflow_dataarts_provider.core.protocol.once import at_most_once
+from airflow_dataarts_provider.core.protocol.once import at_most_once, look_until_seen
 
 #: How far back an instance's plan time may lie and still be the one a start just created (clocks of
 #: the client and the service differ by up to the signature's 15 minutes).
@@ -105,8 +105,6 @@ class Rerun:
     note: str | None = None
 
 
-#: How many times, one back-off apart, a rerun the service accepted is looked for before giving up.
-RERUN_LOOKS = 6
 #: Codes that say the instance or job is missing: a rerun without a body would fail the same way.
 _MISSING = ("DLF.0100", "DLF.0137", "DLF.30137")
 
@@ -134,15 +132,8 @@ def rerun_flow(
             raise
         note = f"the service refused the rerun body {body} ({exc.error_code}): rerun from its default node"
         yield from at_most_once(ctx, calls.rerun_job_instance(ctx.config, job_name, instance_id), look, what)
-    for attempt in range(1, RERUN_LOOKS + 1):
-        seen = yield from _seen(ctx, job_name, before, known)
-        if seen is not None:
-            return Rerun(seen.instance_id, seen.same_id, _join(note, _ignored(before, seen, body)))
-        yield from sleep_within(ctx, ctx.policy.backoff_seconds(attempt), "before looking for the rerun")
-    raise DataArtsError(
-        f"{what}: the service accepted it, but neither the instance nor a new one planned at"
-        f" {before.get('plan_time')} shows it after {RERUN_LOOKS} looks"
-    )
+    seen = yield from look_until_seen(ctx, lambda: _seen(ctx, job_name, before, known), what)
+    return Rerun(seen.instance_id, seen.same_id, _join(note, _ignored(before, seen, body)))
 
 
 @dataclass(frozen=True)

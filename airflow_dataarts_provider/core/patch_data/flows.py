@@ -15,13 +15,11 @@ from airflow_dataarts_provider.core.job_runs.flows import instances_flow
 from airflow_dataarts_provider.core.patch_data import calls
 from airflow_dataarts_provider.core.patch_data import values as patch
 from airflow_dataarts_provider.core.protocol.effects import Flow
-from airflow_dataarts_provider.core.protocol.engine import CallContext, perform, sleep_within
+from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.core.protocol.errors import DataArtsAPIError, DataArtsError
 from airflow_dataarts_provider.core.protocol.listing import list_flow
-from airflow_dataarts_provider.core.protocol.once import at_most_once
+from airflow_dataarts_provider.core.protocol.once import at_most_once, look_until_seen
 
-#: How many times, one back-off apart, a created run is looked for before giving up.
-CREATE_LOOKS = 6
 #: The most runs of one series of tries (a retry after a failed run makes the next one).
 MAX_GENERATIONS = 50
 
@@ -55,12 +53,7 @@ def create_flow(ctx: CallContext, body: dict[str, Any]) -> Flow[dict[str, Any]]:
         yield from at_most_once(ctx, calls.create_run(ctx.config, body), look, what)
     except DataArtsAPIError as exc:
         raise explained(exc) from exc
-    for attempt in range(1, CREATE_LOOKS + 1):
-        created = yield from find_flow(ctx, name)
-        if created is not None:
-            return created
-        yield from sleep_within(ctx, ctx.policy.backoff_seconds(attempt), "before looking for the run")
-    raise DataArtsError(f"{what}: the service accepted it, but it is not listed after {CREATE_LOOKS} looks")
+    return (yield from look_until_seen(ctx, lambda: find_flow(ctx, name), what))
 
 
 def latest_flow(ctx: CallContext, base: str) -> Flow[tuple[int, dict[str, Any] | None]]:

@@ -125,10 +125,11 @@ def depend_jobs(value: object) -> list[dict[str, str]]:
             raise DataArtsConfigError(
                 "depend_jobs", f"{entry!r} is not a job", 'a job name or {"job_name", "workspace_id"}'
             )
-        name_segment("depend_jobs", raw.get("job_name"))
+        name_segment("depend_jobs", raw.get("job_name"))  # checked as a name; sent as it is
         job = {"job_name": str(raw["job_name"])}
         if raw.get("workspace_id") is not None:
-            job["workspace_id"] = str(name_segment("depend_jobs", raw["workspace_id"]))
+            name_segment("depend_jobs", raw["workspace_id"])
+            job["workspace_id"] = str(raw["workspace_id"])
         jobs.append(job)
     return jobs
 

@@ -4,7 +4,7 @@
 call, and after a failure that may have reached the service it looks for what the call did instead of
 sending it again blindly; the API families give it their look (``<family>/flows.py``). :func:`send_once`
 (execute a script) is for calls whose effect nothing lists afterwards: no look, no resend unless the
-caller allows one."""
+caller allows one. :func:`look_until_seen` waits for what an accepted call did to show."""
 
 from __future__ import annotations
 
@@ -84,3 +84,19 @@ def send_once(ctx: CallContext, call: ApiCall[R], what: str, *, resends: int, ch
         ctx.stats.retries += 1
         yield from sleep_within(ctx, ctx.policy.backoff_seconds(attempt), "before sending again")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: How many times, one back-off apart, what an accepted call did is looked for before giving up.
+LOOKS = 6
+
+
+def look_until_seen(ctx: CallContext, look: Callable[[], Flow[R | None]], what: str) -> Flow[R]:
+    """After a call the service accepted (a rerun, a PatchData run), the first non-None ``look()``, up
+    to :data:`LOOKS` looks one back-off apart (the service may show it a moment later); else an error."""
+    for attempt in range(1, LOOKS + 1):
+        found = yield from look()
+        if found is not None:
+            return found
+        if attempt < LOOKS:
+            yield from sleep_within(ctx, ctx.policy.backoff_seconds(attempt), "before looking again")
+    raise DataArtsError(f"{what}: the service accepted it, but it does not show after {LOOKS} looks")

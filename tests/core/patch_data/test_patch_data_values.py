@@ -94,7 +94,7 @@ def test_the_create_body_as_the_service_documents_it() -> None:
         DAY,
         DAY + timedelta(days=1, seconds=-1),
         parallel=3,
-        depend=["a", {"job_name": "b", "workspace_id": "w"}],
+        depend=["a", {"job_name": "b", "workspace_id": "w 1/2"}],
     )
     assert body == {
         "name": "af_x",
@@ -103,7 +103,7 @@ def test_the_create_body_as_the_service_documents_it() -> None:
         "end_date": "2026-11-30T23:59:59 +00",
         "parallel": 3,
         "is_stop_when_fail": True,
-        "depend_jobs": [{"job_name": "a"}, {"job_name": "b", "workspace_id": "w"}],
+        "depend_jobs": [{"job_name": "a"}, {"job_name": "b", "workspace_id": "w 1/2"}],  # not %-encoded
     }
 
 
