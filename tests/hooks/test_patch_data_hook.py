@@ -182,3 +182,16 @@ def test_the_official_sdk_reads_and_stops_a_run_the_hook_created(emu: Emulator) 
         StopFactorySupplementDataInstanceRequest(workspace=workspace, instance_name="af_sdk")
     )
     assert make_hook().get_patch_data_run("af_sdk")["status"] == "CANCEL"
+
+
+def test_a_run_the_service_accepted_but_never_lists_is_an_error_not_a_second_create(emu: Emulator) -> None:
+    from airflow_dataarts_provider.core.protocol.errors import DataArtsError
+    from airflow_dataarts_provider.core.protocol.once import LOOKS
+    from airflow_dataarts_provider.emulator import ENDPOINT_PATCH_QUERY
+
+    empty = {"status": 200, "body": {"total": 0, "success": True, "msg": "", "rows": []}}
+    emu.script_faults(ENDPOINT_PATCH_QUERY, [200] + [empty] * LOOKS)  # the first look, then LOOKS blank ones
+    with pytest.raises(DataArtsError, match=f"does not show after {LOOKS} looks"):
+        make_hook().create_patch_data_run(JOB, DAY, DAY + timedelta(hours=1), name="af_unseen")
+    assert emu.counters()["patch_data_created"] == {JOB: 1}
+    assert emu.counters()["by_endpoint"][ENDPOINT_PATCH_QUERY] == 1 + LOOKS

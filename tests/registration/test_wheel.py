@@ -96,19 +96,24 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONWARNINGS": "ignore", **extra}
 
 
-def test_wheel_installs_into_clean_venv_and_airflow_discovers_it(wheel_venv: Path, tmp_path: Path) -> None:
-    venv = wheel_venv
-    env = _clean_env(AIRFLOW_HOME=str(tmp_path / "home"))
+def _providers_json(venv: Path, command: str, env: dict[str, str], cwd: Path) -> Any:
+    """``airflow providers <command> --output json`` in the wheel's venv, parsed."""
     out = subprocess.run(
-        [str(venv / "bin" / "airflow"), "providers", "hooks", "--output", "json"],
+        [str(venv / "bin" / "airflow"), "providers", command, "--output", "json"],
         capture_output=True,
         text=True,
         env=env,
         check=True,
         timeout=300,
-        cwd=tmp_path,
+        cwd=cwd,
     )
-    hooks = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_wheel_installs_into_clean_venv_and_airflow_discovers_it(wheel_venv: Path, tmp_path: Path) -> None:
+    venv = wheel_venv
+    env = _clean_env(AIRFLOW_HOME=str(tmp_path / "home"))
+    hooks = _providers_json(venv, "hooks", env, tmp_path)
     ours = [h for h in hooks if h["connection_type"] == "huaweicloud_dataarts"]
     assert len(ours) == 1 and ours[0]["package_name"] == "airflow-dataarts-provider"
     # It is the wheel that was found, not the checkout.
@@ -122,16 +127,7 @@ def test_wheel_installs_into_clean_venv_and_airflow_discovers_it(wheel_venv: Pat
     ).stdout
     assert str(venv) in where
     # One version: `airflow providers list` shows the package metadata's, which comes from __version__.
-    listed = subprocess.run(
-        [str(venv / "bin" / "airflow"), "providers", "list", "--output", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    providers = json.loads(listed.stdout.strip().splitlines()[-1])
+    providers = _providers_json(venv, "list", env, tmp_path)
     (entry,) = [p for p in providers if p["package_name"] == "airflow-dataarts-provider"]
     source = (REPO / "airflow_dataarts_provider" / "__init__.py").read_text()
     assert f'__version__ = "{entry["version"]}"' in source
