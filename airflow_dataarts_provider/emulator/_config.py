@@ -17,6 +17,11 @@ MetadataTokenMode = Literal["required", "optional", "unsupported"]
 # What the release-package listing does with a limit above its maximum (no public source gives one):
 # "refuse" (DLF.3051) or "cap" (answer at most that many rows, silently).
 OverLimit = Literal["refuse", "cap"]
+# Which time the V1/V2 instance listings' minPlanTime/maxPlanTime filter (UNCERTAIN in the documentation):
+# the plan time, or the start time.
+TimeFilter = Literal["plan", "start"]
+# The order of instance listings (undocumented): newest or oldest start first.
+InstanceOrder = Literal["newest", "oldest"]
 
 DEFAULT_REGION = "cn-north-4"
 DEFAULT_PROJECT_ID = "5f9c2b7e1a4d4c8b9e3f6a1d2c7b8e90"
@@ -109,7 +114,10 @@ class EmulatorConfig:
     release_clock: Callable[[], float] | None = None
     #: Jobs of the first workspace, by name (Chinese names included); their runs succeed after 0.5 s
     #: unless scripted otherwise (``Emulator.set_job``).
-    jobs: tuple[str, ...] = ("daily_sales_job", "数据清洗作业")
+    jobs: tuple[str, ...] = ("daily_sales_job", "数据清洗作业", "dws_sales_summary")
+    #: What the instance listings' plan-time filters apply to, and their order (both undocumented).
+    instance_time_filter: TimeFilter = "plan"
+    instance_order: InstanceOrder = "newest"
     #: Scripts of the first workspace: (name, type); their runs finish after 0.3 s with one row unless
     #: scripted otherwise (``Emulator.set_script``).
     scripts: tuple[tuple[str, str], ...] = (
@@ -124,6 +132,10 @@ class EmulatorConfig:
             raise ValueError(f"offset_mode must be 'page' or 'record', not {self.offset_mode!r}")
         if self.item_name_match not in ("contains", "exact", "prefix"):
             raise ValueError(f"item_name_match must be contains/exact/prefix, not {self.item_name_match!r}")
+        if self.instance_time_filter not in ("plan", "start"):
+            raise ValueError(f"instance_time_filter must be plan or start, not {self.instance_time_filter!r}")
+        if self.instance_order not in ("newest", "oldest"):
+            raise ValueError(f"instance_order must be newest or oldest, not {self.instance_order!r}")
         if not self.workspaces:
             raise ValueError("at least one workspace is required")
         if self.token_lifetime_s <= 0 or self.temporary_credential_lifetime_s <= 0:

@@ -141,6 +141,7 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
     ("POST", "jobs"): lambda emu, b, q, k: (201, emu.add_job(str(b.pop("name")), **b)),
     ("POST", "jobs/"): lambda emu, b, q, k: (200, emu.set_job(k, **b)),
     ("GET", "jobs/instances"): lambda emu, b, q, k: (200, {"data": emu.job_instances(k)}),
+    ("POST", "jobs/schedule"): lambda emu, b, q, k: (201, emu.schedule_job(k, plan_at=b.get("plan_at"))),
     ("GET", "patch-data"): lambda emu, b, q, k: (200, {"data": emu.patch_data_runs()}),
     ("POST", "scripts"): lambda emu, b, q, k: (201, emu.add_script(str(b.pop("name")), **b)),
     ("POST", "scripts/"): lambda emu, b, q, k: (200, emu.set_script(k, **b)),

@@ -23,6 +23,7 @@ JobOutcome = Literal["success", "fail"]
 RerunMode = Literal["same_id", "new_row", "ignore_body", "refuse_body"]
 RERUN_MODES = ("same_id", "new_row", "ignore_body", "refuse_body")
 TERMINAL = ("success", "fail", "manual-stop")
+INSTANCE_TYPE_GENERAL = 0  # started by the job's DataArts schedule
 INSTANCE_TYPE_MANUAL = 2
 INSTANCE_TYPE_PATCH_DATA = 5
 
@@ -102,9 +103,12 @@ class Instance:
         *,
         plan_at: float | None = None,
         patch_run: Any = None,
+        kind: int | None = None,
     ) -> Instance:
-        """An instance starting at ``now`` (a PatchData instance: at its batch's time, type 5)."""
-        kind = INSTANCE_TYPE_MANUAL if patch_run is None else INSTANCE_TYPE_PATCH_DATA
+        """An instance starting at ``now`` (a PatchData instance: at its batch's time, type 5; a
+        scheduled one: ``kind`` 0)."""
+        if kind is None:
+            kind = INSTANCE_TYPE_MANUAL if patch_run is None else INSTANCE_TYPE_PATCH_DATA
         created = cls(
             instance_id,
             job,

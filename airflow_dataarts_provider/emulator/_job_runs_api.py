@@ -98,22 +98,30 @@ def instance_detail(st: State, project: str, workspace: str, job_name: str, inst
 
 
 def _selected(st: State, workspace: str, name: str, params: dict[str, str], precise: bool) -> list[Instance]:
+    """The instances the filters select (every job's when ``name`` is empty), in the configured order;
+    the plan-time bounds apply to the plan or the start time (``instance_time_filter``)."""
     low, high = int_param(params, "minPlanTime", None), int_param(params, "maxPlanTime", None)
     status = params.get("status") or None
     kind = int_param(params, "instanceType", None)
     now = st.release_clock()
+    by_start = st.config.instance_time_filter == "start"
+
+    def filtered_ms(i: Instance) -> int:
+        return int((i.started_at + i.wait_s if by_start else i.plan_at) * 1000)
+
     rows = [
         i
         for i in st.instances.values()
         if i.job.workspace_id == workspace
-        and (i.job.name == name if precise else name in i.job.name)
+        and (not name or (i.job.name == name if precise else name in i.job.name))
         and i.visible(now)
         and (kind is None or i.instance_type == kind)
-        and (low is None or int(i.plan_at * 1000) >= low)
-        and (high is None or int(i.plan_at * 1000) <= high)
+        and (low is None or filtered_ms(i) >= low)
+        and (high is None or filtered_ms(i) <= high)
         and (status is None or i.status(now) == status)
     ]
-    return sorted(rows, key=lambda i: (i.started_at, i.instance_id), reverse=True)
+    newest = st.config.instance_order == "newest"
+    return sorted(rows, key=lambda i: (i.started_at, i.instance_id), reverse=newest)
 
 
 def _page(st: State, params: dict[str, str], rows: list[Instance]) -> list[Instance]:
@@ -127,9 +135,7 @@ def _page(st: State, params: dict[str, str], rows: list[Instance]) -> list[Insta
 
 def instances_v1(st: State, project: str, workspace: str, pairs: list[tuple[str, str]]) -> Response:
     params = dict(reversed(pairs))
-    name = params.get("jobName") or ""
-    if not name:
-        raise invalid("jobName", "is required")
+    name = params.get("jobName") or ""  # none: every job of the workspace
     with st.lock:
         rows = _selected(st, workspace, name, params, params.get("preciseQuery") == "true")
         now = st.release_clock()

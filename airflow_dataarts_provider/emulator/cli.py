@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--items", type=int, default=100, help="number of seeded pending items (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of the item generator (default 0)")
     p.add_argument("--offset-mode", choices=("page", "record"), default="page")
+    p.add_argument(
+        "--instance-time-filter",
+        choices=("plan", "start"),
+        default="plan",
+        help="which time the job-instance listings' plan-time filters apply to (undocumented)",
+    )
     p.add_argument("--item-name-match", choices=("contains", "exact", "prefix"), default="contains")
     p.add_argument(
         "--rate-limit", type=float, default=10.0, help="requests/s per user, V2 APIs; 0 disables (default 10)"
@@ -76,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_items=args.items,
         seed=args.seed,
         offset_mode=args.offset_mode,
+        instance_time_filter=args.instance_time_filter,
         item_name_match=args.item_name_match,
         rate_limit_per_user=args.rate_limit or None,
         dlf_rate_limit_per_user=args.dlf_rate_limit or None,

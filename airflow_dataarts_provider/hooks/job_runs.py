@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_dataarts_provider.hooks.base import DataArtsHookBase
 
 if TYPE_CHECKING:
+    from airflow_dataarts_provider.core.job_runs.events import EventState, EventStep
+    from airflow_dataarts_provider.core.job_runs.feed import FeedSnapshot
     from airflow_dataarts_provider.core.job_runs.flows import Rerun
     from airflow_dataarts_provider.core.job_runs.logs import LogTail
 
@@ -108,6 +110,14 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
 
         return self._run(lambda ctx: log_tail_flow(ctx, log_path, max_bytes))
 
+    async def aget_job_instance(
+        self, job_name: str, instance_id: str, *, workspace: str | None = None
+    ) -> dict[str, Any]:
+        """Async twin of :meth:`get_job_instance`."""
+        from airflow_dataarts_provider.core.job_runs import flows as job_flows
+
+        return await self._arun(lambda ctx: job_flows.instance_flow(ctx, job_name, instance_id), workspace)
+
     async def astop_job_instance(
         self, job_name: str, instance_id: str, *, workspace: str | None = None
     ) -> None:
@@ -115,3 +125,57 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
         from airflow_dataarts_provider.core.job_runs import flows as job_flows
 
         await self._arun(lambda ctx: job_flows.stop_flow(ctx, job_name, instance_id), workspace)
+
+    def read_job_feed(self, since_ms: int, now_ms: int, *, workspace: str | None = None) -> FeedSnapshot:
+        """Every instance of every job of the workspace planned (or started) from ``since_ms`` (epoch
+        ms; at most the service's 7 days back): the job feed (:mod:`~.core.job_runs.feed`)."""
+        from airflow_dataarts_provider.core.job_runs.feed import feed_flow
+
+        return self._run(lambda ctx: feed_flow(ctx, since_ms, now_ms), workspace, listing="job instances")
+
+    async def aread_job_feed(
+        self, since_ms: int, now_ms: int, *, workspace: str | None = None
+    ) -> FeedSnapshot:
+        """Async twin of :meth:`read_job_feed` (the triggerer's shared feed)."""
+        from airflow_dataarts_provider.core.job_runs.feed import feed_flow
+
+        return await self._arun(
+            lambda ctx: feed_flow(ctx, since_ms, now_ms), workspace, listing="job instances"
+        )
+
+    def job_event_step(
+        self,
+        previous: EventState | None,
+        since_ms: int,
+        snapshot: FeedSnapshot,
+        now_ms: int,
+        *,
+        job_names: tuple[str, ...] | None = None,
+        workspace: str | None = None,
+    ) -> EventStep:
+        """Which runs finished since ``previous``, from a feed snapshot (and the detail of followed
+        instances the snapshot does not show): :mod:`~.core.job_runs.events`."""
+        from airflow_dataarts_provider.core.job_runs.events import event_step_flow
+
+        return self._run(
+            lambda ctx: event_step_flow(ctx, previous, since_ms, snapshot, now_ms, job_names=job_names),
+            workspace,
+        )
+
+    async def ajob_event_step(
+        self,
+        previous: EventState | None,
+        since_ms: int,
+        snapshot: FeedSnapshot,
+        now_ms: int,
+        *,
+        job_names: tuple[str, ...] | None = None,
+        workspace: str | None = None,
+    ) -> EventStep:
+        """Async twin of :meth:`job_event_step`."""
+        from airflow_dataarts_provider.core.job_runs.events import event_step_flow
+
+        return await self._arun(
+            lambda ctx: event_step_flow(ctx, previous, since_ms, snapshot, now_ms, job_names=job_names),
+            workspace,
+        )

@@ -7,6 +7,7 @@ and re-attach to it after a retry or a crashed worker."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,7 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         except DataArtsConfigError as exc:
             raise AirflowFailException(str(exc)) from exc
         hook = self._hook()
+        self._plan_since: int | None = None  # a lower bound of the instance's plan time (epoch ms)
         instance_id, finished = self._attach_or_start(hook, context)
         self._instance_id = instance_id
         context["ti"].xcom_push(key="instance_id", value=instance_id)
@@ -117,6 +119,8 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         if earlier is not None:
             known, shaped, how = earlier
             step = jobs.phase(shaped.get("status"))
+            plan = shaped.get("plan_time")
+            self._plan_since = plan if isinstance(plan, int) and plan > 0 else None
             if step in ("active", "held"):
                 self.log.info(
                     "Re-attaching to job %r instance %s (%s%s)", self.job_name, known, shaped["status"], how
@@ -129,6 +133,7 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
                 return known, shaped
             if step == "failed" and self.retry_from_failure:
                 return self._rerun(hook, known, store), None
+        self._plan_since = int(time.time() * 1000)  # a new instance is planned when it starts
         instance_id = hook.run_job(self.job_name, job_params=self.job_params, workspace=self.workspace)
         if store is not None:
             store.set(STATE_KEY, instance_id)
@@ -192,6 +197,7 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
             job_name=self.job_name,
             instance_id=instance_id,
             stop_on_timeout=self.stop_on_timeout,
+            plan_since=self._plan_since,
             **wait.trigger_kwargs(),
         )
 

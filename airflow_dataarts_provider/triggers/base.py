@@ -60,6 +60,11 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
         """One check (subclasses may share work between triggers)."""
         return await hook.acheck_condition(condition, self.workspace)
 
+    def next_check(self, started: float) -> float:
+        """When the check after one that started at ``started`` starts (epoch seconds): an interval later
+        (not an interval after it ended: a slow check, or a busy loop, must not stretch the interval)."""
+        return started + self.poke_interval
+
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
@@ -118,9 +123,7 @@ class DataArtsConditionTrigger(BaseTrigger):  # type: ignore[misc]
                 if remaining <= 0:
                     yield self._timeout_event(waiting, waiting_message)
                     return
-                # Checks start every poke_interval (not poke_interval after the previous one ended): a
-                # slow check, or a busy loop, must not stretch the interval.
-                await asyncio.sleep(max(0.0, min(started + self.poke_interval - time.time(), remaining)))
+                await asyncio.sleep(max(0.0, min(self.next_check(started) - time.time(), remaining)))
 
     def _timeout_event(self, waiting: Any, waiting_message: str) -> TriggerEvent:
         """When the deadline was and how late the trigger saw it: the task resumes later, when a worker

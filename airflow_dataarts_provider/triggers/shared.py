@@ -38,7 +38,7 @@ WAKE_BATCH = 100
 
 
 @dataclass
-class _Snapshot:
+class Snapshot:
     started: float
     task: asyncio.Future[Any]
     waiters: int = 0
@@ -69,7 +69,7 @@ class _Snapshot:
             turn.set_result(None)
 
 
-_SNAPSHOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, _Snapshot]] = (
+_SNAPSHOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, Snapshot]] = (
     weakref.WeakKeyDictionary()
 )
 #: The last loop's snapshots: a triggerer has one loop, and a weak-dictionary lookup per check costs
@@ -77,11 +77,11 @@ _SNAPSHOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, 
 _LAST: list[Any] = [None, None]
 
 
-def _snapshots() -> dict[Hashable, _Snapshot]:
+def _snapshots() -> dict[Hashable, Snapshot]:
     loop = asyncio.get_running_loop()
     if _LAST[0] is not loop:
         _LAST[:] = [loop, _SNAPSHOTS.setdefault(loop, {})]
-    snapshots: dict[Hashable, _Snapshot] = _LAST[1]
+    snapshots: dict[Hashable, Snapshot] = _LAST[1]
     return snapshots
 
 
@@ -107,7 +107,7 @@ async def shared(key: Hashable, max_age: float, fetch: Callable[[], Awaitable[T]
     if not stale and current is not None and current.task.done() and current.task.exception() is not None:
         stale = True
     if stale:
-        current = snapshots[key] = _Snapshot(now, asyncio.ensure_future(fetch()))
+        current = snapshots[key] = Snapshot(now, asyncio.ensure_future(fetch()))
     assert current is not None
     result: T = await current.result()
     return result

@@ -67,9 +67,25 @@ def job_instances(
                 "instance_type", f"{instance_type!r} is unknown", ", ".join(map(str, jobs.INSTANCE_TYPES))
             )
         query.append(("instanceType", str(instance_type)))
+    return _instances_listing(config, "job-instances", query)
+
+
+def workspace_instances(config: ClientConfig, min_plan_time: int) -> ListingCall:
+    """``GET /v1/{pid}/jobs/instances/detail`` without ``jobName``: the instances of **every** job of the
+    workspace from ``min_plan_time`` (epoch ms; the service applies it to the plan or the start time,
+    UNCERTAIN) to now, in pages of up to 1,000 rows (the job feed, :mod:`.feed`)."""
+    since = jobs.plan_time_ms("min_plan_time", min_plan_time)
+    return _instances_listing(config, "workspace-job-instances", [("minPlanTime", since)], jobs.V1_LIST_LIMIT)
+
+
+def _instances_listing(
+    config: ClientConfig, kind: str, query: list[tuple[str, str]], max_limit: int | None = None
+) -> ListingCall:
     path = api_path("v1", config.project_id, "jobs", "instances", "detail")
     call = ApiCall("GET", path, jobs.parse_job_instances_page, tuple(query), service="dlf")
-    return ListingCall("job-instances", call, "instance_id")
+    if max_limit is None:
+        return ListingCall(kind, call, "instance_id")
+    return ListingCall(kind, call, "instance_id", max_limit=max_limit)
 
 
 def stop_job_instance(config: ClientConfig, job_name: str, instance_id: str) -> ApiCall[None]:

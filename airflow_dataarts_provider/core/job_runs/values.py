@@ -56,6 +56,10 @@ RETRY_LOCATIONS = ("error_node", "first_node", "specified_node")
 #: What the job operator reads of each failed node's log by default (``log_tail_bytes``).
 DEFAULT_TAIL_BYTES = 64 * 1024
 PARAM_VERSIONS = ("original_version", "latest_version")
+#: The V1 instance listing's largest page (``limit`` 1-1000).
+V1_LIST_LIMIT = 1000
+#: How far back the V1 instance listing reaches ("查询范围不超过7天": a range of at most 7 days).
+V1_LIST_RANGE_MS = 7 * 24 * 3600 * 1000
 
 
 def phase(status: object) -> Phase | None:

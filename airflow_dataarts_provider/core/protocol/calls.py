@@ -48,16 +48,19 @@ class ListingCall:
     """A ``limit``/``offset`` listing: :meth:`page` is the call for one page (query parameters for a GET,
     body fields for a POST); ``kind`` names the listing (learned offset semantics are kept per kind).
     ``names``: what the API calls the two parameters (``("size", "page")`` for PatchData runs);
-    ``semantics``: the offset's documented meaning, when the API documents it (else it is learned)."""
+    ``semantics``: the offset's documented meaning, when the API documents it (else it is learned);
+    ``max_limit``: the API's largest page."""
 
     kind: str
     call: ApiCall[Page]
     id_key: str
     names: tuple[str, str] = ("limit", "offset")
     semantics: OffsetSemantics | None = None
+    #: The largest page the API serves (the walk asks for pages of this size).
+    max_limit: int = PAGE_SIZE_MAX
 
     def page(self, limit: int, offset: int) -> ApiCall[Page]:
-        limit = check_int("limit", limit, 1, PAGE_SIZE_MAX)
+        limit = check_int("limit", limit, 1, self.max_limit)
         offset = check_int("offset", offset, 0, None)
         size_name, offset_name = self.names
         if self.call.method == "GET":

@@ -13,7 +13,6 @@ from typing import Any
 from airflow_dataarts_provider.core.protocol.calls import ListingCall
 from airflow_dataarts_provider.core.protocol.effects import Emit, Flow, Parallel
 from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
-from airflow_dataarts_provider.core.protocol.enums import PAGE_SIZE_MAX
 from airflow_dataarts_provider.core.protocol.pages import Page
 from airflow_dataarts_provider.core.protocol.pagination import ListingWalk
 from airflow_dataarts_provider.core.protocol.pagination_terms import PageRequest
@@ -31,11 +30,13 @@ class Listing:
 
 
 def new_walk(
-    ctx: CallContext, listing: ListingCall, max_items: int | None = None, page_size: int = PAGE_SIZE_MAX
+    ctx: CallContext, listing: ListingCall, max_items: int | None = None, page_size: int | None = None
 ) -> ListingWalk:
+    """A walk of ``listing`` in pages of ``page_size`` (default: the listing's largest)."""
     config = ctx.config
     return ListingWalk(
-        page_size=page_size,
+        page_size=listing.max_limit if page_size is None else page_size,
+        page_size_max=listing.max_limit,
         offset_mode=config.offset_mode.value,
         known_mode=listing.semantics
         or STATE.offset_semantics.get((config.endpoint, config.project_id, listing.kind)),

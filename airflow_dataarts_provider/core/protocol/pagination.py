@@ -83,8 +83,11 @@ class ListingWalk:
         max_items: int | None = None,
         max_restarts: int = 2,
         id_key: str = "pending_item_id",
+        page_size_max: int = PAGE_SIZE_MAX,
     ) -> None:
-        check_walk_arguments(page_size, offset_mode, known_mode, max_pages, max_items, max_restarts)
+        check_walk_arguments(
+            page_size, offset_mode, known_mode, max_pages, max_items, max_restarts, page_size_max
+        )
         self._limit = page_size
         self._offset_mode: OffsetModeValue = offset_mode
         self._max_pages = max_pages

@@ -39,9 +39,10 @@ def check_walk_arguments(  # noqa: PLR0917 - the walk's own arguments, in order
     max_pages: int,
     max_items: int | None,
     max_restarts: int,
+    page_size_max: int = PAGE_SIZE_MAX,
 ) -> None:
     """Refuse a walk's arguments before any request (:class:`DataArtsConfigError` naming the field)."""
-    check_int("page_size", page_size, 1, PAGE_SIZE_MAX)
+    check_int("page_size", page_size, 1, page_size_max)
     allowed = [m.value for m in OffsetMode]
     if offset_mode not in allowed:
         raise DataArtsConfigError("offset_mode", f"{offset_mode!r} is unknown", ", ".join(allowed))
