@@ -17,6 +17,7 @@ from ._state import FIRST_JOB_ID
 
 class JobRunsControl(PatchDataControl):
     config: EmulatorConfig
+
     def add_job(self, name: str, *, workspace: str | None = None, **settings: Any) -> dict[str, Any]:
         """Add a job (``settings`` as :meth:`set_job`); returns its settings."""
         with self.state.lock:

@@ -10,6 +10,7 @@ from typing import Any
 
 from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
+from airflow_dataarts_provider.core.job_runs.feed import reaches
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -78,7 +79,7 @@ class DataArtsJobInstanceTrigger(DataArtsRunTrigger):
         assert isinstance(condition, JobInstanceCondition)
         if self.instance_id is None:
             return await super().check(hook, condition)
-        if self.plan_since is not None:
+        if self.plan_since is not None and reaches(self.plan_since, int(time.time() * 1000)):
             row = await self._feed_row(hook)
             if row is not None and jobs.phase(row.get("status")) in ("active", "held"):
                 return condition.evaluate(row)

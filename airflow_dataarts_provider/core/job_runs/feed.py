@@ -47,6 +47,11 @@ class FeedSnapshot:
         return self.rows.get(instance_id)
 
 
+def reaches(since_ms: int, now_ms: int) -> bool:
+    """Whether a listing can reach back to ``since_ms`` at all (the service's range is 7 days)."""
+    return feed_since([since_ms], now_ms) == since_ms - FEED_MARGIN_MS
+
+
 def feed_since(needs: Iterable[int], now_ms: int) -> int:
     """The listing's ``minPlanTime`` for these needs: the oldest, less :data:`FEED_MARGIN_MS`, but no
     further back than the service's range allows."""
