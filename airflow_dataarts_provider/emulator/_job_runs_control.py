@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ._config import EmulatorConfig
 from ._faults import check_seconds
 from ._job_runs import INSTANCE_TYPE_GENERAL, RERUN_MODES, Instance, Job
-from ._config import EmulatorConfig
 from ._patch_data_control import PatchDataControl
 from ._state import FIRST_JOB_ID
 

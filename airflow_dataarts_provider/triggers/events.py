@@ -1,26 +1,26 @@
 # SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
 # SPDX-License-Identifier: Apache-2.0
-"""Event-driven scheduling on DataArts releases (Airflow 3 asset watchers): schedule a DAG whenever a
-release package is released successfully. Give an ``Asset`` an ``AssetWatcher`` with this trigger and
-schedule the DAG on the asset; the example DAG ``release_events`` and ``docs/release-events.md`` show
-it in full.
+"""Event-driven scheduling on DataArts (Airflow 3 asset watchers): schedule a DAG whenever a release
+package is released successfully (:class:`DataArtsReleaseEventTrigger`), or whenever a DataArts job
+instance ends in a given status (:class:`DataArtsJobEventTrigger`). Give an ``Asset`` an
+``AssetWatcher`` with one of these triggers and schedule the DAG on the asset; the example DAGs
+``release_events`` and ``job_events``, ``docs/release-events.md`` and ``docs/job-events.md`` show it.
 
 Importing this module on Airflow 2 raises ``ImportError`` (it has no asset watchers). How a check infers
-the releases, and what "never twice" rests on, is in
-:mod:`airflow_dataarts_provider.core.release_packages.watch`.
+what happened, and what "never twice" rests on, is in
+:mod:`airflow_dataarts_provider.core.release_packages.watch` and
+:mod:`airflow_dataarts_provider.core.job_runs.events`; the loop they share in :mod:`.watch`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from airflow.triggers.base import TriggerEvent
-
+from airflow_dataarts_provider.core.job_runs import events as job_events
 from airflow_dataarts_provider.core.pending_items.gate import task_strings
-from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsError
+from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.protocol.values import parse_number
 from airflow_dataarts_provider.core.release_packages.watch import (
     WatchState,
@@ -29,23 +29,25 @@ from airflow_dataarts_provider.core.release_packages.watch import (
     event_payload,
 )
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
+from airflow_dataarts_provider.links.dataarts import job_instance_url
+from airflow_dataarts_provider.triggers.job_feed import job_feed
 from airflow_dataarts_provider.triggers.shared import shared_config, shared_step, snapshot_key
-from airflow_dataarts_provider.version_compat import base_event_trigger
+from airflow_dataarts_provider.triggers.watch import DataArtsWatchTrigger
 
-#: The asset-state key (Airflow 3.3+) under which a watcher keeps what it has accounted for.
+__all__ = ["DataArtsJobEventTrigger", "DataArtsReleaseEventTrigger"]
+
+#: The asset-state key (Airflow 3.3+) under which a release watcher keeps what it has accounted for.
 STATE_KEY = "dataarts_release_watch"
-#: With nothing to emit, the state is written at most this often (it bounds the catch-up after a restart).
-SAVE_EVERY_S = 600.0
 
 
-def _task_names(value: object) -> list[str] | None:
-    names = None if value is None else list(task_strings("task_names", value))  # type: ignore[arg-type]
+def _names(field: str, value: object, every: str) -> list[str] | None:
+    names = None if value is None else list(task_strings(field, value))  # type: ignore[arg-type]
     if names == []:
-        raise DataArtsConfigError("task_names", "an empty list", "None (every package) or job/script names")
+        raise DataArtsConfigError(field, "an empty list", f"None ({every}) or exact names")
     return names
 
 
-class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
+class DataArtsReleaseEventTrigger(DataArtsWatchTrigger):
     """Fires one event per release package released successfully after the watcher started; with
     ``task_names``, only for packages that contain one of those exact job or script names.
 
@@ -64,6 +66,9 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
     not emitted.
     """
 
+    STATE_KEY = STATE_KEY
+    WHAT = "Release watch"
+
     def __init__(
         self,
         *,
@@ -75,7 +80,7 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
         super().__init__()
         self.dataarts_conn_id = dataarts_conn_id
         self.workspace = workspace
-        self.task_names = _task_names(task_names)
+        self.task_names = _names("task_names", task_names, "every package")
         self.poll_interval = parse_number("poll_interval", poll_interval, minimum=0, maximum=86400)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -93,43 +98,21 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
         """Whether a released package is one this watcher reports (exact names)."""
         return self.task_names is None or contains_any(detail, self.task_names)
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
-        state = await self._restore()
-        saved = time.monotonic()
-        failures = 0
-        while True:
-            started = time.monotonic()
-            try:
-                config = await shared_config(hook, self.poll_interval)
-                key = ("release-watch", *snapshot_key(self.dataarts_conn_id, config, self.workspace))
-                step = await shared_step(key, state, self._check(hook))
-                workspace = self.workspace or config.workspace or ""
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the watch must not end: say what failed and check again
-                failures += 1
-                self._log_failure(exc, failures)
-                # A new hook reads the connection again: fixing it resumes the watch.
-                hook = DataArtsHook(self.dataarts_conn_id, workspace=self.workspace)
-            else:
-                failures = 0
-                payloads = self._take(step, state, workspace)
-                state = step.state
-                if payloads or step.previous is None or started - saved >= SAVE_EVERY_S:
-                    await self._save(state)  # before the events: a restart never emits one twice
-                    saved = started
-                for payload in payloads:
-                    items = ", ".join(str(n) for n in payload["item_names"])
-                    self.log.info(
-                        "Release package %s (%s) released at %s: %s",
-                        payload["package_id"],
-                        payload["package_name"],
-                        payload["deploy_time"],
-                        items,
-                    )
-                    yield TriggerEvent(payload)
-            await asyncio.sleep(max(0.0, started + self.poll_interval - time.monotonic()))
+    def read_state(self, raw: object) -> WatchState:
+        return WatchState.from_json(raw)
+
+    async def step(self, hook: DataArtsHook, state: Any) -> tuple[WatchState, list[dict[str, Any]]]:
+        config = await shared_config(hook, self.poll_interval)
+        key = ("release-watch", *snapshot_key(self.dataarts_conn_id, config, self.workspace))
+        step = await shared_step(key, state, self._check(hook))
+        return step.state, self._take(step, state, self.workspace or config.workspace or "")
+
+    def describe(self, payload: dict[str, Any]) -> str:
+        items = ", ".join(str(n) for n in payload["item_names"])
+        return (
+            f"Release package {payload['package_id']} ({payload['package_name']}) released at"
+            f" {payload['deploy_time']}: {items}"
+        )
 
     def _check(self, hook: DataArtsHook) -> Any:
         async def check(state: WatchState | None, now_ms: int) -> WatchStep:
@@ -153,56 +136,108 @@ class DataArtsReleaseEventTrigger(base_event_trigger()):  # type: ignore[misc]
             return []
         return [event_payload(d, workspace) for d in step.released_after(state) if self.wanted(d)]
 
-    def _log_failure(self, exc: Exception, failures: int) -> None:
-        if isinstance(exc, DataArtsError) and not exc.permanent:
-            self.log.warning(
-                "Release watch check failed (%d in a row), checking again in %gs: %s",
-                failures,
-                self.poll_interval,
-                exc,
-            )
-            return
-        self.log.error(
-            "Release watch check failed (%d in a row) and will until the cause is fixed; the watch goes"
-            " on and checks again every %gs (the connection is read again each time): %s: %s",
-            failures,
-            self.poll_interval,
-            type(exc).__name__,
-            exc,
+
+class DataArtsJobEventTrigger(DataArtsWatchTrigger):
+    """Fires one event per run of a DataArts job instance that ends in one of ``statuses`` after the
+    watcher started (the instances DataArts schedules itself, and any other: manual, PatchData); with
+    ``job_names``, only for those exact job names.
+
+    The payload (``triggering_asset_events[...][0].extra["payload"]`` in the scheduled DAG):
+    ``job_name``, ``instance_id``, ``status``, ``workspace``, ``instance_type``, ``plan_time``,
+    ``start_time``, ``end_time`` (ISO 8601, UTC) with their ``*_timestamp`` (epoch ms), and
+    ``console_url``.
+
+    ``lookback`` (seconds, default one day, at most 6): how old an instance's plan time may be for a run
+    of it (a rerun, an instance planned in the past) to be seen when the service filters its listing on
+    plan times (UNCERTAIN); the first check takes stock of as much history. Each check lists the
+    workspace's instances of one look-back (more rows per listing, never more listings).
+
+    Never twice for one run, never for a run that ended before the watch began. A **rerun** of an
+    instance that ends again is a new run and fires again (whether the service reruns under the same id
+    or a new one). Watchers and deferred job waits of one connection and workspace in a triggerer share
+    one listing of the workspace's instances per interval (the job feed). Errors, restarts and Airflow
+    lines as :class:`DataArtsReleaseEventTrigger` (the state lives in the asset's state store on 3.3+);
+    the cursor and its limits are in :mod:`~airflow_dataarts_provider.core.job_runs.events` and
+    ``docs/job-events.md``.
+    """
+
+    STATE_KEY = "dataarts_job_events"
+    WHAT = "Job event watch"
+
+    def __init__(
+        self,
+        *,
+        dataarts_conn_id: str = "dataarts_default",
+        workspace: str | None = None,
+        job_names: list[str] | None = None,
+        statuses: list[str] | tuple[str, ...] = ("success",),
+        poll_interval: float = 60.0,
+        lookback: float = job_events.DEFAULT_LOOKBACK_MS / 1000,
+    ) -> None:
+        super().__init__()
+        self.dataarts_conn_id = dataarts_conn_id
+        self.workspace = workspace
+        self.job_names = _names("job_names", job_names, "every job")
+        self.statuses = list(job_events.check_statuses(statuses))
+        self.lookback_ms = job_events.check_lookback(lookback)
+        self.poll_interval = parse_number("poll_interval", poll_interval, minimum=0, maximum=86400)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "dataarts_conn_id": self.dataarts_conn_id,
+                "workspace": self.workspace,
+                "job_names": self.job_names,
+                "statuses": self.statuses,
+                "poll_interval": self.poll_interval,
+                "lookback": self.lookback_ms / 1000,
+            },
         )
 
-    # ------------------------------------------------------------------ state (Airflow 3.3+)
+    def read_state(self, raw: object) -> job_events.EventState:
+        return job_events.EventState.from_json(raw)
 
-    def _store(self) -> Any:
-        """Airflow 3.3+'s state store of the watched asset (``None`` before 3.3, or once it failed)."""
-        return None if getattr(self, "_store_failed", False) else getattr(self, "asset_state_store", None)
-
-    async def _restore(self) -> WatchState | None:
-        store = self._store()
-        if store is None:
-            return None
-        try:
-            raw = await store.aget(STATE_KEY)
-            state = None if raw is None else WatchState.from_json(raw)
-        except Exception as exc:  # e.g. several assets share this watcher: start afresh, and say so
-            self._store_failed = True
-            self.log.warning(
-                "Release watch state not restored (%s: %s): this watcher keeps its state in memory only",
-                type(exc).__name__,
-                exc,
+    async def step(
+        self, hook: DataArtsHook, state: Any
+    ) -> tuple[job_events.EventState, list[dict[str, Any]]]:
+        config = await shared_config(hook, self.poll_interval)
+        now_ms = int(time.time() * 1000)
+        if state is None:
+            since = job_events.first_since(now_ms, self.lookback_ms)
+        else:
+            since = state.next_since(self.lookback_ms)
+        feed = job_feed(("job-feed", *snapshot_key(self.dataarts_conn_id, config, self.workspace)))
+        snapshot = await feed.snapshot(hook, ("events", id(self)), since, self.poll_interval, self.workspace)
+        checked = max(snapshot.taken_ms, state.checked_ms if state is not None else 0)
+        names = None if self.job_names is None else tuple(self.job_names)
+        step = await hook.ajob_event_step(
+            state, since, snapshot, checked, job_names=names, workspace=self.workspace
+        )
+        for note in step.notes:
+            self.log.warning("%s", note)
+        workspace = self.workspace or config.workspace or ""
+        if state is None:
+            self.log.info(
+                "Watching %s of workspace %s every %gs for %s: %d runs ended before the watch began, %d"
+                " instances not ended yet",
+                "every job" if names is None else f"jobs {list(names)}",
+                workspace,
+                self.poll_interval,
+                ", ".join(self.statuses),
+                len(step.state.seen),
+                len(step.state.unfinished),
             )
-            return None
-        if state is not None:
-            self.log.info("Release watch state restored: checked last at %d (epoch ms)", state.checked_ms)
-        return state
+        payloads = []
+        for row in step.finished:
+            if row.get("status") in self.statuses:
+                iid, job = str(row["instance_id"]), str(row.get("job_name"))
+                url = job_instance_url(config.region, config.project_id, workspace, job, iid)
+                payloads.append(job_events.event_payload(row, workspace, url))
+        return step.state, payloads
 
-    async def _save(self, state: WatchState) -> None:
-        store = self._store()
-        if store is None:
-            return
-        try:
-            await store.aset(STATE_KEY, state.to_json())
-        except Exception as exc:
-            self.log.warning(
-                "Release watch state not saved (%s: %s): a restart now starts afresh", type(exc).__name__, exc
-            )
+    def describe(self, payload: dict[str, Any]) -> str:
+        return (
+            f"Job {payload['job_name']!r} instance {payload['instance_id']} ended {payload['status']} at"
+            f" {payload['end_time']}"
+        )

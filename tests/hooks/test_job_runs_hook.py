@@ -318,7 +318,15 @@ def test_a_rerun_from_the_error_node_runs_only_the_failed_node_and_later(emu: Em
     assert json.loads(request["body"]) == {"retry_location": "error_node"}
 
 
-def test_a_rerun_that_makes_a_new_row_is_followed_there(emu: Emulator) -> None:
+@pytest.mark.parametrize("time_filter", ["plan", "start"])
+def test_a_rerun_that_makes_a_new_row_is_followed_there(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch, time_filter: str
+) -> None:
+    """Whichever time the listing's plan-time bounds filter (UNCERTAIN): under the start-time reading
+    the new row's start, not its plan time, is in range (found by the job-event property test: the
+    rerun was looked for with min = max = the plan time, and never found)."""
+    emu = dataarts_emulator_factory(rate_limit_per_user=None, instance_time_filter=time_filter)
+    set_connection(monkeypatch, emu, offset_mode="auto")
     hook = make_hook()
     instance_id = _failed_run(emu, hook, rerun_mode="new_row")
     before = hook.get_job_instance("daily_sales_job", instance_id)

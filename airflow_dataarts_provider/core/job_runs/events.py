@@ -12,16 +12,18 @@ so the cursor is a set, not a position:
 * ``seen`` holds the runs already accounted for (reported, or finished before the watch began), each
   with its *window time* (the later of its plan and start times); ``unfinished`` the instances still
   waiting, running or held, with their job and window time;
-* each check lists the window ``[since, now]``, ``since`` being the previous check less
-  :data:`WINDOW_MARGIN_MS`, or the oldest unfinished instance's window time if earlier; rows whose
-  window time lies before ``since`` are dropped on the client too (a server reading the filter
-  otherwise costs rows, never a duplicate); ``since`` never moves back, so a run forgotten from ``seen``
-  (window time before ``since``) cannot be listed again;
+* each check lists the window ``[since, now]``, ``since`` being the previous check less the watcher's
+  *look-back* (default :data:`DEFAULT_LOOKBACK_MS`, one day), or the oldest unfinished instance's
+  window time if earlier; rows whose window time lies before ``since`` are dropped on the client too (a
+  server reading the filter otherwise costs rows, never a duplicate); ``since`` never moves back, so a
+  run forgotten from ``seen`` (window time before ``since``) cannot be listed again. The look-back is
+  how old an instance's plan time may be for a run of it (a rerun, an instance planned in the past) to be
+  seen when the service filters on plan times (UNCERTAIN: on start times every new run is seen);
 * an unfinished instance missing from the listing (older than the service's 7-day range, not started
   under the start-time reading of the filter) is read on its own.
 
 A finished run not in ``seen`` is reported, once: it finished after the previous check, or it was not
-visible before (the first check takes stock of :data:`FIRST_LOOK_MS` of history without reporting)."""
+visible before (the first check takes stock of one look-back of history without reporting)."""
 
 from __future__ import annotations
 
@@ -37,12 +39,12 @@ from airflow_dataarts_provider.core.protocol.effects import Flow
 from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsNotFoundError
 
-#: How far before the previous check each check's window starts (instances created with a plan time in
-#: the recent past, listing lag, clock skew).
-WINDOW_MARGIN_MS = 60 * 60 * 1000
-#: How far back the first check takes stock: instances planned in the last day that are still running
-#: are followed, and reported when they finish.
-FIRST_LOOK_MS = 24 * 60 * 60 * 1000
+#: How far before the previous check each check's window starts by default: reruns of instances planned
+#: up to a day earlier, instances created with a plan time in the past, listing lag, clock skew. The
+#: first check takes stock of as much history (still running instances are followed and reported).
+DEFAULT_LOOKBACK_MS = 24 * 60 * 60 * 1000
+#: The longest look-back: the service lists at most 7 days back, less the job feed's margins.
+MAX_LOOKBACK_MS = 6 * 24 * 60 * 60 * 1000
 #: The end states a watcher may report (``succeeded`` and ``failed`` phases of :mod:`.values`).
 END_STATUSES = tuple(s for s, p in jobs.STATUS_PHASES.items() if p in ("succeeded", "failed"))
 
@@ -60,10 +62,10 @@ class EventState:
     #: run key (``id@end``) -> window time (``None``: the row had no time; kept for good).
     seen: Mapping[str, int | None] = field(default_factory=dict)
 
-    def next_since(self) -> int:
+    def next_since(self, lookback_ms: int = DEFAULT_LOOKBACK_MS) -> int:
         """The next check's window start (never before this one's)."""
         oldest = min((t for _, t in self.unfinished.values()), default=self.checked_ms)
-        return max(self.since_ms, min(self.checked_ms - WINDOW_MARGIN_MS, oldest))
+        return max(self.since_ms, min(self.checked_ms - lookback_ms, oldest))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,8 +143,18 @@ def check_statuses(statuses: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(given))
 
 
-def first_since(now_ms: int) -> int:
-    return now_ms - FIRST_LOOK_MS
+def first_since(now_ms: int, lookback_ms: int = DEFAULT_LOOKBACK_MS) -> int:
+    return now_ms - lookback_ms
+
+
+def check_lookback(seconds: object) -> int:
+    """The ``lookback`` argument (seconds) in milliseconds: 60 s to 6 days."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise DataArtsConfigError("lookback", f"{seconds!r}", "seconds, 60 to 518400 (6 days)")
+    ms = int(seconds * 1000)
+    if not 60_000 <= ms <= MAX_LOOKBACK_MS:
+        raise DataArtsConfigError("lookback", f"{seconds!r} seconds", "60 to 518400 (6 days)")
+    return ms
 
 
 def event_step_flow(

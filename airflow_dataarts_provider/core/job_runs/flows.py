@@ -144,12 +144,15 @@ class _Seen:
 
 
 def _same_plan(ctx: CallContext, job_name: str, shaped: dict[str, Any]) -> Flow[list[dict[str, Any]]]:
-    """The job's instances planned at ``shaped``'s plan time."""
+    """The job's instances planned at ``shaped``'s plan time. The listing's time bounds may apply to the
+    start time instead (UNCERTAIN): it is asked for everything from the plan time on (a rerun starts
+    later), and the plan time is matched here."""
     plan = shaped.get("plan_time")
     if not isinstance(plan, int) or isinstance(plan, bool):
         return []
     at = datetime.fromtimestamp(plan / 1000, timezone.utc)
-    return (yield from instances_flow(ctx, job_name, min_plan_time=at, max_plan_time=at))
+    rows = yield from instances_flow(ctx, job_name, min_plan_time=at)
+    return [r for r in rows if r.get("plan_time") == plan]
 
 
 def _seen(ctx: CallContext, job_name: str, before: dict[str, Any], known: set[str]) -> Flow[_Seen | None]:
