@@ -32,8 +32,9 @@ def test_example_dags_parse_without_import_errors(airflow_db: None) -> None:
     bag = DagBag(str(EXAMPLES), include_examples=False) if AIRFLOW_2 else DagBag(str(EXAMPLES))
     assert bag.import_errors == {}
     assert {"release_gate", "daily_pending_report"} <= set(bag.dag_ids)
-    # Asset watchers exist from Airflow 3.0: on 2.11 the release-events example defines no DAG.
+    # Asset watchers exist from Airflow 3.0: on 2.11 the release- and job-events examples define no DAG.
     assert ("release_events" in bag.dag_ids) is not AIRFLOW_2
+    assert ("job_events" in bag.dag_ids) is not AIRFLOW_2
     for dag_id in ("release_gate", "daily_pending_report"):
         dag = bag.get_dag(dag_id)
         assert dag is not None and "example" in dag.tags

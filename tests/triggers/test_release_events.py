@@ -13,13 +13,13 @@ import importlib
 import json
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import AIRFLOW_2, task_output
 from helpers.hooks import by_endpoint
 from helpers.release import release_package, set_conn, start
+from helpers.watch import Store, Watcher, until
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.emulator import ENDPOINT_PACKAGES_LIST
@@ -51,37 +51,6 @@ async def release(emu: Any, *names: str) -> str:
     return await asyncio.to_thread(release_package, emu, DataArtsHook(CONN), *names)
 
 
-class Watcher:
-    """A trigger's run() in a task, collecting its events' payloads."""
-
-    def __init__(self, trigger: Any) -> None:
-        self.trigger = trigger
-        self.events: list[dict[str, Any]] = []
-        self.task = asyncio.ensure_future(self._run())
-
-    async def _run(self) -> None:
-        async for event in self.trigger.run():
-            json.dumps(event.payload)  # plain JSON, as Airflow stores it
-            self.events.append(event.payload)
-
-    @property
-    def ids(self) -> list[str]:
-        return [e["package_id"] for e in self.events]
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await self.task
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < end, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
 async def started(emu: Any) -> None:
     """Until the watchers' first check (two listings) is done."""
     await until(lambda: by_endpoint(emu, ENDPOINT_PACKAGES_LIST) >= 2)
@@ -105,22 +74,6 @@ class Logs:
 @pytest.fixture
 def logs(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> Logs:
     return Logs(capfd, caplog)
-
-
-class Store:
-    """Airflow 3.3's asset state store as a trigger sees it (``aget``/``aset`` of JSON values); the real
-    one needs a triggerer process (make e2e restarts one)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-        self.writes = 0
-
-    async def aget(self, key: str, default: Any = None) -> Any:
-        return json.loads(self.values[key]) if key in self.values else default
-
-    async def aset(self, key: str, value: Any) -> None:
-        self.values[key] = json.dumps(value)
-        self.writes += 1
 
 
 # ---------------------------------------------------------------- construction
