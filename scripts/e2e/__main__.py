@@ -18,7 +18,9 @@ Stages (each prints its wall time):
      written by that job); the emulator then releases the jobs; the run must succeed within a bounded wait;
   6b. job runs (scripts/e2e/local.py) and 6c. release events: an asset watcher in the triggerer schedules
      one `release_events` run per matching release, none for others, also across a triggerer
-     restart (scripts/e2e/events.py);
+     restart (scripts/e2e/events.py); 6d. job events: one `job_events` run per successful run of
+     `dws_sales_summary` that DataArts scheduled, none for a failure or another job, also across a
+     triggerer restart, with the latency from the instance's end (scripts/e2e/job_events.py);
   7. the UI in headless Chromium: the "Add Connection" form with our connection type (screenshot
      .work/e2e/connection-form.png), filled to point at the emulator, saved, and tested with the Test button;
   8. cleanup (always): every process group started here is stopped, PostgreSQL is stopped, nothing is left

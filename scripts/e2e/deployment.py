@@ -67,6 +67,7 @@ def airflow_env(pg: Postgres, info: dict[str, Any], api_port: int, password: str
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
         AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="5",  # an unpaused DAG's watcher starts soon
         DATAARTS_RELEASE_EVENTS_POLL_S="5",  # the release_events example's check interval
+        DATAARTS_JOB_EVENTS_POLL_S="5",  # the job_events example's
         AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
         AIRFLOW_CONN_DATAARTS_DEFAULT=json.dumps(airflow_connection(info)),
     )

@@ -65,44 +65,47 @@ def release(d: Deployment, hook: Any, *names: str) -> tuple[str, float]:
     return str(package_id), float(package["finished_at"])
 
 
-def watcher_row(d: Deployment) -> list[str]:
+def watcher_row(d: Deployment, watcher: str) -> list[str]:
     sql = (
         "SELECT t.id, t.classpath, t.triggerer_id, j.job_type, j.state FROM asset_watcher w "
         "JOIN trigger t ON t.id = w.trigger_id LEFT JOIN job j ON j.id = t.triggerer_id "
-        f"WHERE w.name = '{WATCHER}'"
+        f"WHERE w.name = '{watcher}'"
     )
     rows = d.pg.psql("airflow", sql)
     if len(rows) > 1:
-        raise E2EError(f"expected one trigger for the watcher {WATCHER}, found {rows}")
+        raise E2EError(f"expected one trigger for the watcher {watcher}, found {rows}")
     return rows[0] if rows else []
 
 
-def wait_watching(d: Deployment, t0: float, log_offset: int) -> tuple[str, str]:
-    """Until the watcher's trigger runs in a running TriggererJob and has taken stock (its log line)."""
+def wait_watching(  # noqa: PLR0917 - which watcher, and what says it took stock
+    d: Deployment, t0: float, log_offset: int, watcher: str, classpath: str, marker: str
+) -> tuple[str, str]:
+    """Until the watcher's trigger runs in a running TriggererJob and has taken stock (``marker``, its
+    log line)."""
     log = LOGS / "triggerer.log"
     while True:
         d.procs.check_alive()
-        row = watcher_row(d)
+        row = watcher_row(d, watcher)
         text = log.read_bytes()[log_offset:].decode(errors="replace")
-        if row and row[3] == "TriggererJob" and row[4] == "running" and "Watching release packages" in text:
+        if row and row[3] == "TriggererJob" and row[4] == "running" and marker in text:
             break
         if time.monotonic() - t0 > 150:
             raise E2EError(
-                f"the release watcher did not start in the triggerer within 150s: {row}; see {log}"
+                f"the watcher {watcher} did not start in the triggerer within 150s: {row}; see {log}"
             )
         time.sleep(0.5)
-    trigger_id, classpath, triggerer_id = row[:3]
-    if classpath != CLASSPATH:
-        raise E2EError(f"the watcher's trigger is {classpath}, expected {CLASSPATH}")
+    trigger_id, found, triggerer_id = row[:3]
+    if found != classpath:
+        raise E2EError(f"the watcher's trigger is {found}, expected {classpath}")
     say(
-        f"[{time.monotonic() - t0:5.1f}s] watcher {WATCHER}: trigger {trigger_id} ({classpath}) in "
+        f"[{time.monotonic() - t0:5.1f}s] watcher {watcher}: trigger {trigger_id} ({classpath}) in "
         f"TriggererJob {triggerer_id}; its first check is done (triggerer log)"
     )
     return trigger_id, triggerer_id
 
 
-def runs(d: Deployment) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = d.api("GET", f"dags/{EVENTS_DAG}/dagRuns?order_by=id")["dag_runs"]
+def runs(d: Deployment, dag_id: str = EVENTS_DAG) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = d.api("GET", f"dags/{dag_id}/dagRuns?order_by=id")["dag_runs"]
     return found
 
 
@@ -144,7 +147,7 @@ def run_release_events(d: Deployment) -> None:
     log_offset = (LOGS / "triggerer.log").stat().st_size
     unpause(d, EVENTS_DAG)
     say(f"unpaused {EVENTS_DAG} (scheduled on the asset {WATCHER}, checked every {POLL_S:g}s)")
-    wait_watching(d, t0, log_offset)
+    wait_watching(d, t0, log_offset, WATCHER, CLASSPATH, "Watching release packages")
     if runs(d):
         raise E2EError(f"{EVENTS_DAG} ran before any release after its watcher started: {runs(d)}")
     latencies = [wait_new_run(d, 0, *release(d, hook, EVENTS_JOB, "dwd_orders_daily"))]

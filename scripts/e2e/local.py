@@ -306,6 +306,10 @@ def deploy(stages: Stages, procs: Processes, pg: Postgres, timeout: float) -> No
         from .events import run_release_events
 
         run_release_events(deployment)
+    with stages.stage("6d. job events: an asset watcher schedules one run per successful job run"):
+        from .job_events import run_job_events
+
+        run_job_events(deployment)
     with stages.stage("7. connection form in headless Chromium (screenshot, Test button)"):
         connection_form(base, token, info)
         check_loopback(procs, pg)
