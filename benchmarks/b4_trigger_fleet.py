@@ -75,8 +75,9 @@ async def _fleet(
     triggers: list[Any], lag: list[tuple[float, bool]] | None = None, pauses: GcPauses | None = None
 ) -> list[dict[str, Any]]:
     async def first(trigger: Any) -> dict[str, Any]:
+        """The trigger's first event's payload, and when it came (``received``, epoch seconds)."""
         async for event in trigger.run():
-            return dict(event.payload)
+            return {**event.payload, "received": time.time()}
         return {"status": "no event"}
 
     async def probe() -> None:

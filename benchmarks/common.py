@@ -60,7 +60,13 @@ class EmulatorProcess:
     its control API (``/_emulator/...``) over urllib."""
 
     def __init__(
-        self, *, items: int, rate_limit: float = 0, latency: float = 0.0, offset_mode: str = "page"
+        self,
+        *,
+        items: int,
+        rate_limit: float = 0,
+        latency: float = 0.0,
+        offset_mode: str = "page",
+        dlf_rate_limit: float = 30,
     ) -> None:
         self._dir = tempfile.mkdtemp(prefix="dataarts-bench-emu-")
         ready = Path(self._dir) / "ready.json"
@@ -78,6 +84,8 @@ class EmulatorProcess:
             str(latency),
             "--offset-mode",
             offset_mode,
+            "--dlf-rate-limit",
+            str(dlf_rate_limit),
         ]
         self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30

@@ -23,6 +23,7 @@ BENCHES = {
     "B2": "benchmarks.b2_rate_limit",
     "B3": "benchmarks.b3_concurrency",
     "B4": "benchmarks.b4_trigger_fleet",
+    "B6": "benchmarks.b6_job_waits",
     "B5": "benchmarks.b5_parse_cost",
 }
 

@@ -18,6 +18,7 @@ from benchmarks import (
     b3_concurrency,
     b4_trigger_fleet,
     b5_parse_cost,
+    b6_job_waits,
 )
 from benchmarks.common import clear_process_caches, pages_for
 
@@ -81,3 +82,13 @@ def test_b4_fleet_requests_do_not_grow_with_triggers_and_connections_never_mix()
 def test_b5_parse_cost_measures_fresh_processes() -> None:
     counts = b5_parse_cost.run(smoke=True, reps=1).counts
     assert counts == {"runs": 1, "modules": 4}
+
+
+def test_b6_job_waits_share_one_listing_per_interval_and_read_each_instance_once() -> None:
+    runs = b6_job_waits.run(smoke=True).counts["runs"]
+    assert runs[-1]["n"] > 1
+    for run in runs:
+        assert run["succeeded"] == run["n"]
+        assert run["details_per_wait"] == 1.0  # each wait read its own instance once, at its end
+        # one listing per interval of the run, whatever N (the intervals the run lasted, plus the first)
+        assert run["listings"] <= run["wall"] / b6_job_waits.POKE + 2

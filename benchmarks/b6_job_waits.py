@@ -1,0 +1,147 @@
+# SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
+# SPDX-License-Identifier: Apache-2.0
+"""B6 job-wait fleet: N deferred ``DataArtsJobInstanceTrigger`` (N = 1, 100, 1,000) in one event loop,
+each waiting for its own job instance of one workspace (+30 ms per request); the instances end at random
+times spread over :data:`SPREAD` seconds; ``poke_interval`` 1 s.
+
+Figures: listing requests per interval (baseline: N = 1, same run), detail reads per wait (one each, when
+the feed shows its instance ended), how late each wait noticed its end (event time minus the instance's
+end time, in intervals), and the event loop's lag at N = 1,000 outside garbage collection (a probe task,
+as B4). Goals: requests per interval at N = 1,000 at most 1.2x N = 1; every wait notices its end within
+one interval (plus the requests' own time); lag under 100 ms. Client and emulator rate limits are off
+(so a per-wait cost would show in full, and 1,000 detail reads within a few seconds are not paced)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import random
+import time
+from typing import Any
+
+from benchmarks.b4_trigger_fleet import GcPauses, _fleet
+from benchmarks.common import EmulatorProcess, Goal, Result, clear_process_caches, connection_json
+
+POKE = 1.0
+SPREAD = 5.0  # instances end between 1 s and 1 + SPREAD s after the fleet starts
+LATENCY = 0.03
+JOB = "bench_job_wait"
+
+
+def _schedule(emu: EmulatorProcess, n: int, seed: int) -> tuple[list[str], dict[str, float]]:
+    """``n`` instances of one job, each running a random time; (ids, id -> end epoch seconds)."""
+    rng = random.Random(seed)
+    ids, ends = [], {}
+    for _ in range(n):
+        run_s = 1.0 + rng.random() * SPREAD
+        emu.control("POST", f"jobs/{JOB}", {"run_s": run_s, "wait_s": 0})
+        row = emu.control("POST", f"jobs/{JOB}/schedule", {})
+        ids.append(str(row["instanceId"]))
+        ends[str(row["instanceId"])] = row["submitTime"] / 1000 + run_s
+    return ids, ends
+
+
+def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
+    from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
+
+    clear_process_caches()
+    gc.collect()
+    ids, ends = _schedule(emu, n, seed=n)
+    before = dict(emu.counters()["by_endpoint"])
+    plan_since = int(time.time() * 1000) - 60_000
+    triggers = [
+        DataArtsJobInstanceTrigger(
+            job_name=JOB,
+            instance_id=iid,
+            plan_since=plan_since,
+            dataarts_conn_id="dataarts_default",
+            poke_interval=POKE,
+            deadline=time.time() + SPREAD + 30,
+        )
+        for iid in ids
+    ]
+    lag: list[tuple[float, bool]] = []
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
+    t0 = time.time()
+    try:
+        events = asyncio.run(_fleet(triggers, lag, pauses))
+    finally:
+        gc.callbacks.remove(pauses)
+    wall = time.time() - t0
+    after = emu.counters()["by_endpoint"]
+    listings = after.get("job-instances", 0) - before.get("job-instances", 0)
+    details = after.get("job-instance", 0) - before.get("job-instance", 0)
+    late = [
+        (e["received"] - ends[e["result"]["instance_id"]]) / POKE for e in events if e["status"] == "success"
+    ]
+    return {
+        "n": n,
+        "wall": wall,
+        "listings": listings,
+        "per_interval": listings / (wall / POKE),
+        "details_per_wait": details / n,
+        "succeeded": len(late),
+        "max_late": max(late),
+        "mean_late": sum(late) / len(late),
+        "max_lag_no_gc": max((v for v, in_gc in lag if not in_gc), default=float("nan")),
+        "max_lag": max((v for v, _ in lag), default=float("nan")),
+    }
+
+
+def run(*, smoke: bool = False, reps: int | None = None) -> Result:
+    sizes = (1, 20) if smoke else (1, 100, 1_000)
+    result = Result(
+        "B6", f"job-wait fleet: N deferred job waits of one workspace, ends spread over {SPREAD:g} s"
+    )
+    with EmulatorProcess(items=0, rate_limit=0, dlf_rate_limit=0, latency=LATENCY) as emu:
+        os.environ["AIRFLOW_CONN_DATAARTS_DEFAULT"] = connection_json(
+            emu.info, max_requests_per_second=0, dlf_max_requests_per_second=0
+        )
+        emu.control("POST", "jobs", {"name": JOB})
+        _run(emu, 1)  # warm-up: imports, first connection
+        runs = [_run(emu, n) for n in sizes]
+    result.counts = {"runs": runs}
+    base = runs[0]["per_interval"]
+    for r in runs:
+        result.rows.append(
+            {
+                "N": r["n"],
+                "listings": r["listings"],
+                "listings/interval": r["per_interval"],
+                "vs_N=1": r["per_interval"] / base,
+                "details/wait": r["details_per_wait"],
+                "succeeded": r["succeeded"],
+                "notice_max_intervals": r["max_late"],
+                "notice_mean_intervals": r["mean_late"],
+                "max_lag_no_gc_ms": 1000 * r["max_lag_no_gc"],
+                "max_lag_ms": 1000 * r["max_lag"],
+                "wall_s": r["wall"],
+            }
+        )
+    largest = runs[-1]
+    result.goals.append(
+        Goal(f"listings/interval at N={largest['n']} vs N=1", largest["per_interval"] / base, 1.2, "x")
+    )
+    result.goals.append(
+        Goal(f"detail reads per wait at N={largest['n']}", largest["details_per_wait"], 1.0, "")
+    )
+    result.goals.append(
+        Goal(
+            "latest notice of an end, in intervals (all N)",
+            max(r["max_late"] for r in runs),
+            1.0 + 2 * LATENCY / POKE + 0.1,
+            "",
+        )
+    )
+    if largest["n"] >= 1_000:
+        result.goals.append(
+            Goal("event-loop lag at N=1000, GC pauses excluded", 1000 * largest["max_lag_no_gc"], 100, " ms")
+        )
+    result.notes.append(
+        "waits check on the interval's grid and share one listing of the workspace's instances (the job"
+        " feed); a wait reads its own instance once, when the feed shows it ended. Notice = event time minus"
+        " the instance's end; the goal allows 0.1 interval and two requests' latency beyond one interval."
+    )
+    return result
