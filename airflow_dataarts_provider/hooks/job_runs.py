@@ -143,7 +143,7 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
             lambda ctx: feed_flow(ctx, since_ms, now_ms), workspace, listing="job instances"
         )
 
-    def job_event_step(
+    async def ajob_event_step(
         self,
         previous: EventState | None,
         since_ms: int,
@@ -155,24 +155,6 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
     ) -> EventStep:
         """Which runs finished since ``previous``, from a feed snapshot (and the detail of followed
         instances the snapshot does not show): :mod:`~.core.job_runs.events`."""
-        from airflow_dataarts_provider.core.job_runs.events import event_step_flow
-
-        return self._run(
-            lambda ctx: event_step_flow(ctx, previous, since_ms, snapshot, now_ms, job_names=job_names),
-            workspace,
-        )
-
-    async def ajob_event_step(
-        self,
-        previous: EventState | None,
-        since_ms: int,
-        snapshot: FeedSnapshot,
-        now_ms: int,
-        *,
-        job_names: tuple[str, ...] | None = None,
-        workspace: str | None = None,
-    ) -> EventStep:
-        """Async twin of :meth:`job_event_step`."""
         from airflow_dataarts_provider.core.job_runs.events import event_step_flow
 
         return await self._arun(

@@ -21,7 +21,6 @@ from typing import Any
 from airflow_dataarts_provider.core.job_runs import events as job_events
 from airflow_dataarts_provider.core.pending_items.gate import task_strings
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
-from airflow_dataarts_provider.core.protocol.values import parse_number
 from airflow_dataarts_provider.core.release_packages.watch import (
     WatchState,
     WatchStep,
@@ -77,22 +76,11 @@ class DataArtsReleaseEventTrigger(DataArtsWatchTrigger):
         task_names: list[str] | None = None,
         poll_interval: float = 60.0,
     ) -> None:
-        super().__init__()
-        self.dataarts_conn_id = dataarts_conn_id
-        self.workspace = workspace
+        super().__init__(dataarts_conn_id=dataarts_conn_id, workspace=workspace, poll_interval=poll_interval)
         self.task_names = _names("task_names", task_names, "every package")
-        self.poll_interval = parse_number("poll_interval", poll_interval, minimum=0, maximum=86400)
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "dataarts_conn_id": self.dataarts_conn_id,
-                "workspace": self.workspace,
-                "task_names": self.task_names,
-                "poll_interval": self.poll_interval,
-            },
-        )
+    def watch_kwargs(self) -> dict[str, Any]:
+        return {"task_names": self.task_names}
 
     def wanted(self, detail: Mapping[str, Any]) -> bool:
         """Whether a released package is one this watcher reports (exact names)."""
@@ -174,26 +162,13 @@ class DataArtsJobEventTrigger(DataArtsWatchTrigger):
         poll_interval: float = 60.0,
         lookback: float = job_events.DEFAULT_LOOKBACK_MS / 1000,
     ) -> None:
-        super().__init__()
-        self.dataarts_conn_id = dataarts_conn_id
-        self.workspace = workspace
+        super().__init__(dataarts_conn_id=dataarts_conn_id, workspace=workspace, poll_interval=poll_interval)
         self.job_names = _names("job_names", job_names, "every job")
         self.statuses = list(job_events.check_statuses(statuses))
         self.lookback_ms = job_events.check_lookback(lookback)
-        self.poll_interval = parse_number("poll_interval", poll_interval, minimum=0, maximum=86400)
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "dataarts_conn_id": self.dataarts_conn_id,
-                "workspace": self.workspace,
-                "job_names": self.job_names,
-                "statuses": self.statuses,
-                "poll_interval": self.poll_interval,
-                "lookback": self.lookback_ms / 1000,
-            },
-        )
+    def watch_kwargs(self) -> dict[str, Any]:
+        return {"job_names": self.job_names, "statuses": self.statuses, "lookback": self.lookback_ms / 1000}
 
     def read_state(self, raw: object) -> job_events.EventState:
         return job_events.EventState.from_json(raw)

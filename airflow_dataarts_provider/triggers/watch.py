@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 from airflow.triggers.base import TriggerEvent
 
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.values import parse_number
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.version_compat import base_event_trigger
 
@@ -43,9 +44,26 @@ class DataArtsWatchTrigger(base_event_trigger()):  # type: ignore[misc]
     #: How logs name the watch ("Release watch").
     WHAT: ClassVar[str]
 
-    dataarts_conn_id: str
-    workspace: str | None
-    poll_interval: float
+    def __init__(self, *, dataarts_conn_id: str, workspace: str | None, poll_interval: float) -> None:
+        super().__init__()
+        self.dataarts_conn_id = dataarts_conn_id
+        self.workspace = workspace
+        self.poll_interval = parse_number("poll_interval", poll_interval, minimum=0, maximum=86400)
+
+    def watch_kwargs(self) -> dict[str, Any]:
+        """The subclass's own JSON kwargs (what it watches for)."""
+        raise NotImplementedError
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "dataarts_conn_id": self.dataarts_conn_id,
+                "workspace": self.workspace,
+                **self.watch_kwargs(),
+                "poll_interval": self.poll_interval,
+            },
+        )
 
     async def step(self, hook: DataArtsHook, state: Any) -> tuple[SavedState, list[dict[str, Any]]]:
         """One check from ``state`` (``None``: the first, which only takes stock): the new state and the

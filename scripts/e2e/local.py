@@ -174,6 +174,12 @@ def job_instances(d: Deployment) -> list[dict[str, Any]]:
     return rows
 
 
+def instance_reads(url: str) -> int:
+    """Requests that read job instances: a trigger's check reads its instance or the job feed's listing."""
+    by_endpoint = emulator_call(url, "counters")["by_endpoint"]
+    return int(by_endpoint.get("job-instance", 0) + by_endpoint.get("job-instances", 0))
+
+
 def pipeline_run(d: Deployment, run_s: float) -> str:
     """Fresh pending items for release_pipeline's jobs, the job scripted to run ``run_s``, a run
     triggered; returns its id once the job's task is deferred in the triggerer."""
@@ -188,9 +194,9 @@ def pipeline_run(d: Deployment, run_s: float) -> str:
     wait_task_state(d, run_id, RUN_TASK, {"deferred"}, 180)
     # The task checked once before deferring; wait for the trigger's own first check (its triggerer has
     # picked it up): a kill before that cannot reach any trigger's on_kill.
-    checks = emulator_call(url, "counters")["by_endpoint"].get("job-instance", 0)
+    checks = instance_reads(url)
     deadline = time.monotonic() + 60
-    while emulator_call(url, "counters")["by_endpoint"].get("job-instance", 0) <= checks:
+    while instance_reads(url) <= checks:
         if time.monotonic() > deadline:
             raise E2EError(f"the trigger of {RUN_TASK} did not check the instance within 60s")
         time.sleep(0.3)

@@ -10,6 +10,7 @@ keyed by instance id alone (K's ``instanceId`` watermark idea: reruns are lost).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,7 +101,7 @@ class World:
         state = self.state
         since = events.first_since(now_ms, LOOKBACK_MS) if state is None else state.next_since(LOOKBACK_MS)
         snapshot = self.hook.read_job_feed(since, now_ms)
-        step = self.hook.job_event_step(state, since, snapshot, now_ms, job_names=names)
+        step = asyncio.run(self.hook.ajob_event_step(state, since, snapshot, now_ms, job_names=names))
         self.reported += [
             (str(r["instance_id"]), r["end_time"]) for r in step.finished if r["status"] in statuses
         ]
