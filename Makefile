@@ -71,7 +71,7 @@ endif
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
-.PHONY: demo test lint typecheck venv lock clean bench e2e
+.PHONY: demo test lint typecheck venv lock clean bench e2e package-check
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -105,6 +105,10 @@ bench: $(STAMP)
 E2E_EXECUTOR ?= local
 e2e: $(STAMP)
 	$(VENV)/bin/python -m scripts.e2e --executor $(E2E_EXECUTOR) $(E2E_ARGS)
+
+# Build the sdist and wheel and check them as the package index will (twine, check-wheel-contents).
+package-check: | $(UV)
+	$(PYTHON) scripts/package_check.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
