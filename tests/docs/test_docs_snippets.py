@@ -425,6 +425,35 @@ def test_internal_links_resolve() -> None:
             assert target == "operators.md" or (DOCS_DIR / target).exists(), f"{path.name} -> {target}"
 
 
+REPO_URLS = (
+    "https://github.com/airflow-dataarts-provider/airflow-dataarts-provider/blob/main/",
+    "https://github.com/airflow-dataarts-provider/airflow-dataarts-provider/tree/main/",
+    "https://raw.githubusercontent.com/airflow-dataarts-provider/airflow-dataarts-provider/main/",
+)
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's anchors of a page's headings (lower case, punctuation dropped, spaces to hyphens)."""
+    headings = re.findall(r"^#+ (.+)$", markdown, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_readme_links_work_on_the_package_index() -> None:
+    """The package index renders the README away from the repository: every link and image is an
+    absolute URL, and those into this repository name a file (and heading) that exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets and all(t.startswith("https://") for t in targets), [t for t in targets if "://" not in t]
+    for target in targets:
+        prefix = next((p for p in REPO_URLS if target.startswith(p)), None)
+        if prefix is None:
+            continue
+        path, _, anchor = target[len(prefix) :].partition("#")
+        assert (ROOT / path).exists(), target
+        if anchor:
+            assert anchor in _anchors((ROOT / path).read_text(encoding="utf-8")), target
+
+
 @pytest.mark.parametrize(
     ("lang", "code"),
     [
