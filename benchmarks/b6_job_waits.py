@@ -4,7 +4,8 @@
 each waiting for its own job instance of one workspace (+30 ms per request); the instances end at random
 times spread over :data:`SPREAD` seconds; ``poke_interval`` 1 s.
 
-Figures: listing requests per interval (baseline: N = 1, same run), detail reads per wait (one each, when
+Figures: listing requests per interval (baseline: N = 1, same run; the emulator is reset before each N,
+so the workspace holds that run's N instances), detail reads per wait (one each, when
 the feed shows its instance ended), how late each wait noticed its end (event time minus the instance's
 end time, in intervals), and the event loop's lag at N = 1,000 outside garbage collection (a probe task,
 as B4). Goals: requests per interval at N = 1,000 at most 1.2x N = 1; every wait notices its end within
@@ -27,19 +28,36 @@ POKE = 1.0
 SPREAD = 5.0  # instances end between 1 s and 1 + SPREAD s after the fleet starts
 LATENCY = 0.03
 JOB = "bench_job_wait"
+SETUP_S_PER_WAIT = 0.004  # scheduling one instance and creating its trigger (measured: about 3 ms)
 
 
 def _schedule(emu: EmulatorProcess, n: int, seed: int) -> tuple[list[str], dict[str, float]]:
-    """``n`` instances of one job, each running a random time; (ids, id -> end epoch seconds)."""
+    """``n`` instances of one job, each ending at a random time 1 to 1 + SPREAD s after the fleet is
+    expected to start (scheduling takes a few ms each); (ids, id -> end epoch seconds)."""
     rng = random.Random(seed)
+    start = time.time() + SETUP_S_PER_WAIT * n + 1.0
     ids, ends = [], {}
     for _ in range(n):
-        run_s = 1.0 + rng.random() * SPREAD
-        emu.control("POST", f"jobs/{JOB}", {"run_s": run_s, "wait_s": 0})
+        end = start + 1.0 + rng.random() * SPREAD
+        emu.control("POST", f"jobs/{JOB}", {"run_s": max(0.1, end - time.time()), "wait_s": 0})
         row = emu.control("POST", f"jobs/{JOB}/schedule", {})
         ids.append(str(row["instanceId"]))
-        ends[str(row["instanceId"])] = row["submitTime"] / 1000 + run_s
+        ends[str(row["instanceId"])] = end
     return ids, ends
+
+
+def _record_notice(trigger: Any, noticed: dict[str, float]) -> None:
+    """When the job feed first showed the trigger's instance ended (a benchmark-side wrapper on the
+    instance; the detail read and the event follow)."""
+    feed_row = trigger._feed_row
+
+    async def recorded(hook: Any) -> Any:
+        row = await feed_row(hook)
+        if row is not None and row.get("status") not in ("waiting", "running"):
+            noticed.setdefault(trigger.instance_id, time.time())
+        return row
+
+    trigger._feed_row = recorded
 
 
 def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
@@ -47,6 +65,8 @@ def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
 
     clear_process_caches()
     gc.collect()
+    emu.reset()  # the workspace holds this run's instances only: the listing's size is N's, not history's
+    emu.control("POST", "jobs", {"name": JOB})
     ids, ends = _schedule(emu, n, seed=n)
     before = dict(emu.counters()["by_endpoint"])
     plan_since = int(time.time() * 1000) - 60_000
@@ -61,6 +81,9 @@ def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
         )
         for iid in ids
     ]
+    noticed: dict[str, float] = {}
+    for trigger in triggers:
+        _record_notice(trigger, noticed)
     lag: list[tuple[float, bool]] = []
     pauses = GcPauses()
     gc.callbacks.append(pauses)
@@ -73,9 +96,13 @@ def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
     after = emu.counters()["by_endpoint"]
     listings = after.get("job-instances", 0) - before.get("job-instances", 0)
     details = after.get("job-instance", 0) - before.get("job-instance", 0)
+    # An instance that ended while the fleet was still being created counts from the fleet's start.
     late = [
-        (e["received"] - ends[e["result"]["instance_id"]]) / POKE for e in events if e["status"] == "success"
+        (e["received"] - max(t0, ends[e["result"]["instance_id"]])) / POKE
+        for e in events
+        if e["status"] == "success"
     ]
+    seen = [(noticed[iid] - max(t0, ends[iid])) / POKE for iid in ids if iid in noticed]
     return {
         "n": n,
         "wall": wall,
@@ -85,6 +112,8 @@ def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
         "succeeded": len(late),
         "max_late": max(late),
         "mean_late": sum(late) / len(late),
+        "noticed_by_feed": len(seen),
+        "max_noticed": max(seen, default=float("nan")),
         "max_lag_no_gc": max((v for v, in_gc in lag if not in_gc), default=float("nan")),
         "max_lag": max((v for v, _ in lag), default=float("nan")),
     }
@@ -99,7 +128,6 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
         os.environ["AIRFLOW_CONN_DATAARTS_DEFAULT"] = connection_json(
             emu.info, max_requests_per_second=0, dlf_max_requests_per_second=0
         )
-        emu.control("POST", "jobs", {"name": JOB})
         _run(emu, 1)  # warm-up: imports, first connection
         runs = [_run(emu, n) for n in sizes]
     result.counts = {"runs": runs}
@@ -113,8 +141,9 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
                 "vs_N=1": r["per_interval"] / base,
                 "details/wait": r["details_per_wait"],
                 "succeeded": r["succeeded"],
-                "notice_max_intervals": r["max_late"],
-                "notice_mean_intervals": r["mean_late"],
+                "noticed_max_intervals": r["max_noticed"],
+                "event_max_intervals": r["max_late"],
+                "event_mean_intervals": r["mean_late"],
                 "max_lag_no_gc_ms": 1000 * r["max_lag_no_gc"],
                 "max_lag_ms": 1000 * r["max_lag"],
                 "wall_s": r["wall"],
@@ -129,11 +158,15 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
     )
     result.goals.append(
         Goal(
-            "latest notice of an end, in intervals (all N)",
-            max(r["max_late"] for r in runs),
-            1.0 + 2 * LATENCY / POKE + 0.1,
+            "latest notice of an end by the feed, in intervals (all N)",
+            max(r["max_noticed"] for r in runs),
+            1.0 + LATENCY / POKE + 0.1,
             "",
         )
+    )
+    result.notes.append(
+        "event latency (the notice, then the instance's detail read, then the event) at N="
+        f"{largest['n']}: mean {largest['mean_late']:.2f}, max {largest['max_late']:.2f} intervals"
     )
     if largest["n"] >= 1_000:
         result.goals.append(
@@ -141,7 +174,8 @@ def run(*, smoke: bool = False, reps: int | None = None) -> Result:
         )
     result.notes.append(
         "waits check on the interval's grid and share one listing of the workspace's instances (the job"
-        " feed); a wait reads its own instance once, when the feed shows it ended. Notice = event time minus"
-        " the instance's end; the goal allows 0.1 interval and two requests' latency beyond one interval."
+        " feed); a wait reads its own instance once, when the feed shows it ended. Noticed = when the feed"
+        " first showed the end, minus the instance's end (the goal allows 0.1 interval and the listing's"
+        " latency beyond one interval); event = when the trigger's event came, after the detail read."
     )
     return result

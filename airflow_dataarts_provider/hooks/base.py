@@ -95,6 +95,13 @@ class DataArtsHookBase(BaseHook):  # type: ignore[misc]
                 self._config = self._build_config(conn, await get_async_extra_dejson(conn))
         return self._config
 
+    def adopt_config(self, config: ClientConfig) -> None:
+        """Use ``config``, already read and validated for this hook's connection and workspace (a trigger
+        fleet's shared one, :func:`~airflow_dataarts_provider.triggers.shared.shared_config`), instead of
+        reading the connection again: a thousand triggers ending together would each read it."""
+        if self._config is None:
+            self._config = config
+
     def _sync_transport(self, config: ClientConfig) -> SyncTransport:
         from airflow_dataarts_provider.transport.sync import SyncTransport
 

@@ -93,9 +93,13 @@ class DataArtsJobInstanceTrigger(DataArtsRunTrigger):
         assert self.plan_since is not None and self.instance_id is not None
         try:
             config = await shared_config(hook, self.poke_interval)
+            hook.adopt_config(config)  # for the detail read that follows an end
             feed = job_feed(("job-feed", *snapshot_key(self.dataarts_conn_id, config, self.workspace)))
             me = (self.job_name, self.instance_id)
-            snapshot = await feed.snapshot(hook, me, self.plan_since, self.poke_interval, self.workspace)
+            tick = math.floor(time.time() / self.poke_interval)  # the grid point this check belongs to
+            snapshot = await feed.snapshot(
+                hook, me, self.plan_since, self.poke_interval, self.workspace, tick
+            )
         except DataArtsError as exc:
             self.log.warning("The workspace's job feed failed, reading the instance itself: %s", exc)
             return None

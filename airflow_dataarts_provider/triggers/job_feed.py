@@ -36,28 +36,41 @@ class JobFeed:
     needs: dict[Hashable, tuple[int, float]] = field(default_factory=dict)
     since_ms: int = 0
     current: Snapshot | None = None
+    #: The grid point (``floor(time / interval)``) the current snapshot was taken for, if any.
+    tick: tuple[float, int] | None = None
 
-    async def snapshot(
-        self, hook: DataArtsHook, subscriber: Hashable, since_ms: int, max_age: float, workspace: str | None
+    async def snapshot(  # noqa: PLR0917 - who asks, for what, and when
+        self,
+        hook: DataArtsHook,
+        subscriber: Hashable,
+        since_ms: int,
+        max_age: float,
+        workspace: str | None,
+        tick: int | None = None,
     ) -> FeedSnapshot:
         """A snapshot that reaches back to ``since_ms`` (or as far as the service allows), listed less
-        than ``SHARE_WINDOW * max_age`` seconds ago or in flight; else a new listing for every need."""
+        than ``SHARE_WINDOW * max_age`` seconds ago, for grid point ``tick`` of ``max_age`` or a later one,
+        or in flight; else a new listing for every need."""
         now = time.monotonic()
         self.needs[subscriber] = (since_ms, now)
-        for key in [k for k, (_, seen) in self.needs.items() if now - seen > HINT_TTL * max_age]:
-            del self.needs[key]
         now_ms = int(time.time() * 1000)
         current = self.current
+        same_tick = (
+            tick is not None and self.tick is not None and self.tick[0] == max_age and self.tick[1] >= tick
+        )
         usable = (
             current is not None
-            and now - current.started < max_age * SHARE_WINDOW
+            and (same_tick or now - current.started < max_age * SHARE_WINDOW)
             and self.since_ms <= feed_since([since_ms], now_ms)
             and not (current.task.done() and current.task.exception() is not None)
         )
         if not usable:
+            # Forgotten needs are dropped here, once per listing (not at every check: O(N) each).
+            self.needs = {k: v for k, v in self.needs.items() if now - v[1] <= HINT_TTL * max_age}
             self.since_ms = feed_since((need for need, _ in self.needs.values()), now_ms)
             fetch = hook.aread_job_feed(self.since_ms, now_ms, workspace=workspace)
             current = self.current = Snapshot(now, asyncio.ensure_future(fetch))
+            self.tick = None if tick is None else (max_age, tick)
         assert current is not None
         result: FeedSnapshot = await current.result()
         return result

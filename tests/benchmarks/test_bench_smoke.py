@@ -90,5 +90,6 @@ def test_b6_job_waits_share_one_listing_per_interval_and_read_each_instance_once
     for run in runs:
         assert run["succeeded"] == run["n"]
         assert run["details_per_wait"] == 1.0  # each wait read its own instance once, at its end
+        assert run["noticed_by_feed"] == run["n"]  # every end was seen in the shared listing first
         # one listing per interval of the run, whatever N (the intervals the run lasted, plus the first)
         assert run["listings"] <= run["wall"] / b6_job_waits.POKE + 2
