@@ -71,7 +71,7 @@ endif
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
-.PHONY: demo test lint typecheck venv lock clean bench e2e package-check
+.PHONY: demo test lint typecheck venv lock clean bench e2e package-check docs
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -106,6 +106,19 @@ E2E_EXECUTOR ?= local
 e2e: $(STAMP)
 	$(VENV)/bin/python -m scripts.e2e --executor $(E2E_EXECUTOR) $(E2E_ARGS)
 
+# The documentation site (MkDocs, Material theme, API reference by mkdocstrings) in build/site, built
+# strictly: a broken link, anchor or reference fails. Its tools live in their own venv (docs/requirements.txt).
+DOCS_VENV := .venv-docs
+DOCS_STAMP := $(DOCS_VENV)/.installed
+$(DOCS_STAMP): docs/requirements.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(DOCS_VENV)
+	$(UV) pip install --quiet --python $(DOCS_VENV)/bin/python -r docs/requirements.txt
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict --clean --config-file mkdocs.yml
+	@echo "site: $(ROOT)/build/site/index.html"
+
 # Build the sdist and wheel and check them as the package index will (twine, check-wheel-contents).
 package-check: | $(UV)
 	$(PYTHON) scripts/package_check.py
@@ -126,5 +139,5 @@ lock: | $(UV)
 	    $(foreach p,$(LOCK_EXEMPT),--exclude-newer-package $(p)=$(LOCK_EXEMPT_DATE))
 
 clean:
-	rm -rf $(TOOLS) .venv .venv-airflow-* build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(TOOLS) .venv .venv-airflow-* $(DOCS_VENV) build dist .pytest_cache .mypy_cache .ruff_cache
 endif

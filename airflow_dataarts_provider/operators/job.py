@@ -49,13 +49,13 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
 
     :param job_name: the job (templated; Chinese names work).
     :param job_params: ``{"name": "value"}`` or ``[{"name", "value", "paramType"}]`` (templated).
-    :param wait_for_completion: wait for the outcome (default True).
-    :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``).
-    :param poll_interval: seconds between checks (default 30).
-    :param timeout: seconds to wait, from the start (default: ``execution_timeout``, else none); an
+    :param bool wait_for_completion: wait for the outcome (default True).
+    :param bool deferrable: wait in the triggerer (default ``[operators] default_deferrable``).
+    :param float poll_interval: seconds between checks (default 30).
+    :param float timeout: seconds to wait, from the start (default: ``execution_timeout``, else none); an
         absolute deadline, kept in the triggerer too.
-    :param stop_on_timeout: stop the instance when the deadline passes (default True).
-    :param max_consecutive_failures: transient check failures tolerated in a row (default 3).
+    :param bool stop_on_timeout: stop the instance when the deadline passes (default True).
+    :param int max_consecutive_failures: transient check failures tolerated in a row (default 3).
     :param retry_from_failure: a try after a try whose instance failed reruns that instance from its
         error node instead of starting a new one (default False). The instance is the one in the task
         state store (3.3), else the newest failed instance planned since the DAG run started.

@@ -51,7 +51,7 @@ class DataArtsRunScriptOperator(DataArtsRemoteRunOperator):
     :param max_rows: rows kept per result set (default 1000, the console's own cap).
     :param result_format: ``rows`` (default), ``dicts`` or ``none``.
     :param idempotent: the script is safe to run twice (default False).
-    :param wait_for_completion, deferrable, poll_interval, timeout, stop_on_timeout,
+    :param bool wait_for_completion: and ``deferrable``, ``poll_interval``, ``timeout``, ``stop_on_timeout``,
         max_consecutive_failures, workspace, dataarts_conn_id: as for
         :class:`~airflow_dataarts_provider.operators.job.DataArtsRunJobOperator` (``poll_interval``
         default 10 s here).
@@ -215,8 +215,8 @@ class DataArtsScriptCheckOperator(DataArtsRunScriptOperator):
     ``no``, ``n``, ``off`` and the empty string are false (any case), as are ``0``, ``False`` and null.
     Returns the first row (XCom) as a dict of column to value.
 
-    :param script_name, script_params, ...: as :class:`DataArtsRunScriptOperator` (the result is read
-        with ``max_rows=1``; ``wait_for_completion`` is always True).
+    Parameters: as :class:`DataArtsRunScriptOperator` (the result is read with ``max_rows=1``;
+    ``wait_for_completion`` is always True).
     """
 
     def __init__(self, **kwargs: Any) -> None:

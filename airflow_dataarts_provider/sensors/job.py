@@ -25,7 +25,7 @@ class DataArtsJobInstanceSensor(DataArtsConditionSensor):
     :param job_name: the job (templated).
     :param instance_id: the instance (templated); without one, the newest instance of the job whose plan
         time lies in the DAG run's data interval (until one appears, the sensor waits).
-    :param workspace: workspace id (default: the connection's).
+    :param str workspace: workspace id (default: the connection's).
 
     Modes (poke, reschedule, deferrable), deadline and failure handling: see
     :class:`~airflow_dataarts_provider.sensors.base.DataArtsConditionSensor`. Returns (XCom) the instance.

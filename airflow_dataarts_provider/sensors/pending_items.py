@@ -27,7 +27,7 @@ class DataArtsPendingItemsSensor(DataArtsConditionSensor):
     :param task_type: restrict to 1/"JOB" or 2/"SCRIPT" (stored as ``filter_task_type``).
     :param wait_for: ``"released"`` (default: no pending item left) or ``"packaged"`` (every matching
         pending item is in a release package).
-    :param workspace: workspace id (default: the connection's).
+    :param str workspace: workspace id (default: the connection's).
 
     Modes, deadline and failure handling: see
     :class:`~airflow_dataarts_provider.sensors.base.DataArtsConditionSensor`. Returns (XCom) the last

@@ -23,7 +23,7 @@ class DataArtsReleasePackageSensor(DataArtsConditionSensor):
     failed, naming the failing tasks.
 
     :param package_id: the release package id (templated, e.g. the create operator's XCom).
-    :param workspace: workspace id (default: the connection's).
+    :param str workspace: workspace id (default: the connection's).
 
     Modes, deadline and failure handling as :class:`~.pending_items.DataArtsPendingItemsSensor` (the
     same base class). Returns (XCom) the package detail: ``release_package`` and ``task_details``.
