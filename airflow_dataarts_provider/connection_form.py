@@ -100,14 +100,18 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
-    "hidden-fields": ["schema", "port"],
+    # The port is shown for one reason: Airflow 3.3.2's Test button sends port 0 for a connection without
+    # one and the API refuses it (apache/airflow#73298); with the endpoint's port stored, Test works.
+    "hidden-fields": ["schema"],
     "relabeling": {
         "host": "Endpoint override",
+        "port": "Port (443, or the endpoint override's; Airflow 3.3.2's Test button needs it)",
         "login": "Access key (AK) / IAM user name",
         "password": "Secret key (SK) / IAM password",
     },
     "placeholders": {
         "host": "https://dayu.cn-north-4.myhuaweicloud.com (leave empty for the region default)",
+        "port": "443",
         "login": "AK, or the IAM user name for auth type 'token'",
         "password": "SK, or the IAM password for auth type 'token'",
         "region": "cn-north-4",

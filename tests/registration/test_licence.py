@@ -23,7 +23,9 @@ def _sources() -> list[Path]:
     return [
         REPO / name
         for name in tracked
-        if name.endswith((".py", ".js", ".sh", ".yml", ".svg")) or name.endswith("Makefile") or name == ".ci/run"
+        if name.endswith((".py", ".js", ".sh", ".yml", ".svg"))
+        or name.endswith("Makefile")
+        or name == ".ci/run"
     ]
 
 

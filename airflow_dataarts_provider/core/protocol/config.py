@@ -89,6 +89,8 @@ from airflow_dataarts_provider.core.protocol.values import (
     validate_workspace,
 )
 
+#: The port of the region table's https endpoints: a connection without a host may state it.
+HTTPS_PORT = 443
 #: Pages fetched at once after the first one (the rate limiter still spaces the requests).
 DEFAULT_MAX_CONCURRENCY = 8
 
@@ -215,8 +217,10 @@ class ClientConfig:
         if host is not None and host.strip():
             endpoint = normalize_url("host", host.strip(" "), port=port)
         else:
-            if port is not None:
-                raise DataArtsConfigError("port", "is set but host is empty", "a host with the port")
+            if port not in (None, HTTPS_PORT):  # 443 is the region endpoints' own port (the Test button)
+                raise DataArtsConfigError(
+                    "port", f"{port} is set but host is empty", "443, or a host with the port"
+                )
             endpoint = endpoints_for(region).dataarts
         auth_type: AuthType = choice("auth_type", extras.get("auth_type") or "aksk", AuthType)
         hosted = endpoint if host is not None and host.strip() else None

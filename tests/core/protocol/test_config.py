@@ -91,6 +91,15 @@ def test_port_argument() -> None:
     assert cfg.endpoint == "http://127.0.0.1:8080"
     with pytest.raises(DataArtsConfigError):
         ClientConfig.from_connection("http://127.0.0.1:9000", "AK", SK, BASE, port=8080)
+    # The https port with the region's default endpoint (what Airflow 3.3.2's Test button needs stored).
+    assert ClientConfig.from_connection(None, "AK", SK, BASE, port=443).endpoint == (
+        ClientConfig.from_connection(None, "AK", SK, BASE).endpoint
+    )
+    assert ClientConfig.from_connection("https://dayu.example.com", "AK", SK, BASE, port=443).endpoint == (
+        "https://dayu.example.com"
+    )
+    with pytest.raises(DataArtsConfigError, match=r"'port': 8443 is set but host is empty.*443, or a host"):
+        ClientConfig.from_connection(None, "AK", SK, BASE, port=8443)
 
 
 @pytest.mark.parametrize(
