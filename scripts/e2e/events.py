@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -160,25 +161,50 @@ def run_release_events(d: Deployment) -> None:
         raise E2EError(f"package {unrelated} (no {EVENTS_JOB}) scheduled a run: {runs(d)}")
     say(f"[{time.monotonic() - t0:5.1f}s] unrelated package {unrelated}: no run within {QUIET_S:.0f}s")
 
-    old = d.procs.stop("triggerer")
-    meanwhile, released_at = release(d, hook, EVENTS_JOB)
-    say(
-        f"[{time.monotonic() - t0:5.1f}s] triggerer stopped (pid {old}); package {meanwhile} released"
-        " meanwhile"
+    meanwhile, latency, new = across_restart(
+        d,
+        t0,
+        happen=lambda: release(d, hook, EVENTS_JOB),
+        what="package released",
+        wait_run=lambda key, at: wait_new_run(d, 1, key, at),
+        marker="Release watch state restored",
+        dag_id=EVENTS_DAG,
     )
-    log_offset = (LOGS / "triggerer.log").stat().st_size
-    new = d.procs.start_again("triggerer")
-    latencies.append(wait_new_run(d, 1, meanwhile, released_at))
-    restored = (LOGS / "triggerer.log").read_bytes()[log_offset:].decode(errors="replace")
-    if "Release watch state restored" not in restored:
-        raise E2EError(
-            f"the new triggerer (pid {new}) did not restore the watcher's state; see triggerer.log"
-        )
-    time.sleep(2 * POLL_S)
-    if len(runs(d)) != 2:
-        raise E2EError(f"a package was reported twice after the restart: {runs(d)}")
+    latencies.append(latency)
     say(
         f"[{time.monotonic() - t0:5.1f}s] new triggerer (pid {new}) restored the watcher's state: one run for"
         f" {meanwhile}, none again for the first package; release -> run start: "
         + ", ".join(f"{s:.1f}s" for s in latencies)
     )
+
+
+def across_restart(
+    d: Deployment,
+    t0: float,
+    *,
+    happen: Callable[[], tuple[str, float]],
+    what: str,
+    wait_run: Callable[[str, float], float],
+    marker: str,
+    dag_id: str,
+) -> tuple[str, float, str]:
+    """Stop the triggerer, let ``happen()`` happen meanwhile (it returns what happened and when), start
+    the triggerer again: exactly one new run of ``dag_id`` for it (``wait_run`` returns its latency), the
+    watcher's state restored (``marker`` in the new triggerer's log), and no run again for what the first
+    triggerer reported. Returns (what happened, latency, the new triggerer's pid)."""
+    old = d.procs.stop("triggerer")
+    key, at = happen()
+    say(f"[{time.monotonic() - t0:5.1f}s] triggerer stopped (pid {old}); {what} meanwhile: {key}")
+    log_offset = (LOGS / "triggerer.log").stat().st_size
+    new = d.procs.start_again("triggerer")
+    latency = wait_run(key, at)
+    restored = (LOGS / "triggerer.log").read_bytes()[log_offset:].decode(errors="replace")
+    if marker not in restored:
+        raise E2EError(
+            f"the new triggerer (pid {new}) did not restore the watcher's state; see triggerer.log"
+        )
+    before = len(runs(d, dag_id))
+    time.sleep(2 * POLL_S)
+    if len(runs(d, dag_id)) != before:
+        raise E2EError(f"something was reported twice after the restart: {runs(d, dag_id)}")
+    return key, latency, str(new)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .deployment import Deployment, unpause
-from .events import runs, wait_watching
+from .events import across_restart, runs, wait_watching
 from .harness import HOME, LOGS, E2EError, say
 from .services import emulator_call
 
@@ -101,23 +101,16 @@ def run_job_events(d: Deployment) -> None:
         f" no run in {QUIET_S:.0f}s"
     )
 
-    old = d.procs.stop("triggerer")
-    meanwhile, ended_at = scheduled_run(d, JOB, "success")
-    say(
-        f"[{time.monotonic() - t0:5.1f}s] triggerer stopped (pid {old}); instance {meanwhile} succeeded"
-        " meanwhile"
+    meanwhile, latency, new = across_restart(
+        d,
+        t0,
+        happen=lambda: scheduled_run(d, JOB, "success"),
+        what=f"an instance of {JOB} succeeded",
+        wait_run=lambda key, at: wait_new_run(d, 1, key, at),
+        marker="Job event watch state restored",
+        dag_id=DAG_ID,
     )
-    log_offset = (LOGS / "triggerer.log").stat().st_size
-    new = d.procs.start_again("triggerer")
-    latencies.append(wait_new_run(d, 1, meanwhile, ended_at))
-    restored = (LOGS / "triggerer.log").read_bytes()[log_offset:].decode(errors="replace")
-    if "Job event watch state restored" not in restored:
-        raise E2EError(
-            f"the new triggerer (pid {new}) did not restore the watcher's state; see triggerer.log"
-        )
-    time.sleep(2 * POLL_S)
-    if len(runs(d, DAG_ID)) != 2:
-        raise E2EError(f"an instance was reported twice after the restart: {runs(d, DAG_ID)}")
+    latencies.append(latency)
     say(
         f"[{time.monotonic() - t0:5.1f}s] new triggerer (pid {new}) restored the watcher's state: one run for"
         f" {meanwhile}, none again for the first; instance end -> run start: "
