@@ -31,14 +31,14 @@ JOB = "bench_job_wait"
 SETUP_S_PER_WAIT = 0.004  # scheduling one instance and creating its trigger (measured: about 3 ms)
 
 
-def _schedule(emu: EmulatorProcess, n: int, seed: int) -> tuple[list[str], dict[str, float]]:
+def _schedule(emu: EmulatorProcess, n: int, seed: int, spread: float) -> tuple[list[str], dict[str, float]]:
     """``n`` instances of one job, each ending at a random time 1 to 1 + SPREAD s after the fleet is
     expected to start (scheduling takes a few ms each); (ids, id -> end epoch seconds)."""
     rng = random.Random(seed)
     start = time.time() + SETUP_S_PER_WAIT * n + 1.0
     ids, ends = [], {}
     for _ in range(n):
-        end = start + 1.0 + rng.random() * SPREAD
+        end = start + 1.0 + rng.random() * spread
         emu.control("POST", f"jobs/{JOB}", {"run_s": max(0.1, end - time.time()), "wait_s": 0})
         row = emu.control("POST", f"jobs/{JOB}/schedule", {})
         ids.append(str(row["instanceId"]))
@@ -60,14 +60,14 @@ def _record_notice(trigger: Any, noticed: dict[str, float]) -> None:
     trigger._feed_row = recorded
 
 
-def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
+def _run(emu: EmulatorProcess, n: int, spread: float = SPREAD) -> dict[str, Any]:
     from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 
     clear_process_caches()
     gc.collect()
     emu.reset()  # the workspace holds this run's instances only: the listing's size is N's, not history's
     emu.control("POST", "jobs", {"name": JOB})
-    ids, ends = _schedule(emu, n, seed=n)
+    ids, ends = _schedule(emu, n, seed=n, spread=spread)
     before = dict(emu.counters()["by_endpoint"])
     plan_since = int(time.time() * 1000) - 60_000
     triggers = [
@@ -77,7 +77,7 @@ def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
             plan_since=plan_since,
             dataarts_conn_id="dataarts_default",
             poke_interval=POKE,
-            deadline=time.time() + SPREAD + 30,
+            deadline=time.time() + spread + 30,
         )
         for iid in ids
     ]
@@ -121,15 +121,16 @@ def _run(emu: EmulatorProcess, n: int) -> dict[str, Any]:
 
 def run(*, smoke: bool = False, reps: int | None = None) -> Result:
     sizes = (1, 20) if smoke else (1, 100, 1_000)
+    spread = 2.0 if smoke else SPREAD
     result = Result(
-        "B6", f"job-wait fleet: N deferred job waits of one workspace, ends spread over {SPREAD:g} s"
+        "B6", f"job-wait fleet: N deferred job waits of one workspace, ends spread over {spread:g} s"
     )
     with EmulatorProcess(items=0, rate_limit=0, dlf_rate_limit=0, latency=LATENCY) as emu:
         os.environ["AIRFLOW_CONN_DATAARTS_DEFAULT"] = connection_json(
             emu.info, max_requests_per_second=0, dlf_max_requests_per_second=0
         )
-        _run(emu, 1)  # warm-up: imports, first connection
-        runs = [_run(emu, n) for n in sizes]
+        _run(emu, 1, spread)  # warm-up: imports, first connection
+        runs = [_run(emu, n, spread) for n in sizes]
     result.counts = {"runs": runs}
     base = runs[0]["per_interval"]
     for r in runs:
