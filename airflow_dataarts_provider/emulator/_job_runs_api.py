@@ -76,15 +76,12 @@ def run_immediate(st: State, req: Request, workspace: str, job_name: str) -> Res
     params = _params(json_body(req))
     with st.lock:
         job = _job(st, workspace, job_name)
-        instance_id = st.next_instance_id
-        st.next_instance_id += 1
-        started = Instance.start(instance_id, job, st.release_clock(), params)
-        st.instances[instance_id] = started
+        started = st.start_instance(job, params)
         per_node = st.counters["job_node_runs"].setdefault(job.name, {})
         for name in started.ran_nodes():
             per_node[name] = per_node.get(name, 0) + 1
         count_for(st.counters, "job_instances_started", job.name)
-    return json_response(200, {"instanceId": instance_id})
+    return json_response(200, {"instanceId": started.instance_id})
 
 
 def instance_detail(st: State, project: str, workspace: str, job_name: str, instance_id: str) -> Response:

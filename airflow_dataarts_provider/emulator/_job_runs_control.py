@@ -10,7 +10,7 @@ from typing import Any
 
 from ._config import EmulatorConfig
 from ._faults import check_seconds
-from ._job_runs import INSTANCE_TYPE_GENERAL, RERUN_MODES, Instance, Job
+from ._job_runs import INSTANCE_TYPE_GENERAL, RERUN_MODES, Job
 from ._patch_data_control import PatchDataControl
 from ._state import FIRST_JOB_ID
 
@@ -98,10 +98,7 @@ class JobRunsControl(PatchDataControl):
         """Start one instance of the job as its DataArts schedule would (instance type 0, planned at
         ``plan_at``, epoch seconds, default now), with the job's current settings; returns its row."""
         with self.state.lock:
-            job = self._job(name)
-            now = self.state.release_clock()
-            instance_id = self.state.next_instance_id
-            self.state.next_instance_id += 1
-            started = Instance.start(instance_id, job, now, [], plan_at=plan_at, kind=INSTANCE_TYPE_GENERAL)
-            self.state.instances[instance_id] = started
-            return started.to_v1(self.config.project_id, now)
+            started = self.state.start_instance(
+                self._job(name), [], plan_at=plan_at, kind=INSTANCE_TYPE_GENERAL
+            )
+            return started.to_v1(self.config.project_id, self.state.release_clock())

@@ -132,6 +132,14 @@ class State:
                 elif outcome == "failed":
                     self.counters["packages_failed"] += 1
 
+    def start_instance(self, job: Job, params: list[dict[str, str]], **start: Any) -> Instance:
+        """A new instance of ``job`` started now (``start``: :meth:`Instance.start`'s keywords), stored.
+        Under the lock."""
+        instance = Instance.start(self.next_instance_id, job, self.release_clock(), params, **start)
+        self.instances[instance.instance_id] = instance
+        self.next_instance_id += 1
+        return instance
+
     def get_package(self, package_id: str) -> ReleasePackage:
         package = self.packages.get(str(package_id))
         if package is None:
