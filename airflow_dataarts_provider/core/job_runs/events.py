@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from airflow_dataarts_provider.core.job_runs import calls
@@ -38,6 +37,7 @@ from airflow_dataarts_provider.core.job_runs.feed import FeedSnapshot
 from airflow_dataarts_provider.core.protocol.effects import Flow
 from airflow_dataarts_provider.core.protocol.engine import CallContext, perform
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError, DataArtsNotFoundError
+from airflow_dataarts_provider.core.protocol.times import epoch_ms, iso_ms
 
 #: How far before the previous check each check's window starts by default: reruns of instances planned
 #: up to a day earlier, instances created with a plan time in the past, listing lag, clock skew. The
@@ -84,19 +84,19 @@ class EventState:
         checked, since = value.get("checked_ms"), value.get("since_ms")
         unfinished, seen = value.get("unfinished"), value.get("seen")
         for name, number in (("checked_ms", checked), ("since_ms", since)):
-            if not _is_int(number):
+            if epoch_ms(number) is None:
                 raise ValueError(f"{name}: {number!r} is not epoch milliseconds")
         if not isinstance(unfinished, Mapping) or not all(
             isinstance(k, str)
             and isinstance(v, list)
             and len(v) == 2
             and isinstance(v[0], str)
-            and _is_int(v[1])
+            and epoch_ms(v[1]) is not None
             for k, v in unfinished.items()
         ):
             raise ValueError(f"unfinished: {unfinished!r:.200} is not a map of ids to [job, epoch ms]")
         if not isinstance(seen, Mapping) or not all(
-            isinstance(k, str) and (v is None or _is_int(v)) for k, v in seen.items()
+            isinstance(k, str) and (v is None or epoch_ms(v) is not None) for k, v in seen.items()
         ):
             raise ValueError(f"seen: {seen!r:.200} is not a map of run keys to epoch milliseconds")
         pairs = {k: (v[0], v[1]) for k, v in unfinished.items()}
@@ -115,13 +115,8 @@ class EventStep:
     notes: tuple[str, ...] = ()
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _ms(row: Mapping[str, Any], name: str) -> int | None:
-    value = row.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return epoch_ms(row.get(name))
 
 
 def window_time(row: Mapping[str, Any]) -> int | None:
@@ -212,12 +207,6 @@ def _advance(
     return EventStep(previous, state, tuple(finished), tuple(notes))
 
 
-def _iso(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
-
-
 def event_payload(row: Mapping[str, Any], workspace: str, console_url: str | None) -> dict[str, Any]:
     """The JSON payload of one job event: which run of which job ended how, and when."""
     times = {name: _ms(row, f"{name}_time") for name in ("plan", "start", "end")}
@@ -228,6 +217,6 @@ def event_payload(row: Mapping[str, Any], workspace: str, console_url: str | Non
         "workspace": workspace,
         "instance_type": row.get("instance_type"),
         **{f"{name}_timestamp": ms for name, ms in times.items()},
-        **{f"{name}_time": _iso(ms) for name, ms in times.items()},
+        **{f"{name}_time": iso_ms(ms) for name, ms in times.items()},
         "console_url": console_url,
     }

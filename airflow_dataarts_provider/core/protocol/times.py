@@ -34,6 +34,19 @@ _TIME_ALLOWED = (
 )
 
 
+def epoch_ms(value: object) -> int | None:
+    """A time field of an answer (epoch milliseconds) as an int; None for anything else, 0 included
+    (the services answer ``0`` for "not yet", e.g. the end of a running instance)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def iso_ms(ms: int | None) -> str | None:
+    """Epoch milliseconds as ISO 8601 in UTC with milliseconds (event payloads); None stays None."""
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
+
+
 def has_control_chars(value: str) -> bool:
     return bool(_CONTROL_RE.search(value))
 

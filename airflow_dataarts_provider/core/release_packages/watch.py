@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from airflow_dataarts_provider.core.protocol.effects import Flow
@@ -32,6 +31,7 @@ from airflow_dataarts_provider.core.protocol.errors import (
     DataArtsInvalidRequestError,
     DataArtsNotFoundError,
 )
+from airflow_dataarts_provider.core.protocol.times import epoch_ms, iso_ms
 from airflow_dataarts_provider.core.release_packages import calls
 from airflow_dataarts_provider.core.release_packages.flows import release_packages_flow
 from airflow_dataarts_provider.core.release_packages.values import DeployStatus
@@ -108,8 +108,7 @@ def package_id(detail: Mapping[str, Any]) -> str:
 
 
 def _deploy_ms(package: Mapping[str, Any]) -> int | None:
-    value = package.get("deploy_timestamp")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return epoch_ms(package.get("deploy_timestamp"))
 
 
 def watch_flow(ctx: CallContext, previous: WatchState | None, now_ms: int) -> Flow[WatchStep]:
@@ -171,9 +170,7 @@ def event_payload(detail: Mapping[str, Any], workspace: str) -> dict[str, Any]:
         "package_name": package.get("package_name"),
         "workspace": workspace,
         "deploy_timestamp": deployed,
-        "deploy_time": None
-        if deployed is None
-        else datetime.fromtimestamp(deployed / 1000, timezone.utc).isoformat(timespec="milliseconds"),
+        "deploy_time": iso_ms(deployed),
         "deploy_user_name": package.get("deploy_user_name"),
         "apply_user_name": package.get("apply_user_name"),
         "item_names": [item.get("item_name") for item in items],
