@@ -148,7 +148,6 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
         previous: EventState | None,
         since_ms: int,
         snapshot: FeedSnapshot,
-        now_ms: int,
         *,
         job_names: tuple[str, ...] | None = None,
         workspace: str | None = None,
@@ -158,6 +157,6 @@ class JobRunsHookMixin(DataArtsHookBase):  # type: ignore[misc]
         from airflow_dataarts_provider.core.job_runs.events import event_step_flow
 
         return await self._arun(
-            lambda ctx: event_step_flow(ctx, previous, since_ms, snapshot, now_ms, job_names=job_names),
+            lambda ctx: event_step_flow(ctx, previous, since_ms, snapshot, job_names=job_names),
             workspace,
         )

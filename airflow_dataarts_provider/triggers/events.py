@@ -177,18 +177,11 @@ class DataArtsJobEventTrigger(DataArtsWatchTrigger):
         self, hook: DataArtsHook, state: Any
     ) -> tuple[job_events.EventState, list[dict[str, Any]]]:
         config = await shared_config(hook, self.poll_interval)
-        now_ms = int(time.time() * 1000)
-        if state is None:
-            since = job_events.first_since(now_ms, self.lookback_ms)
-        else:
-            since = state.next_since(self.lookback_ms)
+        since = job_events.window_start(state, int(time.time() * 1000), self.lookback_ms)
         feed = job_feed(("job-feed", *snapshot_key(self.dataarts_conn_id, config, self.workspace)))
         snapshot = await feed.snapshot(hook, ("events", id(self)), since, self.poll_interval, self.workspace)
-        checked = max(snapshot.taken_ms, state.checked_ms if state is not None else 0)
         names = None if self.job_names is None else tuple(self.job_names)
-        step = await hook.ajob_event_step(
-            state, since, snapshot, checked, job_names=names, workspace=self.workspace
-        )
+        step = await hook.ajob_event_step(state, since, snapshot, job_names=names, workspace=self.workspace)
         for note in step.notes:
             self.log.warning("%s", note)
         workspace = self.workspace or config.workspace or ""

@@ -138,8 +138,10 @@ def check_statuses(statuses: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(given))
 
 
-def first_since(now_ms: int, lookback_ms: int = DEFAULT_LOOKBACK_MS) -> int:
-    return now_ms - lookback_ms
+def window_start(previous: EventState | None, now_ms: int, lookback_ms: int = DEFAULT_LOOKBACK_MS) -> int:
+    """Where a check's window starts: one look-back before now for the first check (it takes stock of
+    that much history), else :meth:`EventState.next_since`."""
+    return now_ms - lookback_ms if previous is None else previous.next_since(lookback_ms)
 
 
 def check_lookback(seconds: object) -> int:
@@ -157,12 +159,13 @@ def event_step_flow(
     previous: EventState | None,
     since_ms: int,
     snapshot: FeedSnapshot,
-    now_ms: int,
     *,
     job_names: tuple[str, ...] | None = None,
 ) -> Flow[EventStep]:
-    """Advance ``previous`` over ``snapshot`` (listed from ``since_ms`` or earlier), reading on their own
-    the unfinished instances the snapshot does not show. ``job_names``: only those jobs (exact)."""
+    """Advance ``previous`` over ``snapshot`` (listed from ``since_ms``, :func:`window_start`, or earlier),
+    reading on their own the unfinished instances the snapshot does not show. ``job_names``: only those
+    jobs (exact). The new state is as of the snapshot (never before ``previous``: a shared snapshot may
+    be a moment older)."""
     rows: dict[str, dict[str, Any]] = {}
     for iid, row in snapshot.rows.items():
         at = window_time(row)
@@ -175,7 +178,8 @@ def event_step_flow(
                 rows[iid] = yield from perform(ctx, calls.job_instance(ctx.config, job, iid))
             except DataArtsNotFoundError as exc:
                 notes.append(f"job {job!r} instance {iid} is no longer readable, no longer followed: {exc}")
-    return _advance(previous, since_ms, rows, now_ms, notes)
+    checked_ms = max(snapshot.taken_ms, previous.checked_ms if previous else 0)
+    return _advance(previous, since_ms, rows, checked_ms, notes)
 
 
 def _advance(

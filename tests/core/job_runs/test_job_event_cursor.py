@@ -99,9 +99,9 @@ class World:
     def check(self, names: tuple[str, ...] | None, statuses: tuple[str, ...]) -> None:
         now_ms = int(self.clock.now * 1000)
         state = self.state
-        since = events.first_since(now_ms, LOOKBACK_MS) if state is None else state.next_since(LOOKBACK_MS)
+        since = events.window_start(state, now_ms, LOOKBACK_MS)
         snapshot = self.hook.read_job_feed(since, now_ms)
-        step = asyncio.run(self.hook.ajob_event_step(state, since, snapshot, now_ms, job_names=names))
+        step = asyncio.run(self.hook.ajob_event_step(state, since, snapshot, job_names=names))
         self.reported += [
             (str(r["instance_id"]), r["end_time"]) for r in step.finished if r["status"] in statuses
         ]
