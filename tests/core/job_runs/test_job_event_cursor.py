@@ -1,8 +1,8 @@
 # SPDX-FileCopyrightText: 2026 airflow-dataarts-provider developers
 # SPDX-License-Identifier: Apache-2.0
 """The job-event cursor (issue 26) over random histories: instances scheduled, ending in success or
-failure, rerun (under the same id or as a new row), watcher checks and restarts (the state through JSON,
-as Airflow 3.3's asset state store keeps it). Property: every run that ends after the watch began and
+failure, rerun (under the same id or as a new row), before the watch begins and after it, watcher checks
+and restarts (the state through JSON, as Airflow 3.3's asset state store keeps it). Property: every run that ends after the watch began and
 that a check could see ended is reported exactly once; none that ended before; nothing else. Against
 the emulator (real loopback HTTP, the hook's feed and step), on a settable clock, under both readings
 of the listing's time filter. ``test_the_property_catches_a_broken_cursor`` shows it fails on a cursor
@@ -30,7 +30,7 @@ LOOKBACK_MS = events.DEFAULT_LOOKBACK_MS
 
 Action = tuple[Any, ...]
 
-actions = st.one_of(
+service_actions = st.one_of(
     st.tuples(
         st.just("schedule"),
         st.sampled_from(JOBS),
@@ -41,10 +41,11 @@ actions = st.one_of(
     ),
     st.tuples(st.just("advance"), st.integers(1, 3600)),
     st.tuples(st.just("rerun"), st.integers(0, 50), st.integers(1, 3600)),
-    st.tuples(st.just("check")),
-    st.tuples(st.just("restart")),
 )
+actions = st.one_of(service_actions, st.tuples(st.just("check")), st.tuples(st.just("restart")))
+#: (what happened before the watch began, what happened after, job names, statuses).
 histories = st.tuples(
+    st.lists(service_actions, max_size=8),  # at most 8 h: everything stays inside the first look-back
     st.lists(actions, min_size=1, max_size=30),
     st.sampled_from([None, ("ev_a",), ("ev_a", "ev_c")]),
     st.sampled_from([("success",), ("fail",), ("success", "fail")]),
@@ -108,6 +109,15 @@ class World:
         self.state = step.state
         self.checks.append((self.clock.now, self.actions))
 
+    def act(self, action: Action) -> None:
+        """One thing happening at the service: a scheduled start, time passing, a rerun."""
+        if action[0] == "schedule":
+            self.schedule(*action[1:])
+        elif action[0] == "advance":
+            self.clock.now += action[1]
+        else:
+            self.rerun(action[1], action[2])
+
     def expected(self, names: tuple[str, ...] | None, statuses: tuple[str, ...]) -> list[tuple[str, int]]:
         """Runs that ended after the first check and were visible as ended at a later check."""
         first, later = self.checks[0][0], self.checks[1:]
@@ -121,27 +131,29 @@ class World:
         )
 
 
-def play(emu: Any, clock: Clock, history: tuple[list[Action], Any, Any]) -> tuple[list[Any], list[Any]]:
+def play(
+    emu: Any, clock: Clock, history: tuple[list[Action], list[Action], Any, Any]
+) -> tuple[list[Any], list[Any]]:
     """Run one history; ``(reported, expected)``, both sorted."""
-    steps, names, statuses = history
+    before, steps, names, statuses = history
     emu.reset()
     for job in JOBS:
         emu.add_job(job, rerun_mode="new_row" if job == "ev_b" else "same_id")
     clock.now = T0
     world = World(emu, clock, DataArtsHook())
-    world.check(names, statuses)  # the watch begins
+    for action in before:
+        world.actions += 1
+        world.act(action)
+    world.actions += 1
+    world.check(names, statuses)  # the watch begins: runs that ended before it are never reported
     for action in steps:
         world.actions += 1
-        if action[0] == "schedule":
-            world.schedule(*action[1:])
-        elif action[0] == "advance":
-            clock.now += action[1]
-        elif action[0] == "rerun":
-            world.rerun(action[1], action[2])
-        elif action[0] == "check":
+        if action[0] == "check":
             world.check(names, statuses)
-        elif world.state is not None:  # restart: the state as the asset's state store returns it
+        elif action[0] == "restart":  # the state as the asset's state store returns it
             world.state = EventState.from_json(json.loads(json.dumps(world.state.to_json())))
+        else:
+            world.act(action)
     clock.now += 6 * 3600  # everything ends; two last checks
     world.actions += 1
     world.check(names, statuses)
@@ -180,6 +192,7 @@ def test_each_run_that_ends_is_reported_exactly_once(world_emulator: tuple[Any, 
 
 def test_a_rerun_under_the_same_id_is_a_new_event(world_emulator: tuple[Any, Clock]) -> None:
     history = (
+        [],
         [
             ("schedule", "ev_a", 0, 0, 10, "fail"),
             ("advance", 20),
@@ -196,6 +209,21 @@ def test_a_rerun_under_the_same_id_is_a_new_event(world_emulator: tuple[Any, Clo
     reported, expected = play(*world_emulator, history)
     assert len(reported) == 2 and reported == expected
     assert reported[0][0] == reported[1][0]  # one instance id, two runs
+
+
+def test_runs_before_the_watch_are_stock_and_their_reruns_are_new(world_emulator: tuple[Any, Clock]) -> None:
+    """One instance ended and one still running when the watch began; after it, the first is rerun: the
+    second's end and the rerun are reported, the first run never."""
+    history = (
+        [("schedule", "ev_a", 0, 0, 10, "success"), ("schedule", "ev_c", 0, 0, 600, "fail"), ("advance", 20)],
+        [("check",), ("rerun", 1, 10), ("advance", 700), ("check",)],
+        None,
+        ("success", "fail"),
+    )
+    reported, expected = play(*world_emulator, history)
+    assert len(reported) == 2 and reported == expected
+    first_run_end = int((T0 + 10) * 1000)
+    assert ("880000001", first_run_end) not in reported
 
 
 def test_the_property_catches_a_broken_cursor(
@@ -221,4 +249,4 @@ def test_the_property_catches_a_broken_cursor(
             phases=(Phase.generate,),  # the first counterexample is proof enough: no shrinking
         ),
     )
-    assert counterexample[0]  # a history that loses a rerun (printed by hypothesis when it fails)
+    assert loses_or_repeats(counterexample)  # find() raises when it finds none; this replays it
