@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The job-event cursor (issue 26) over random histories: instances scheduled, ending in success or
 failure, rerun (under the same id or as a new row), before the watch begins and after it, watcher checks
-and restarts (the state through JSON, as Airflow 3.3's asset state store keeps it). Property: every run that ends after the watch began and
-that a check could see ended is reported exactly once; none that ended before; nothing else. Against
+and restarts (the state through JSON, as Airflow 3.3's asset state store keeps it). Property: every run
+that ends after the watch began and that a check could see ended is reported exactly once; none that
+ended before; nothing else. Against
 the emulator (real loopback HTTP, the hook's feed and step), on a settable clock, under both readings
 of the listing's time filter. ``test_the_property_catches_a_broken_cursor`` shows it fails on a cursor
 keyed by instance id alone (K's ``instanceId`` watermark idea: reruns are lost)."""
