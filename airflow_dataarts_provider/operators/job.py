@@ -16,6 +16,7 @@ from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
 from airflow_dataarts_provider.core.protocol.errors import DataArtsConfigError
 from airflow_dataarts_provider.core.protocol.request import name_segment
+from airflow_dataarts_provider.core.protocol.times import epoch_ms
 from airflow_dataarts_provider.links.dataarts import DataArtsJobInstanceLink, push_job_instance_link
 from airflow_dataarts_provider.operators.node_logs import log_failed_nodes
 from airflow_dataarts_provider.operators.patch_data import DataArtsPatchDataOperator
@@ -119,8 +120,7 @@ class DataArtsRunJobOperator(DataArtsRemoteRunOperator):
         if earlier is not None:
             known, shaped, how = earlier
             step = jobs.phase(shaped.get("status"))
-            plan = shaped.get("plan_time")
-            self._plan_since = plan if isinstance(plan, int) and plan > 0 else None
+            self._plan_since = epoch_ms(shaped.get("plan_time"))
             if step in ("active", "held"):
                 self.log.info(
                     "Re-attaching to job %r instance %s (%s%s)", self.job_name, known, shaped["status"], how

@@ -12,6 +12,7 @@ from airflow_dataarts_provider.core.job_runs import values as jobs
 from airflow_dataarts_provider.core.job_runs.conditions import JobInstanceCondition
 from airflow_dataarts_provider.core.job_runs.feed import reaches
 from airflow_dataarts_provider.core.protocol.errors import DataArtsError
+from airflow_dataarts_provider.core.protocol.times import epoch_ms
 from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Condition
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.triggers.base import DataArtsRunTrigger
@@ -85,8 +86,7 @@ class DataArtsJobInstanceTrigger(DataArtsRunTrigger):
                 return condition.evaluate(row)
         shaped = await hook.aget_job_instance(self.job_name, self.instance_id, workspace=self.workspace)
         if self.plan_since is None:
-            plan = shaped.get("plan_time")
-            self.plan_since = plan if isinstance(plan, int) and plan > 0 else int(time.time() * 1000)
+            self.plan_since = epoch_ms(shaped.get("plan_time")) or int(time.time() * 1000)
         return condition.evaluate(shaped)
 
     async def _feed_row(self, hook: DataArtsHook) -> dict[str, Any] | None:
@@ -103,7 +103,7 @@ class DataArtsJobInstanceTrigger(DataArtsRunTrigger):
         except DataArtsError as exc:
             self.log.warning("The workspace's job feed failed, reading the instance itself: %s", exc)
             return None
-        return snapshot.row(self.instance_id) if snapshot.covers(self.plan_since) else None
+        return snapshot.row(self.instance_id)  # the feed reaches back to plan_since: check() made sure
 
     def run_name(self) -> str | None:
         return None if self.instance_id is None else f"job {self.job_name!r} instance {self.instance_id}"

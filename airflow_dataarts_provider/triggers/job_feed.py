@@ -48,7 +48,8 @@ class JobFeed:
         workspace: str | None,
         tick: int | None = None,
     ) -> FeedSnapshot:
-        """A snapshot that reaches back to ``since_ms`` (or as far as the service allows), listed less
+        """A snapshot that reaches back to ``since_ms`` (or as far as the service allows: a need the
+        service's range reaches is always met, :func:`~.feed.reaches`), listed less
         than ``SHARE_WINDOW * max_age`` seconds ago, for grid point ``tick`` of ``max_age`` or a later one,
         or in flight; else a new listing for every need."""
         now = time.monotonic()

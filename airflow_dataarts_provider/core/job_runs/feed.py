@@ -39,10 +39,6 @@ class FeedSnapshot:
     taken_ms: int
     rows: Mapping[str, dict[str, Any]]
 
-    def covers(self, since_ms: int) -> bool:
-        """Whether every instance a subscriber needing ``since_ms`` can see is in this snapshot's range."""
-        return self.since_ms <= feed_since([since_ms], self.taken_ms)
-
     def row(self, instance_id: str) -> dict[str, Any] | None:
         return self.rows.get(instance_id)
 
