@@ -178,7 +178,7 @@ class DataArtsJobEventTrigger(DataArtsWatchTrigger):
     ) -> tuple[job_events.EventState, list[dict[str, Any]]]:
         config = await shared_config(hook, self.poll_interval)
         since = job_events.window_start(state, int(time.time() * 1000), self.lookback_ms)
-        feed = job_feed(("job-feed", *snapshot_key(self.dataarts_conn_id, config, self.workspace)))
+        feed = job_feed(self.dataarts_conn_id, config, self.workspace)
         snapshot = await feed.snapshot(hook, ("events", id(self)), since, self.poll_interval, self.workspace)
         names = None if self.job_names is None else tuple(self.job_names)
         step = await hook.ajob_event_step(state, since, snapshot, job_names=names, workspace=self.workspace)

@@ -17,7 +17,7 @@ from airflow_dataarts_provider.core.protocol.waiting import CheckResult, Conditi
 from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
 from airflow_dataarts_provider.triggers.base import DataArtsRunTrigger
 from airflow_dataarts_provider.triggers.job_feed import job_feed
-from airflow_dataarts_provider.triggers.shared import shared_config, snapshot_key
+from airflow_dataarts_provider.triggers.shared import shared_config
 
 
 class DataArtsJobInstanceTrigger(DataArtsRunTrigger):
@@ -94,7 +94,7 @@ class DataArtsJobInstanceTrigger(DataArtsRunTrigger):
         try:
             config = await shared_config(hook, self.poke_interval)
             hook.adopt_config(config)  # for the detail read that follows an end
-            feed = job_feed(("job-feed", *snapshot_key(self.dataarts_conn_id, config, self.workspace)))
+            feed = job_feed(self.dataarts_conn_id, config, self.workspace)
             me = (self.job_name, self.instance_id)
             tick = math.floor(time.time() / self.poke_interval)  # the grid point this check belongs to
             snapshot = await feed.snapshot(

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from airflow_dataarts_provider.core.job_runs.feed import FeedSnapshot, feed_since
-from airflow_dataarts_provider.triggers.shared import SHARE_WINDOW, Snapshot
+from airflow_dataarts_provider.core.protocol.config import ClientConfig
+from airflow_dataarts_provider.triggers.shared import SHARE_WINDOW, Snapshot, snapshot_key
 
 if TYPE_CHECKING:
     from airflow_dataarts_provider.hooks.dataarts import DataArtsHook
@@ -82,6 +83,7 @@ _FEEDS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, JobF
 )
 
 
-def job_feed(key: Hashable) -> JobFeed:
-    """The feed for ``key`` (:func:`~.shared.snapshot_key` of the connection and workspace)."""
+def job_feed(conn_id: str, config: ClientConfig, workspace: str | None) -> JobFeed:
+    """The feed of this connection's identity and workspace in the running event loop."""
+    key = ("job-feed", *snapshot_key(conn_id, config, workspace))
     return _FEEDS.setdefault(asyncio.get_running_loop(), {}).setdefault(key, JobFeed())
