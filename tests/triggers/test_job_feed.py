@@ -22,14 +22,23 @@ from airflow_dataarts_provider.triggers.job import DataArtsJobInstanceTrigger
 POKE = 0.25
 
 
-def _start(emu: Any, monkeypatch: pytest.MonkeyPatch, jobs: int, run_s: float) -> list[tuple[str, str]]:
+def _start(
+    emu: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: int,
+    run_s: float,
+    *,
+    spread: bool = True,
+    prefix: str = "",
+) -> list[tuple[str, str]]:
     monkeypatch.setenv(
         "AIRFLOW_CONN_DATAARTS_DEFAULT", connection_json(emu.info(), max_requests_per_second=0)
     )
     started = []
     for n in range(jobs):
-        name = f"feed_job_{n}"
-        emu.add_job(name, run_s=run_s + (n % 4) * POKE)  # ends spread over several intervals
+        name = f"feed_job_{prefix}{n}"
+        # ends spread over several intervals, or all at once
+        emu.add_job(name, run_s=run_s + (n % 4) * POKE if spread else run_s)
         started.append((name, emu.schedule_job(name)["instanceId"]))
     return started
 
@@ -60,22 +69,39 @@ def _wait_all(started: list[tuple[str, str]], plan_since: int | None) -> tuple[l
     return events, time.time() - began
 
 
-@pytest.mark.parametrize("waits", [1, 40])
-def test_waits_of_one_workspace_share_one_listing_per_interval(
-    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch, waits: int
+def test_forty_waits_of_one_workspace_cost_the_listings_of_one(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same wait alone, then forty of them, their instances ending together: the forty cost the
+    listings the one did (counted; the grid makes every wait check together) and one detail read each."""
+    emu = dataarts_emulator_factory(rate_limit_per_user=None, dlf_rate_limit_per_user=None)
+    counts = []
+    for waits in (1, 40):
+        started = _start(emu, monkeypatch, waits, run_s=1.2, spread=False, prefix=f"{waits}_")
+        before = dict(emu.counters()["by_endpoint"])
+        events, _ = _wait_all(started, plan_since=int(time.time() * 1000) - 1000)
+        assert [e["status"] for e in events] == ["success"] * waits
+        assert {e["result"]["instance_id"] for e in events} == {str(i) for _, i in started}
+        after = emu.counters()["by_endpoint"]
+        counts.append({k: after.get(k, 0) - before.get(k, 0) for k in ("job-instances", "job-instance")})
+    one, forty = counts
+    assert one["job-instances"] >= 2  # the one wait used the feed too
+    # At most one listing more (the forty may straddle one more grid point), never forty times as many.
+    assert forty["job-instances"] <= one["job-instances"] + 1
+    # Each wait reads its own instance once: when the feed shows it ended (for its nodes and log paths).
+    assert (one["job-instance"], forty["job-instance"]) == (1, 40)
+
+
+def test_waits_ending_at_different_times_share_one_listing_per_interval(
+    dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emu = dataarts_emulator_factory(rate_limit_per_user=None, dlf_rate_limit_per_user=None)
-    started = _start(emu, monkeypatch, waits, run_s=0.6)
-    emu.clear_request_log()
+    started = _start(emu, monkeypatch, 40, run_s=0.6)
     events, took = _wait_all(started, plan_since=int(time.time() * 1000) - 1000)
-    assert [e["status"] for e in events] == ["success"] * waits
-    assert {e["result"]["instance_id"] for e in events} == {str(i) for _, i in started}
+    assert [e["status"] for e in events] == ["success"] * 40
     by_endpoint = emu.counters()["by_endpoint"]
-    intervals = math.ceil(took / POKE) + 1
-    # One listing per interval whatever the number of waits (the grid: every wait checks together).
-    assert 2 <= by_endpoint["job-instances"] <= intervals
-    # Each wait reads its own instance once: when the feed shows it ended (for its nodes and log paths).
-    assert by_endpoint["job-instance"] == waits
+    assert 2 <= by_endpoint["job-instances"] <= math.ceil(took / POKE) + 1
+    assert by_endpoint["job-instance"] == 40
 
 
 @pytest.mark.parametrize(
