@@ -172,6 +172,12 @@ def event_step_flow(
         if (job_names is None or row.get("job_name") in job_names) and (at is None or at >= since_ms):
             rows[iid] = row
     notes: list[str] = []
+    if snapshot.since_ms > since_ms:  # the service's 7-day range: said, never silent
+        notes.append(
+            f"the service lists instances at most 7 days back: runs of instances planned between"
+            f" {iso_ms(since_ms)} and {iso_ms(snapshot.since_ms)} that the watch did not follow cannot be"
+            " seen (the watch was stopped that long)"
+        )
     for iid, (job, _) in sorted((previous.unfinished if previous else {}).items()):
         if iid not in rows:
             try:

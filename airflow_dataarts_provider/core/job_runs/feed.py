@@ -51,11 +51,17 @@ def reaches(since_ms: int, now_ms: int) -> bool:
 def feed_since(needs: Iterable[int], now_ms: int) -> int:
     """The listing's ``minPlanTime`` for these needs: the oldest, less :data:`FEED_MARGIN_MS`, but no
     further back than the service's range allows."""
-    oldest = min(needs, default=now_ms) - FEED_MARGIN_MS
-    return max(oldest, now_ms - V1_LIST_RANGE_MS + RANGE_MARGIN_MS)
+    return in_range(min(needs, default=now_ms) - FEED_MARGIN_MS, now_ms)
+
+
+def in_range(since_ms: int, now_ms: int) -> int:
+    """``since_ms``, or the oldest time the service's range lets a listing reach at ``now_ms``."""
+    return max(since_ms, now_ms - V1_LIST_RANGE_MS + RANGE_MARGIN_MS)
 
 
 def feed_flow(ctx: CallContext, since_ms: int, now_ms: int) -> Flow[FeedSnapshot]:
-    """One complete listing of the workspace's instances from ``since_ms``."""
+    """One complete listing of the workspace's instances from ``since_ms``, or from as far back as the
+    service's range allows (the snapshot says which)."""
+    since_ms = in_range(since_ms, now_ms)
     result = yield from list_flow(ctx, calls.workspace_instances(ctx.config, since_ms), emit=False)
     return FeedSnapshot(since_ms, now_ms, {str(row["instance_id"]): row for row in result.items})

@@ -227,6 +227,24 @@ def test_runs_before_the_watch_are_stock_and_their_reruns_are_new(world_emulator
     assert ("880000001", first_run_end) not in reported
 
 
+def test_a_watch_stopped_longer_than_the_service_lists_says_what_it_cannot_see(
+    world_emulator: tuple[Any, Clock],
+) -> None:
+    """A state restored after 8 days: the listing reaches back 7 days at most, and the step says so."""
+    emu, clock = world_emulator
+    emu.reset()
+    now_ms = int(clock.now * 1000)
+    old = EventState(now_ms - 8 * 86_400_000, now_ms - 9 * 86_400_000)
+    hook = DataArtsHook()
+    since = events.window_start(old, now_ms, LOOKBACK_MS)
+    step = asyncio.run(hook.ajob_event_step(old, since, hook.read_job_feed(since, now_ms)))
+    assert any("at most 7 days back" in note for note in step.notes), step.notes
+    fresh = EventState(now_ms - 60_000, now_ms - LOOKBACK_MS)
+    since = events.window_start(fresh, now_ms, LOOKBACK_MS)
+    step = asyncio.run(hook.ajob_event_step(fresh, since, hook.read_job_feed(since, now_ms)))
+    assert step.notes == ()
+
+
 def test_the_property_catches_a_broken_cursor(
     dataarts_emulator_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
